@@ -13,7 +13,8 @@ let package = Package(
         .library(name: "FaaSCore", targets: ["FaaSCore"]),
     ],
     targets: [
-        .target(name: "FaaSCore"),
+        .target(name: "CFaaSSystem"),
+        .target(name: "FaaSCore", dependencies: ["CFaaSSystem"]),
         .target(name: "FaaSGateway", dependencies: ["FaaSCore"]),
         .target(name: "FaaSServer", dependencies: ["FaaSCore"]),
         .target(name: "FaaSLoadBalancer", dependencies: ["FaaSCore"]),

@@ -1,1 +1,4 @@
-print("todo")
+import FaaSCore
+import FaaSLoadBalancer
+
+DaemonEntry.main(program: "faas-load-balancer", parse: LoadBalancerOptions.init, run: runLoadBalancer)

@@ -1,1 +1,4 @@
-print("todo")
+import FaaSCore
+import FaaSWorker
+
+DaemonEntry.main(program: "faas-worker", parse: WorkerOptions.init, run: runWorker)

@@ -1,0 +1,21 @@
+// Linux system headers the Glibc module does not bring into Swift (epoll, signalfd, spawn
+// extensions, prctl). Only system headers are included here; nothing is vendored.
+#ifndef CFAAS_SYSTEM_H
+#define CFAAS_SYSTEM_H
+
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/file.h>
+#include <spawn.h>
+#include <dlfcn.h>
+#include <sys/socket.h>
+
+// glibc declares these only under _GNU_SOURCE; their signatures, declared here directly.
+int pipe2(int pipefd[2], int flags);
+int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);
+
+#endif

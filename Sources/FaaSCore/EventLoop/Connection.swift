@@ -1,0 +1,219 @@
+import Glibc
+
+/// A buffered, non-blocking byte stream on the event loop: one socket, or a pair of pipe ends
+/// (read from `input`, write to `output`). Writes go out at once when the kernel takes them and
+/// are buffered otherwise; the connection owns its descriptors and closes them exactly once.
+public final class Connection {
+    public enum CloseReason: CustomStringConvertible {
+        case endOfFile
+        case failed(SystemError)
+        case local(String)
+
+        public var description: String {
+            switch self {
+            case .endOfFile: return "end of file"
+            case .failed(let error): return error.description
+            case .local(let why): return why
+            }
+        }
+    }
+
+    public let input: FileDescriptor
+    public let output: FileDescriptor
+    private unowned let loop: EventLoop
+
+    /// Bytes as they arrive; the buffer is only valid during the call.
+    public var onData: ((UnsafeRawBufferPointer) -> Void)?
+    /// The peer finished sending. When unset, end of input closes the connection.
+    public var onEndOfInput: (() -> Void)?
+    public var onClose: ((CloseReason) -> Void)?
+    /// A peer that does not read is cut off once this much output is waiting.
+    public var maxPendingOutput = 64 << 20
+
+    public private(set) var isClosed = false
+    private var pending: [UInt8] = []
+    private var pendingOffset = 0
+    private var closeWhenFlushed = false
+    private var readingPaused = false
+    private var inputOpen = true
+    private var writeInterest = false
+
+    private var sharedDescriptor: Bool { input == output }
+
+    public init(loop: EventLoop, input: FileDescriptor, output: FileDescriptor) {
+        self.loop = loop
+        self.input = input
+        self.output = output
+    }
+
+    public convenience init(loop: EventLoop, socket: FileDescriptor) {
+        self.init(loop: loop, input: socket, output: socket)
+    }
+
+    /// Starts reading. Handlers must be set first.
+    public func start() throws {
+        try input.setNonBlocking()
+        if !sharedDescriptor { try output.setNonBlocking() }
+        try loop.register(input, .readable) { [unowned self] readiness in
+            if readiness.writable && self.sharedDescriptor { self.flush() }
+            if readiness.readable && !self.isClosed { self.readAvailable() }
+            // A paused reader would otherwise be woken by the hang-up forever.
+            if readiness.hangup && !self.isClosed && (self.readingPaused || !self.inputOpen) {
+                self.close(.endOfFile)
+            }
+        }
+        if !sharedDescriptor {
+            try loop.register(output, []) { [unowned self] readiness in
+                if readiness.hangup { self.close(.endOfFile) } else { self.flush() }
+            }
+        }
+    }
+
+    public var pendingOutputCount: Int { pending.count - pendingOffset }
+
+    public func send(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { send($0) }
+    }
+
+    public func send(_ bytes: UnsafeRawBufferPointer) {
+        guard !isClosed, !bytes.isEmpty else { return }
+        var rest = bytes
+        if pendingOutputCount == 0 {
+            do {
+                switch try output.write(bytes) {
+                case .processed(let n): rest = UnsafeRawBufferPointer(rebasing: bytes[n...])
+                case .wouldBlock: break
+                }
+            } catch let error as SystemError {
+                close(.failed(error))
+                return
+            } catch {
+                close(.local("\(error)"))
+                return
+            }
+            if rest.isEmpty {
+                if closeWhenFlushed { close(.local("closed after flush")) }
+                return
+            }
+        }
+        if pendingOutputCount + rest.count > maxPendingOutput {
+            close(.local("peer is not reading: over \(maxPendingOutput) bytes of output waiting"))
+            return
+        }
+        pending.append(contentsOf: rest)
+        updateWriteInterest(true)
+    }
+
+    /// Closes once everything queued has been written.
+    public func closeAfterFlush() {
+        if pendingOutputCount == 0 { close(.local("closed after flush")) } else { closeWhenFlushed = true }
+    }
+
+    public func pauseReading() {
+        guard !readingPaused, !isClosed else { return }
+        readingPaused = true
+        applyInterest()
+    }
+
+    public func resumeReading() {
+        guard readingPaused, !isClosed else { return }
+        readingPaused = false
+        applyInterest()
+    }
+
+    public func close(_ reason: CloseReason) {
+        guard !isClosed else { return }
+        isClosed = true
+        loop.unregister(input)
+        input.close()
+        if !sharedDescriptor {
+            loop.unregister(output)
+            output.close()
+        }
+        pending = []
+        onClose?(reason)
+        onData = nil
+        onClose = nil
+        onEndOfInput = nil
+    }
+
+    private func readAvailable() {
+        let buffer = loop.readBuffer
+        // A few reads per wake-up keeps one busy peer from starving the others.
+        for _ in 0..<4 {
+            guard !isClosed, !readingPaused, inputOpen else { return }
+            let result: IOResult<Int>
+            do {
+                result = try input.read(into: buffer)
+            } catch let error as SystemError {
+                close(.failed(error))
+                return
+            } catch {
+                close(.local("\(error)"))
+                return
+            }
+            switch result {
+            case .wouldBlock:
+                return
+            case .processed(0):
+                if let onEndOfInput {
+                    inputOpen = false
+                    applyInterest()
+                    onEndOfInput()
+                } else {
+                    close(.endOfFile)
+                }
+                return
+            case .processed(let n):
+                onData?(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                if n < buffer.count { return }
+            }
+        }
+    }
+
+    private func flush() {
+        guard !isClosed else { return }
+        while pendingOutputCount > 0 {
+            let result: IOResult<Int>
+            do {
+                result = try pending.withUnsafeBytes { raw in
+                    try output.write(UnsafeRawBufferPointer(rebasing: raw[pendingOffset...]))
+                }
+            } catch let error as SystemError {
+                close(.failed(error))
+                return
+            } catch {
+                close(.local("\(error)"))
+                return
+            }
+            switch result {
+            case .wouldBlock: return
+            case .processed(let n): pendingOffset += n
+            }
+        }
+        pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20)
+        pendingOffset = 0
+        updateWriteInterest(false)
+        if closeWhenFlushed { close(.local("closed after flush")) }
+    }
+
+    private func updateWriteInterest(_ on: Bool) {
+        guard writeInterest != on else { return }
+        writeInterest = on
+        applyInterest()
+    }
+
+    private func applyInterest() {
+        guard !isClosed else { return }
+        let wantRead = !readingPaused && inputOpen
+        if sharedDescriptor {
+            var interest: EventLoop.Interest = []
+            if wantRead { interest.insert(.readable) }
+            if writeInterest { interest.insert(.writable) }
+            try? loop.modify(input, interest)
+        } else {
+            try? loop.modify(input, wantRead ? .readable : [])
+            try? loop.modify(output, writeInterest ? .writable : [])
+        }
+    }
+}

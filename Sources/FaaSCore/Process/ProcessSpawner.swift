@@ -1,0 +1,70 @@
+import Glibc
+import CFaaSSystem
+
+public enum SpawnError: Error, CustomStringConvertible {
+    case failed(String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .failed(let executable, let code):
+            return "posix_spawn \(executable): \(String(cString: strerror(code))) (errno \(code))"
+        }
+    }
+}
+
+/// Starts processes with posix_spawn. The child gets exactly three descriptors (0, 1, 2);
+/// everything else is closed (our descriptors are close-on-exec anyway, and closefrom covers
+/// any a library opened without it). Signal mask and dispositions are reset, since daemons
+/// block signals for their signalfd and ignore SIGPIPE.
+public enum ProcessSpawner {
+    public static func spawn(_ request: SpawnRequest) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+
+        let targets: [(FileDescriptor?, Int32)] = [
+            (request.standardInput, 0), (request.standardOutput, 1), (request.standardError, 2),
+        ]
+        for (source, target) in targets {
+            if let source {
+                // dup2 onto the same number would keep close-on-exec set: use a fresh copy then.
+                posix_spawn_file_actions_adddup2(&actions, source.rawValue, target)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
+            }
+        }
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        if let directory = request.workingDirectory {
+            posix_spawn_file_actions_addchdir_np(&actions, directory)
+        }
+
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        var defaults = Signals.set([SIGPIPE, SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT])
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+        if request.newProcessGroup {
+            flags |= Int32(POSIX_SPAWN_SETPGROUP)
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+
+        let argv = ([request.executable] + request.arguments).map { strdup($0) } + [nil]
+        let envp = request.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        // A path with a slash is taken as is; a bare name is looked up on PATH.
+        let rc: Int32 = request.executable.contains("/")
+            ? posix_spawn(&pid, request.executable, &actions, &attributes, argv, envp)
+            : posix_spawnp(&pid, request.executable, &actions, &attributes, argv, envp)
+        if rc != 0 { throw SpawnError.failed(request.executable, errno: rc) }
+        return pid
+    }
+}

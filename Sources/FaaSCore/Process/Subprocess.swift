@@ -1,0 +1,125 @@
+import Glibc
+
+/// Runs one program to completion with a payload on its stdin, collecting stdout and stderr
+/// through its own pipes (never ours), under a time limit and an output cap. Used by the worker
+/// for JS and Python and by the gateway's tools. The child gets its own process group, so a
+/// time-out kills whatever it forked too.
+public enum Subprocess {
+    public struct Result {
+        public var status: ExitStatus?
+        public var standardOutput: [UInt8]
+        public var standardError: [UInt8]
+        public var timedOut = false
+        /// stdout or stderr went over the cap; the process was killed.
+        public var outputTooLarge = false
+    }
+
+    public static func run(_ request: SpawnRequest, input: [UInt8], timeout: Double, outputCap: Int) throws -> Result {
+        let stdinPipe = try FileDescriptor.pipe()
+        let stdoutPipe: (read: FileDescriptor, write: FileDescriptor)
+        let stderrPipe: (read: FileDescriptor, write: FileDescriptor)
+        do {
+            stdoutPipe = try FileDescriptor.pipe()
+        } catch {
+            stdinPipe.read.close(); stdinPipe.write.close()
+            throw error
+        }
+        do {
+            stderrPipe = try FileDescriptor.pipe()
+        } catch {
+            stdinPipe.read.close(); stdinPipe.write.close(); stdoutPipe.read.close(); stdoutPipe.write.close()
+            throw error
+        }
+        var spawn = request
+        spawn.standardInput = stdinPipe.read
+        spawn.standardOutput = stdoutPipe.write
+        spawn.standardError = stderrPipe.write
+        spawn.newProcessGroup = true
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawner.spawn(spawn)
+        } catch {
+            for fd in [stdinPipe.read, stdinPipe.write, stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write] { fd.close() }
+            throw error
+        }
+        // The child's ends belong to the child now.
+        stdinPipe.read.close()
+        stdoutPipe.write.close()
+        stderrPipe.write.close()
+
+        var result = Result(status: nil, standardOutput: [], standardError: [])
+        var writer: FileDescriptor? = stdinPipe.write
+        var readers: [FileDescriptor] = [stdoutPipe.read, stderrPipe.read]
+        try? writer?.setNonBlocking()
+        for reader in readers { try? reader.setNonBlocking() }
+        if input.isEmpty { writer?.close(); writer = nil }
+        var written = 0
+        let deadline = EventLoop.now() + timeout
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var exitedAt: Double?
+
+        while !readers.isEmpty || writer != nil {
+            let now = EventLoop.now()
+            if now >= deadline { result.timedOut = true; break }
+            // The program ended but something it forked still holds a pipe: give it a moment.
+            if let exitedAt, now - exitedAt > 0.05 { break }
+            var fds = readers.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
+            if let writer { fds.append(pollfd(fd: writer.rawValue, events: Int16(POLLOUT), revents: 0)) }
+            let wait = Int32(min(max((deadline - now) * 1000, 1), 50))
+            let ready = poll(&fds, nfds_t(fds.count), wait)
+            if ready < 0 && errno != EINTR { throw SystemError("poll", errno: errno) }
+            if ready == 0 && exitedAt == nil {
+                var status: Int32 = 0
+                if waitpid(pid, &status, WNOHANG) == pid {
+                    result.status = ExitStatus(waitStatus: status)
+                    exitedAt = EventLoop.now()
+                }
+                continue
+            }
+            for entry in fds where entry.revents != 0 {
+                if let current = writer, entry.fd == current.rawValue {
+                    if entry.revents & Int16(POLLOUT) != 0 {
+                        let n = input.withUnsafeBytes { raw in
+                            Glibc.write(current.rawValue, raw.baseAddress.map { $0 + written }, raw.count - written)
+                        }
+                        if n > 0 { written += n }
+                        if n < 0 && errno != EAGAIN && errno != EINTR { written = input.count }
+                    } else {
+                        written = input.count // the reader went away (POLLERR/POLLHUP): stop feeding it
+                    }
+                    if written >= input.count { current.close(); writer = nil }
+                    continue
+                }
+                guard let index = readers.firstIndex(where: { $0.rawValue == entry.fd }) else { continue }
+                let reader = readers[index]
+                let n = chunk.withUnsafeMutableBytes { raw in Glibc.read(reader.rawValue, raw.baseAddress, raw.count) }
+                if n > 0 {
+                    if reader == stdoutPipe.read {
+                        result.standardOutput.append(contentsOf: chunk[0..<n])
+                    } else {
+                        result.standardError.append(contentsOf: chunk[0..<n])
+                    }
+                    if result.standardOutput.count > outputCap || result.standardError.count > outputCap {
+                        result.outputTooLarge = true
+                    }
+                } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
+                    reader.close()
+                    readers.remove(at: index)
+                }
+            }
+            if result.outputTooLarge { break }
+        }
+        writer?.close()
+        for reader in readers { reader.close() }
+        // Whatever is left of the group (the program on time-out, stray children otherwise) goes.
+        kill(-pid, SIGKILL)
+        if result.status == nil {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            result.status = ExitStatus(waitStatus: status)
+        }
+        if result.standardOutput.count > outputCap { result.standardOutput.removeSubrange(outputCap...) }
+        if result.standardError.count > outputCap { result.standardError.removeSubrange(outputCap...) }
+        return result
+    }
+}

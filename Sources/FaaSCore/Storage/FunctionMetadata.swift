@@ -1,0 +1,42 @@
+/// `functions/<id>/metadata.json`: the spec's fields (`id`, `name`, `language`, `entrypoint`,
+/// `created_at`, `size`) plus how to run the function.
+public struct FunctionMetadata: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var language: Language
+    /// `main` for programs (stdin -> stdout); the export to call for export-style wasm modules.
+    public var entrypoint: String
+    /// Unix time in seconds, as a string, as in the spec.
+    public var createdAt: String
+    /// Source size in bytes.
+    public var size: Int
+    /// 1 for the first deploy of a name, then one more per update.
+    public var version: Int
+    /// `command` (stdin -> stdout) or `export` (call `entrypoint` with numeric arguments).
+    public var mode: String
+    /// The compiled module's file name for C and Rust.
+    public var wasm: String?
+    /// Per-function limits (seconds, MiB); nil means the platform default.
+    public var timeout: Double?
+    public var memory: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, language, entrypoint, size, version, mode, wasm, timeout, memory
+        case createdAt = "created_at"
+    }
+
+    public init(id: String, name: String, language: Language, entrypoint: String, createdAt: String, size: Int,
+                version: Int = 1, mode: String = "command", wasm: String? = nil, timeout: Double? = nil, memory: Int? = nil) {
+        self.id = id
+        self.name = name
+        self.language = language
+        self.entrypoint = entrypoint
+        self.createdAt = createdAt
+        self.size = size
+        self.version = version
+        self.mode = mode
+        self.wasm = wasm
+        self.timeout = timeout
+        self.memory = memory
+    }
+}

@@ -1,0 +1,138 @@
+import Glibc
+import CFaaSSystem
+
+/// Socket set-up for the daemons: UNIX-domain listeners and clients, and the TCP listener.
+/// Every descriptor is created close-on-exec and non-blocking.
+public enum Socket {
+    /// Listens on a UNIX socket path. A stale file left by a crashed daemon is removed; a path
+    /// where another daemon still answers is refused, so a second instance never steals it.
+    public static func listenUnix(path: String, backlog: Int32 = 1024) throws -> FileDescriptor {
+        if access(path, F_OK) == 0 {
+            if let probe = try? connectUnix(path: path) {
+                probe.close()
+                throw SocketError.addressInUse(path)
+            }
+            unlink(path)
+        }
+        let fd = FileDescriptor(rawValue: try syscall("socket") {
+            socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        })
+        do {
+            var address = try unixAddress(path)
+            try withUnsafePointer(to: &address) { pointer in
+                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                    try syscall("bind") { bind(fd.rawValue, sa, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                }
+            }
+            try syscall("listen") { listen(fd.rawValue, backlog) }
+            return fd
+        } catch {
+            fd.close()
+            throw error
+        }
+    }
+
+    /// Connects to a UNIX socket; the connection is immediate or refused on Linux, so this
+    /// never waits. The returned descriptor is non-blocking.
+    public static func connectUnix(path: String) throws -> FileDescriptor {
+        let fd = FileDescriptor(rawValue: try syscall("socket") {
+            socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        })
+        do {
+            var address = try unixAddress(path)
+            try withUnsafePointer(to: &address) { pointer in
+                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                    try syscall("connect") { connect(fd.rawValue, sa, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                }
+            }
+            try fd.setNonBlocking()
+            return fd
+        } catch {
+            fd.close()
+            throw error
+        }
+    }
+
+    /// Listens on TCP `host:port` (port 0 picks a free port: see `localPort`).
+    public static func listenTCP(host: String, port: UInt16, backlog: Int32 = 4096) throws -> FileDescriptor {
+        let fd = FileDescriptor(rawValue: try syscall("socket") {
+            socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        })
+        do {
+            var one: Int32 = 1
+            try syscall("setsockopt(SO_REUSEADDR)") {
+                setsockopt(fd.rawValue, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr) == 1 else {
+                throw SocketError.badAddress(host)
+            }
+            try withUnsafePointer(to: &address) { pointer in
+                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                    try syscall("bind") { bind(fd.rawValue, sa, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+            }
+            try syscall("listen") { listen(fd.rawValue, backlog) }
+            return fd
+        } catch {
+            fd.close()
+            throw error
+        }
+    }
+
+    /// The port a TCP socket is bound to.
+    public static func localPort(_ fd: FileDescriptor) throws -> UInt16 {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                try syscall("getsockname") { getsockname(fd.rawValue, sa, &length) }
+            }
+        }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    /// Accepts one connection, non-blocking and close-on-exec.
+    public static func accept(_ listener: FileDescriptor) throws -> IOResult<FileDescriptor> {
+        switch try nonBlockingSyscall("accept4", {
+            accept4(listener.rawValue, nil, nil, Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
+        }) {
+        case .processed(let fd): return .processed(FileDescriptor(rawValue: fd))
+        case .wouldBlock: return .wouldBlock
+        }
+    }
+
+    public static func setNoDelay(_ fd: FileDescriptor) {
+        var one: Int32 = 1
+        _ = setsockopt(fd.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    private static func unixAddress(_ path: String) throws -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard !bytes.isEmpty, bytes.count < capacity else { throw SocketError.pathTooLong(path) }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return address
+    }
+}
+
+public enum SocketError: Error, CustomStringConvertible {
+    case addressInUse(String)
+    case pathTooLong(String)
+    case badAddress(String)
+
+    public var description: String {
+        switch self {
+        case .addressInUse(let path): return "\(path) is in use by a running daemon; refusing to take it over"
+        case .pathTooLong(let path): return "socket path is empty or longer than 107 bytes: \(path)"
+        case .badAddress(let host): return "not an IPv4 address: \(host)"
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import FaaSCore
+import Glibc
+
+/// Runs the load balancer until SIGTERM/SIGINT.
+public func runLoadBalancer(_ options: LoadBalancerOptions) throws {
+    let loop = try EventLoop()
+    let balancer = LoadBalancer(options: options, loop: loop)
+    try balancer.start()
+    try loop.run()
+    balancer.shutdown()
+}
+
+/// Picks a worker for every invoke. Each connected server has its own pool of workers and its
+/// own bounded queue of invokes waiting for one; jobs go back to the server that owns the worker.
+final class LoadBalancer {
+    private final class ServerPeer {
+        let channel: MessageChannel
+        var pool: WorkerPool
+        var queue: BoundedQueue<(invoke: InvokeMessage, since: Double)>
+
+        init(channel: MessageChannel, strategy: Strategy, queueSize: Int) {
+            self.channel = channel
+            self.pool = WorkerPool(strategy: strategy)
+            self.queue = BoundedQueue(capacity: queueSize)
+        }
+    }
+
+    private let options: LoadBalancerOptions
+    private let loop: EventLoop
+    private let log: Logger
+    private var listener: FileDescriptor?
+    private var peers: [ObjectIdentifier: ServerPeer] = [:]
+
+    init(options: LoadBalancerOptions, loop: EventLoop) {
+        self.options = options
+        self.loop = loop
+        self.log = Logger(daemon: "load-balancer", level: options.logLevel)
+    }
+
+    func start() throws {
+        let listener = try Socket.listenUnix(path: options.socketPath)
+        self.listener = listener
+        try loop.register(listener, .readable) { [unowned self] _ in self.acceptServers() }
+        try loop.onSignals([SIGTERM, SIGINT]) { [unowned self] signal in
+            self.log.info("stopping", ["signal": signal])
+            self.loop.stop()
+        }
+        scheduleQueueSweep()
+        log.info("listening", ["socket": options.socketPath, "strategy": options.strategy.rawValue, "queue": options.queueSize])
+    }
+
+    func shutdown() {
+        for peer in peers.values {
+            failQueued(peer, .noWorker, "load balancer is shutting down")
+            peer.channel.close("shutdown")
+        }
+        if let listener {
+            loop.unregister(listener)
+            listener.close()
+            unlink(options.socketPath)
+        }
+    }
+
+    private func acceptServers() {
+        guard let listener else { return }
+        while true {
+            let accepted: IOResult<FileDescriptor>
+            do {
+                accepted = try Socket.accept(listener)
+            } catch {
+                log.error("accept failed", ["error": error])
+                return
+            }
+            guard case .processed(let fd) = accepted else { return }
+            let channel = MessageChannel(connection: Connection(loop: loop, socket: fd))
+            let peer = ServerPeer(channel: channel, strategy: options.strategy, queueSize: options.queueSize)
+            let key = ObjectIdentifier(peer)
+            peers[key] = peer
+            channel.onMessage = { [unowned self, unowned peer] message in self.handle(message, from: peer) }
+            channel.onClose = { [unowned self] why in
+                guard let peer = self.peers.removeValue(forKey: key) else { return }
+                self.log.info("server disconnected", ["reason": why, "workers": peer.pool.workers.count])
+                self.failQueued(peer, .noWorker, "server disconnected")
+            }
+            do {
+                try channel.start()
+                log.info("server connected", ["fd": fd.rawValue])
+            } catch {
+                log.error("cannot watch server connection", ["error": error])
+                channel.close("\(error)")
+            }
+        }
+    }
+
+    private func handle(_ message: WireMessage, from peer: ServerPeer) {
+        switch message {
+        case .registerWorker(let register):
+            peer.pool.register(id: register.workerID, pid: register.pid)
+            log.info("worker registered", ["worker_id": register.workerID, "pid": register.pid])
+            dispatchQueued(peer)
+        case .unregisterWorker(let unregister):
+            peer.pool.unregister(id: unregister.workerID, pid: unregister.pid)
+            log.info("worker unregistered", ["worker_id": unregister.workerID, "pid": unregister.pid])
+            if peer.pool.isEmpty { failQueued(peer, .noWorker, "no worker is running") }
+        case .workerDone(let done):
+            peer.pool.done(id: done.workerID, pid: done.pid)
+            dispatchQueued(peer)
+        case .invoke(let invoke):
+            route(invoke, from: peer)
+        case .job, .forwardToWorker, .result:
+            log.warn("unexpected message from server; dropping the connection")
+            peer.channel.close("protocol error: unexpected message")
+        }
+    }
+
+    private func route(_ invoke: InvokeMessage, from peer: ServerPeer) {
+        if peer.pool.isEmpty {
+            peer.channel.send(.result(.failure(id: invoke.id, .noWorker, "no worker is available")))
+            return
+        }
+        // Invokes already waiting go first: order is kept.
+        if peer.queue.isEmpty, let worker = peer.pool.pick() {
+            forward(invoke, to: worker, via: peer)
+            return
+        }
+        if !peer.queue.append((invoke, EventLoop.now())) {
+            peer.channel.send(.result(.failure(id: invoke.id, .overloaded, "overloaded: \(options.queueSize) invocations already waiting for a worker")))
+        }
+    }
+
+    private func forward(_ invoke: InvokeMessage, to worker: WorkerPool.Worker, via peer: ServerPeer) {
+        peer.channel.send(.forwardToWorker(ForwardToWorkerMessage(workerID: worker.id, pid: worker.pid, job: invoke.job)))
+    }
+
+    private func dispatchQueued(_ peer: ServerPeer) {
+        while !peer.queue.isEmpty, let worker = peer.pool.pick() {
+            guard let entry = peer.queue.popFirst() else { break }
+            forward(entry.invoke, to: worker, via: peer)
+        }
+    }
+
+    private func failQueued(_ peer: ServerPeer, _ code: FailureCode, _ why: String) {
+        for entry in peer.queue.removeAll() {
+            peer.channel.send(.result(.failure(id: entry.invoke.id, code, why)))
+        }
+    }
+
+    /// Invokes that waited too long for a worker are refused as overloaded rather than kept forever.
+    private func scheduleQueueSweep() {
+        loop.schedule(after: min(1, options.queueTimeout / 2)) { [unowned self] in
+            let now = EventLoop.now()
+            for peer in self.peers.values {
+                while let first = peer.queue.first, now - first.since > self.options.queueTimeout {
+                    _ = peer.queue.popFirst()
+                    peer.channel.send(.result(.failure(id: first.invoke.id, .overloaded, "overloaded: no worker became free within \(self.options.queueTimeout) s")))
+                }
+            }
+            self.scheduleQueueSweep()
+        }
+    }
+}

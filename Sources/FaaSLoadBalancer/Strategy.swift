@@ -1,0 +1,9 @@
+/// How the load balancer picks a worker for an invoke.
+public enum Strategy: String, Sendable, CaseIterable {
+    /// Round robin: the next worker after the last one picked that has room.
+    case rr
+    /// The spec's FIFO: the first idle worker in registration order (keeps the fewest busy).
+    case fifo
+    /// Least loaded: fewest jobs in flight; ties go to the worker idle the longest.
+    case weighted
+}

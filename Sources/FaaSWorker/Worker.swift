@@ -1,0 +1,86 @@
+import FaaSCore
+import Foundation
+import Glibc
+
+/// Runs the worker: reads `job` lines from stdin, runs each to completion, writes one result
+/// line to stdout per job. One job at a time, by design: the load balancer counts on it.
+public func runWorker(_ options: WorkerOptions) throws {
+    let worker = try Worker(options: options)
+    try worker.serve()
+}
+
+final class Worker {
+    private let options: WorkerOptions
+    private let log: Logger
+    private let jobsIn: FileDescriptor
+    private let resultsOut: FileDescriptor
+    private let codec = MessageCodec()
+    private let executor: JobExecutor
+
+    init(options: WorkerOptions) throws {
+        self.options = options
+        self.log = Logger(daemon: "worker-\(options.workerID)", level: options.logLevel)
+        // The protocol streams move to private descriptors and fd 0/1 become /dev/null and
+        // stderr: nothing a library prints can corrupt the result stream.
+        jobsIn = try FileDescriptor.standardInput.duplicate()
+        resultsOut = try FileDescriptor.standardOutput.duplicate()
+        let devNull = try FileDescriptor.open("/dev/null", O_RDONLY)
+        dup2(devNull.rawValue, 0)
+        devNull.close()
+        dup2(2, 1)
+        executor = JobExecutor(options: options, log: log)
+    }
+
+    func serve() throws {
+        log.debug("ready")
+        var framer = LineFramer(maxLineLength: WireProtocol.maxLineLength)
+        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { raw in
+                try syscall("read") { Glibc.read(jobsIn.rawValue, raw.baseAddress, raw.count) }
+            }
+            if n == 0 {
+                log.debug("stdin closed; exiting")
+                return
+            }
+            buffer.withUnsafeBytes { raw in framer.append(UnsafeRawBufferPointer(rebasing: raw[0..<n])) }
+            while true {
+                switch framer.next() {
+                case .needMoreBytes:
+                    break
+                case .lineTooLong:
+                    log.error("job line too long; exiting so the server replaces this worker")
+                    throw WorkerError.protocolViolation("line too long")
+                case .line(let line):
+                    try reply(to: line)
+                    continue
+                }
+                break
+            }
+        }
+    }
+
+    private func reply(to line: ArraySlice<UInt8>) throws {
+        let result: ResultMessage
+        do {
+            guard case .job(let job) = try codec.decode(line) else {
+                throw WorkerError.protocolViolation("expected a job message")
+            }
+            result = executor.run(job)
+        } catch {
+            log.error("bad job line", ["error": error])
+            result = .failure(id: nil, .internal, "worker received a malformed job: \(error)")
+        }
+        try resultsOut.writeAll(try codec.encodeLine(.result(result)))
+    }
+}
+
+enum WorkerError: Error, CustomStringConvertible {
+    case protocolViolation(String)
+
+    var description: String {
+        switch self {
+        case .protocolViolation(let why): return "protocol violation: \(why)"
+        }
+    }
+}
