@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Invokes a function: scripts/invoke.sh FN [PAYLOAD]
+#   FN is the id returned by deploy (NAME_<unixtime>). The payload is PAYLOAD as given,
+#   or stdin when PAYLOAD is '-' or absent and stdin is not a terminal; else empty.
+# Prints the gateway's JSON answer ({"ok":true,"output":...} or {"ok":false,"error":...}).
+# Gateway: $FAAS_URL (default http://localhost:${FAAS_PORT:-8080}).
+# Exit: 0 on 2xx, 1 on an HTTP error (status on stderr), 2 on usage error,
+#       3 when the gateway is unreachable.
+set -euo pipefail
+SCRIPT_NAME=invoke.sh
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+usage() {
+    warn "usage: scripts/invoke.sh FN [PAYLOAD|-]   (no PAYLOAD: stdin if not a terminal)"
+    exit 2
+}
+[[ "${1:-}" == -h || "${1:-}" == --help ]] && { sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 0; }
+(($# == 1 || $# == 2)) || usage
+fn="$1"
+[[ -n "$fn" ]] || usage
+
+args=(-H 'Content-Type: application/octet-stream')
+if [[ $# -eq 2 && "$2" != - ]]; then
+    # Through stdin, so that a payload starting with '@' is not taken for a file name.
+    exec 0< <(printf '%s' "$2")
+    args+=(--data-binary @-)
+elif [[ $# -eq 2 || ! -t 0 ]]; then
+    args+=(--data-binary @-)
+else
+    args+=(--data-binary '')
+fi
+
+faas_request POST "/invoke?fn=$(urlencode "$fn")" "${args[@]}"
