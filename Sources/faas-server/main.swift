@@ -1,1 +1,4 @@
-print("todo")
+import FaaSCore
+import FaaSServer
+
+DaemonEntry.main(program: "faas-server", parse: ServerOptions.init, run: runServer)

@@ -50,11 +50,12 @@ public final class Connection {
         self.init(loop: loop, input: socket, output: socket)
     }
 
-    /// Starts reading. Handlers must be set first.
+    /// Starts reading. Handlers must be set first. While registered, the loop holds the
+    /// connection (its handlers capture it); `close` unregisters and so lets it go.
     public func start() throws {
         try input.setNonBlocking()
         if !sharedDescriptor { try output.setNonBlocking() }
-        try loop.register(input, .readable) { [unowned self] readiness in
+        try loop.register(input, .readable) { [self] readiness in
             if readiness.writable && self.sharedDescriptor { self.flush() }
             if readiness.readable && !self.isClosed { self.readAvailable() }
             // A paused reader would otherwise be woken by the hang-up forever.
@@ -63,7 +64,7 @@ public final class Connection {
             }
         }
         if !sharedDescriptor {
-            try loop.register(output, []) { [unowned self] readiness in
+            try loop.register(output, []) { [self] readiness in
                 if readiness.hangup { self.close(.endOfFile) } else { self.flush() }
             }
         }
@@ -123,6 +124,11 @@ public final class Connection {
 
     public func close(_ reason: CloseReason) {
         guard !isClosed else { return }
+        // The owner often drops its last reference from inside onClose.
+        withExtendedLifetime(self) { finishClose(reason) }
+    }
+
+    private func finishClose(_ reason: CloseReason) {
         isClosed = true
         loop.unregister(input)
         input.close()

@@ -13,8 +13,10 @@ public final class MessageChannel {
 
     public init(connection: Connection) {
         self.connection = connection
-        connection.onData = { [unowned self] bytes in self.received(bytes) }
-        connection.onClose = { [unowned self] reason in
+        // These closures keep the channel alive while its connection is open; the connection
+        // drops them when it closes, which ends the cycle.
+        connection.onData = { [self] bytes in self.received(bytes) }
+        connection.onClose = { [self] reason in
             let handler = self.onClose
             self.onClose = nil
             self.onMessage = nil

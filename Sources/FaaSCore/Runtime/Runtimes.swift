@@ -1,4 +1,4 @@
-import FaaSCore
+
 import Foundation
 
 /// Where the interpreters are, resolved once per process: shims on PATH (pyenv's python3 costs

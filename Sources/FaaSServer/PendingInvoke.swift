@@ -1,0 +1,13 @@
+/// An invoke the server has accepted and not yet answered.
+struct PendingInvoke {
+    enum Stage {
+        case atBalancer
+        case atWorker(slot: Int)
+    }
+
+    /// The connection (gateway) that asked, and its id for the request.
+    let client: ObjectIdentifier
+    let clientID: UInt64
+    let timeout: Double
+    var stage: Stage
+}

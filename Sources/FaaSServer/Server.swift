@@ -1,0 +1,387 @@
+import FaaSCore
+import Foundation
+import Glibc
+
+/// Runs the server until SIGTERM/SIGINT, then shuts down gracefully.
+public func runServer(_ options: ServerOptions) throws {
+    let loop = try EventLoop()
+    let server = Server(options: options, loop: loop)
+    try server.start()
+    try loop.run()
+    server.finish()
+}
+
+/// Pre-forks the workers and relays: `invoke` from gateways to the load balancer,
+/// `forward_to_worker` from the load balancer to a worker's stdin pipe, and each worker's result
+/// back to the gateway that asked (plus `worker_done` to the load balancer).
+final class Server {
+    private let options: ServerOptions
+    private let loop: EventLoop
+    private let log: Logger
+    private let reaper = ChildReaper()
+    private var listener: FileDescriptor?
+    private var clients: [ObjectIdentifier: MessageChannel] = [:]
+    private var balancer: MessageChannel?
+    private var slots: [WorkerSlot]
+    private var pending: [UInt64: PendingInvoke] = [:]
+    private var nextID: UInt64 = 1
+    private var python: String?
+    private var stopping = false
+
+    /// Seconds past a job's own limit before the server kills its worker (the worker enforces
+    /// limits for JS/Python itself; a WebAssembly call cannot be interrupted).
+    private let killGrace = 0.5
+
+    init(options: ServerOptions, loop: EventLoop) {
+        self.options = options
+        self.loop = loop
+        self.log = Logger(daemon: "server", level: options.logLevel)
+        self.slots = (0..<options.workerCount).map { WorkerSlot(id: $0) }
+    }
+
+    func start() throws {
+        try FileManager.default.createDirectory(atPath: options.functionsDirectory, withIntermediateDirectories: true)
+        guard access(options.workerPath, X_OK) == 0 else {
+            throw SpawnError.failed(options.workerPath, errno: ENOENT)
+        }
+        python = options.python ?? Runtimes.resolvePython()
+        try loop.onSignals([SIGTERM, SIGINT, SIGCHLD]) { [unowned self] signal in
+            if signal == SIGCHLD { self.reaper.reap() } else { self.beginShutdown(signal) }
+        }
+        let listener = try Socket.listenUnix(path: options.socketPath)
+        self.listener = listener
+        try loop.register(listener, .readable) { [unowned self] _ in self.acceptClients() }
+        for slot in slots { spawn(slot) }
+        connectBalancer()
+        log.info("listening", ["socket": options.socketPath, "workers": options.workerCount, "worker": options.workerPath])
+    }
+
+    // MARK: workers
+
+    private func spawn(_ slot: WorkerSlot) {
+        guard !stopping else { return }
+        var environment: [String: String] = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
+            "FAAS_FUNCTIONS_DIR": options.functionsDirectory,
+            "FAAS_WORKER_ID": String(slot.id),
+            "FAAS_TIMEOUT": String(options.defaultTimeout),
+            "FAAS_LOG_LEVEL": "\(options.logLevel)",
+        ]
+        if let library = options.wasmLibrary { environment["FAAS_WASM_LIBRARY"] = library }
+        if let python { environment["FAAS_PYTHON"] = python }
+        for key in ["FAAS_OUTPUT_CAP", "FAAS_SANDBOX", "LD_LIBRARY_PATH"] {
+            if let value = ProcessInfo.processInfo.environment[key] { environment[key] = value }
+        }
+        do {
+            let toWorker = try FileDescriptor.pipe()
+            let fromWorker: (read: FileDescriptor, write: FileDescriptor)
+            do { fromWorker = try FileDescriptor.pipe() } catch {
+                toWorker.read.close(); toWorker.write.close()
+                throw error
+            }
+            let request = SpawnRequest(executable: options.workerPath, arguments: [], environment: environment,
+                                       standardInput: toWorker.read, standardOutput: fromWorker.write)
+            let pid: pid_t
+            do { pid = try ProcessSpawner.spawn(request) } catch {
+                for fd in [toWorker.read, toWorker.write, fromWorker.read, fromWorker.write] { fd.close() }
+                throw error
+            }
+            // The child's ends are the child's: keeping them would hide its death from us.
+            toWorker.read.close()
+            fromWorker.write.close()
+            slot.pid = pid
+            slot.startedAt = EventLoop.now()
+            slot.jobs = []
+            let channel = MessageChannel(connection: Connection(loop: loop, input: fromWorker.read, output: toWorker.write))
+            slot.channel = channel
+            channel.onMessage = { [unowned self, unowned slot] message in self.workerSaid(message, slot: slot, pid: pid) }
+            channel.onClose = { [unowned self, unowned slot] why in
+                // A worker breaking protocol is killed; its exit then goes through the reaper.
+                if slot.pid == pid, !self.stopping {
+                    self.log.warn("worker pipe closed", ["worker_id": slot.id, "pid": pid, "reason": why])
+                    kill(pid, SIGKILL)
+                }
+            }
+            try channel.start()
+            reaper.watch(pid) { [unowned self, unowned slot] status in self.workerExited(slot, pid: pid, status: status) }
+            log.info("worker started", ["worker_id": slot.id, "pid": pid])
+            registerWithBalancer(slot)
+        } catch {
+            log.error("cannot start worker", ["worker_id": slot.id, "error": error])
+            scheduleRespawn(slot, after: 1)
+        }
+    }
+
+    private func registerWithBalancer(_ slot: WorkerSlot) {
+        guard let balancer, slot.isAlive, !slot.registered, slot.jobs.isEmpty else { return }
+        balancer.send(.registerWorker(RegisterWorkerMessage(workerID: slot.id, pid: slot.pid)))
+        slot.registered = true
+    }
+
+    private func workerExited(_ slot: WorkerSlot, pid: pid_t, status: ExitStatus) {
+        guard slot.pid == pid else { return }
+        let uptime = EventLoop.now() - slot.startedAt
+        if stopping {
+            log.info("worker stopped", ["worker_id": slot.id, "pid": pid, "status": status])
+        } else {
+            log.warn("worker exited", ["worker_id": slot.id, "pid": pid, "status": status, "uptime_s": String(format: "%.3f", uptime)])
+        }
+        slot.channel?.close("worker exited")
+        slot.channel = nil
+        slot.pid = 0
+        if let deadline = slot.deadline { loop.cancel(deadline) }
+        slot.deadline = nil
+        for id in slot.jobs {
+            answer(id, .failure(id: nil, .internal, "the worker running this function died (\(status))"))
+        }
+        slot.jobs = []
+        if slot.registered {
+            balancer?.send(.unregisterWorker(UnregisterWorkerMessage(workerID: slot.id, pid: pid)))
+            slot.registered = false
+        }
+        guard !stopping else {
+            if slots.allSatisfy({ !$0.isAlive }) { loop.stop() }
+            return
+        }
+        // A worker that dies right after starting is restarted with growing delays.
+        slot.quickDeaths = uptime < 1 ? slot.quickDeaths + 1 : 0
+        let delay = slot.quickDeaths == 0 ? 0 : min(0.05 * pow(2, Double(slot.quickDeaths)), 5)
+        scheduleRespawn(slot, after: delay)
+    }
+
+    private func scheduleRespawn(_ slot: WorkerSlot, after delay: Double) {
+        if delay == 0 { spawn(slot); return }
+        loop.schedule(after: delay) { [unowned self, unowned slot] in
+            if !slot.isAlive { self.spawn(slot) }
+        }
+    }
+
+    private func workerSaid(_ message: WireMessage, slot: WorkerSlot, pid: pid_t) {
+        guard case .result(let result) = message, slot.pid == pid else {
+            log.warn("unexpected message from worker; replacing it", ["worker_id": slot.id])
+            kill(pid, SIGKILL)
+            return
+        }
+        guard !slot.jobs.isEmpty else {
+            log.warn("worker answered a job it was not given; replacing it", ["worker_id": slot.id])
+            kill(pid, SIGKILL)
+            return
+        }
+        let id = slot.jobs.removeFirst()
+        if let resultID = result.id, resultID != id {
+            log.warn("worker answered out of order; replacing it", ["worker_id": slot.id, "expected": id, "got": resultID])
+            kill(pid, SIGKILL)
+            return
+        }
+        if let deadline = slot.deadline { loop.cancel(deadline) }
+        slot.deadline = nil
+        armDeadline(slot)
+        answer(id, result)
+        if slot.registered {
+            balancer?.send(.workerDone(WorkerDoneMessage(workerID: slot.id, pid: pid, id: id)))
+        } else {
+            registerWithBalancer(slot)
+        }
+    }
+
+    /// Arms the kill timer for the job now at the head of the worker's queue.
+    private func armDeadline(_ slot: WorkerSlot) {
+        guard slot.deadline == nil, let head = slot.jobs.first, let invoke = pending[head] else { return }
+        let pid = slot.pid
+        slot.deadline = loop.schedule(after: invoke.timeout + killGrace) { [unowned self, unowned slot] in
+            slot.deadline = nil
+            guard slot.pid == pid, slot.jobs.first == head else { return }
+            self.log.warn("job over its time limit; killing its worker", ["worker_id": slot.id, "pid": pid, "timeout_s": invoke.timeout])
+            self.answer(head, .failure(id: nil, .timeout, "timed out after \(invoke.timeout) s"))
+            kill(pid, SIGKILL)
+        }
+    }
+
+    // MARK: the load balancer
+
+    private func connectBalancer() {
+        guard !stopping, balancer == nil else { return }
+        let fd: FileDescriptor
+        do {
+            fd = try Socket.connectUnix(path: options.balancerSocketPath)
+        } catch {
+            log.debug("load balancer not reachable yet: \(error)")
+            loop.schedule(after: 0.2) { [unowned self] in self.connectBalancer() }
+            return
+        }
+        let channel = MessageChannel(connection: Connection(loop: loop, socket: fd))
+        channel.onMessage = { [unowned self] message in self.balancerSaid(message) }
+        channel.onClose = { [unowned self] why in
+            self.balancer = nil
+            self.log.warn("load balancer connection lost", ["reason": why])
+            for slot in self.slots { slot.registered = false }
+            // What the balancer held is lost with it.
+            for (id, invoke) in self.pending {
+                if case .atBalancer = invoke.stage {
+                    self.answer(id, .failure(id: nil, .noWorker, "the load balancer went away"))
+                }
+            }
+            self.loop.schedule(after: 0.1) { [unowned self] in self.connectBalancer() }
+        }
+        do {
+            try channel.start()
+        } catch {
+            log.error("cannot watch load balancer connection", ["error": error])
+            return
+        }
+        balancer = channel
+        log.info("connected to load balancer", ["socket": options.balancerSocketPath])
+        for slot in slots { registerWithBalancer(slot) }
+    }
+
+    private func balancerSaid(_ message: WireMessage) {
+        switch message {
+        case .forwardToWorker(let forward):
+            dispatch(forward)
+        case .result(let result):
+            guard let id = result.id else { return }
+            answer(id, result)
+        default:
+            log.warn("unexpected message from load balancer; reconnecting")
+            balancer?.close("protocol error")
+        }
+    }
+
+    private func dispatch(_ forward: ForwardToWorkerMessage) {
+        let id = forward.job.id
+        guard var invoke = pending[id] else {
+            // The client left or the job timed out meanwhile; the worker is free again.
+            balancer?.send(.workerDone(WorkerDoneMessage(workerID: forward.workerID, pid: forward.pid, id: id)))
+            return
+        }
+        guard slots.indices.contains(forward.workerID), case let slot = slots[forward.workerID],
+              slot.pid == forward.pid, let channel = slot.channel else {
+            answer(id, .failure(id: nil, .noWorker, "the chosen worker restarted; try again"))
+            balancer?.send(.workerDone(WorkerDoneMessage(workerID: forward.workerID, pid: forward.pid, id: id)))
+            return
+        }
+        invoke.stage = .atWorker(slot: slot.id)
+        pending[id] = invoke
+        slot.jobs.append(id)
+        channel.send(.job(forward.job))
+        armDeadline(slot)
+    }
+
+    // MARK: clients (gateways)
+
+    private func acceptClients() {
+        guard let listener else { return }
+        while true {
+            let accepted: IOResult<FileDescriptor>
+            do { accepted = try Socket.accept(listener) } catch {
+                log.error("accept failed", ["error": error])
+                return
+            }
+            guard case .processed(let fd) = accepted else { return }
+            let channel = MessageChannel(connection: Connection(loop: loop, socket: fd))
+            let key = ObjectIdentifier(channel)
+            clients[key] = channel
+            channel.onMessage = { [unowned self] message in self.clientSaid(message, client: key) }
+            channel.onClose = { [unowned self] why in
+                self.clients.removeValue(forKey: key)
+                self.log.info("client disconnected", ["reason": why])
+            }
+            do { try channel.start() } catch {
+                log.error("cannot watch client connection", ["error": error])
+                channel.close("\(error)")
+            }
+        }
+    }
+
+    private func clientSaid(_ message: WireMessage, client: ObjectIdentifier) {
+        guard case .invoke(var invoke) = message else {
+            clients[client]?.close("protocol error: expected invoke")
+            return
+        }
+        let clientID = invoke.id
+        if stopping {
+            clients[client]?.send(.result(.failure(id: clientID, .noWorker, "server is shutting down")))
+            return
+        }
+        guard let balancer else {
+            clients[client]?.send(.result(.failure(id: clientID, .noWorker, "load balancer unavailable")))
+            return
+        }
+        let id = nextID
+        nextID += 1
+        let timeout = invoke.timeout ?? options.defaultTimeout
+        pending[id] = PendingInvoke(client: client, clientID: clientID, timeout: timeout, stage: .atBalancer)
+        invoke.id = id
+        invoke.timeout = timeout
+        balancer.send(.invoke(invoke))
+    }
+
+    /// Sends the result to whoever asked, once; later answers for the same id are dropped.
+    private func answer(_ id: UInt64, _ result: ResultMessage) {
+        guard let invoke = pending.removeValue(forKey: id) else { return }
+        var reply = result
+        reply.id = invoke.clientID
+        clients[invoke.client]?.send(.result(reply))
+        if stopping && pending.isEmpty { stopWorkers() }
+    }
+
+    // MARK: shutdown
+
+    private func beginShutdown(_ signal: Int32) {
+        if stopping {
+            log.warn("second signal: stopping now", ["signal": signal])
+            for slot in slots where slot.isAlive { kill(slot.pid, SIGKILL) }
+            loop.stop()
+            return
+        }
+        stopping = true
+        log.info("shutting down", ["signal": signal, "in_flight": pending.count])
+        closeListener()
+        if pending.isEmpty {
+            stopWorkers()
+        } else {
+            loop.schedule(after: options.shutdownGrace) { [unowned self] in
+                for id in Array(self.pending.keys) {
+                    self.answer(id, .failure(id: nil, .noWorker, "server shut down before the function finished"))
+                }
+                self.stopWorkers()
+            }
+        }
+    }
+
+    private var workersStopping = false
+
+    /// Closing a worker's stdin ends it; TERM then KILL cover one that does not listen.
+    private func stopWorkers() {
+        guard !workersStopping else { return }
+        workersStopping = true
+        let alive = slots.filter(\.isAlive)
+        if alive.isEmpty { loop.stop(); return }
+        for slot in alive {
+            slot.channel?.close("shutdown")
+            kill(slot.pid, SIGTERM)
+        }
+        loop.schedule(after: 3) { [unowned self] in
+            for slot in self.slots where slot.isAlive { kill(slot.pid, SIGKILL) }
+            self.loop.schedule(after: 1) { [unowned self] in self.loop.stop() }
+        }
+    }
+
+    private func closeListener() {
+        guard let listener else { return }
+        loop.unregister(listener)
+        listener.close()
+        self.listener = nil
+        unlink(options.socketPath)
+    }
+
+    /// After the loop ends: nothing may outlive the server.
+    func finish() {
+        closeListener()
+        for slot in slots where slot.isAlive { kill(slot.pid, SIGKILL) }
+        reaper.reap()
+        balancer?.close("shutdown")
+        for client in clients.values { client.close("shutdown") }
+    }
+}

@@ -1,0 +1,23 @@
+import FaaSCore
+import Glibc
+
+/// One pre-forked worker position. The slot keeps its id across restarts; each process that
+/// fills it has its own pid and pipes.
+final class WorkerSlot {
+    let id: Int
+    var pid: pid_t = 0
+    var channel: MessageChannel?
+    /// Server-side ids of the jobs written to this worker, oldest (running) first.
+    var jobs: [UInt64] = []
+    /// Kills the worker if the running job overstays its time limit.
+    var deadline: TimerQueue.ID?
+    /// Whether the load balancer knows this process.
+    var registered = false
+    var startedAt = 0.0
+    /// Consecutive quick deaths, for restart back-off.
+    var quickDeaths = 0
+
+    init(id: Int) { self.id = id }
+
+    var isAlive: Bool { pid > 0 }
+}
