@@ -1,0 +1,286 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Our own Swift declarations of the few parts of the standard wasm C API (`wasm.h`) we use.
+// Layouts are LP64 and identical in libwasmer and libwasmtime (see WASM-NOTES.md).
+// Every wasm object (engine, store, module, func, ...) is an opaque pointer.
+
+/// `wasm_byte_vec_t` / `wasm_name_t` / `wasm_message_t`: `{ size_t size; byte_t *data; }`.
+struct WasmByteVec {
+    var size: Int = 0
+    var data: UnsafeMutablePointer<UInt8>? = nil
+}
+
+/// Every vector of object pointers (`wasm_importtype_vec_t`, `wasm_extern_vec_t`,
+/// `wasm_valtype_vec_t`, ...): `{ size_t size; T **data; }`.
+struct WasmPtrVec {
+    var size: Int = 0
+    var data: UnsafeMutablePointer<OpaquePointer?>? = nil
+
+    subscript(i: Int) -> OpaquePointer? {
+        guard i >= 0, i < size, let data else { return nil }
+        return data[i]
+    }
+}
+
+/// `wasm_val_t`: `{ uint8_t kind; union { i32; i64; f32; f64; ref* } of; }`, 16 bytes with the
+/// union at offset 8. The union is held as raw little-endian bits: i32/f32 live in the low half.
+struct WasmVal {
+    var kind: UInt8 = 0
+    var bits: UInt64 = 0
+
+    static let i32: UInt8 = 0
+    static let i64: UInt8 = 1
+    static let f32: UInt8 = 2
+    static let f64: UInt8 = 3
+
+    init() {}
+    init(i32 v: Int32) { kind = WasmVal.i32; bits = UInt64(UInt32(bitPattern: v)) }
+    init(i64 v: Int64) { kind = WasmVal.i64; bits = UInt64(bitPattern: v) }
+    init(f32 v: Float) { kind = WasmVal.f32; bits = UInt64(v.bitPattern) }
+    init(f64 v: Double) { kind = WasmVal.f64; bits = v.bitPattern }
+
+    var asI32: Int32 { Int32(truncatingIfNeeded: bits) }
+    var asI64: Int64 { Int64(bitPattern: bits) }
+    var asF32: Float { Float(bitPattern: UInt32(truncatingIfNeeded: bits)) }
+    var asF64: Double { Double(bitPattern: bits) }
+}
+
+/// `wasm_val_vec_t`: `{ size_t size; wasm_val_t *data; }`.
+struct WasmValVec {
+    var size: Int = 0
+    var data: UnsafeMutablePointer<WasmVal>? = nil
+}
+
+/// Extern kinds (`wasm_externkind_t`).
+enum WasmExternKind {
+    static let function: UInt8 = 0
+    static let global: UInt8 = 1
+    static let table: UInt8 = 2
+    static let memory: UInt8 = 3
+}
+
+/// `wasm_func_callback_with_env_t`. The vectors are `wasm_val_vec_t` (`WasmValVec`), typed
+/// as raw pointers because @convention(c) cannot mention Swift structs.
+typealias WasmHostCallback = @convention(c) (
+    UnsafeMutableRawPointer?, UnsafeRawPointer?, UnsafeMutableRawPointer?
+) -> OpaquePointer?
+
+/// The standard wasm C API functions, resolved with dlsym from one shared library.
+/// Immutable after init; used from the thread that owns the engine.
+final class WasmCAPI {
+    typealias Ptr = OpaquePointer
+    let libraryPath: String
+    /// "wasmer" or "wasmtime" (or "wasm" for another implementation of the standard API).
+    let engineName: String
+
+    let engine_new: @convention(c) () -> Ptr?
+    let engine_delete: @convention(c) (Ptr?) -> Void
+    let store_new: @convention(c) (Ptr?) -> Ptr?
+    let store_delete: @convention(c) (Ptr?) -> Void
+    let byte_vec_delete: @convention(c) (UnsafeMutableRawPointer?) -> Void
+
+    let module_new: @convention(c) (Ptr?, UnsafeRawPointer?) -> Ptr?
+    let module_delete: @convention(c) (Ptr?) -> Void
+    let module_validate: @convention(c) (Ptr?, UnsafeRawPointer?) -> Bool
+    let module_imports: @convention(c) (Ptr?, UnsafeMutableRawPointer?) -> Void
+    let module_exports: @convention(c) (Ptr?, UnsafeMutableRawPointer?) -> Void
+    let module_serialize: @convention(c) (Ptr?, UnsafeMutableRawPointer?) -> Void
+    let module_deserialize: @convention(c) (Ptr?, UnsafeRawPointer?) -> Ptr?
+
+    let importtype_vec_delete: @convention(c) (UnsafeMutableRawPointer?) -> Void
+    let importtype_module: @convention(c) (Ptr?) -> UnsafeRawPointer?
+    let importtype_name: @convention(c) (Ptr?) -> UnsafeRawPointer?
+    let importtype_type: @convention(c) (Ptr?) -> Ptr?
+    let exporttype_vec_delete: @convention(c) (UnsafeMutableRawPointer?) -> Void
+    let exporttype_name: @convention(c) (Ptr?) -> UnsafeRawPointer?
+    let exporttype_type: @convention(c) (Ptr?) -> Ptr?
+
+    let externtype_kind: @convention(c) (Ptr?) -> UInt8
+    let externtype_as_functype_const: @convention(c) (Ptr?) -> Ptr?
+    let functype_params: @convention(c) (Ptr?) -> UnsafeRawPointer?
+    let functype_results: @convention(c) (Ptr?) -> UnsafeRawPointer?
+    let valtype_kind: @convention(c) (Ptr?) -> UInt8
+
+    let func_new_with_env: @convention(c) (
+        Ptr?, Ptr?, WasmHostCallback?, UnsafeMutableRawPointer?,
+        (@convention(c) (UnsafeMutableRawPointer?) -> Void)?
+    ) -> Ptr?
+    let func_delete: @convention(c) (Ptr?) -> Void
+    let func_as_extern: @convention(c) (Ptr?) -> Ptr?
+    let func_call: @convention(c) (Ptr?, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Ptr?
+
+    let instance_new: @convention(c) (Ptr?, Ptr?, UnsafeRawPointer?, UnsafeMutablePointer<Ptr?>?) -> Ptr?
+    let instance_delete: @convention(c) (Ptr?) -> Void
+    let instance_exports: @convention(c) (Ptr?, UnsafeMutableRawPointer?) -> Void
+    let extern_vec_delete: @convention(c) (UnsafeMutableRawPointer?) -> Void
+    let extern_kind: @convention(c) (Ptr?) -> UInt8
+    let extern_as_func: @convention(c) (Ptr?) -> Ptr?
+    let extern_as_memory: @convention(c) (Ptr?) -> Ptr?
+
+    let memory_data: @convention(c) (Ptr?) -> UnsafeMutablePointer<UInt8>?
+    let memory_data_size: @convention(c) (Ptr?) -> Int
+
+    let trap_new: @convention(c) (Ptr?, UnsafeRawPointer?) -> Ptr?
+    let trap_delete: @convention(c) (Ptr?) -> Void
+    let trap_message: @convention(c) (Ptr?, UnsafeMutableRawPointer?) -> Void
+
+    /// Where the project-local wheel puts the library (pip --target layout, scripts/setup-wasm.sh).
+    static let wheelRelativePath = ".tools/wasmtime/wasmtime/linux-x86_64/_libwasmtime.so"
+
+    /// Loads the library: `explicitPath` if given (the daemons pass FAAS_WASM_LIBRARY), else
+    /// `libwasmer.so`, else `libwasmtime.so` (both by name, through the loader's search path),
+    /// else the project-local wasmtime wheel found by walking up from the executable's folder.
+    init(explicitPath: String?) throws {
+        var tried: [String] = []
+        var handle: UnsafeMutableRawPointer?
+        var path = ""
+        func attempt(_ candidate: String) {
+            guard handle == nil else { return }
+            // RTLD_LOCAL: the engine's symbols stay out of the global namespace.
+            if let h = dlopen(candidate, RTLD_NOW | RTLD_LOCAL) {
+                handle = h
+                path = candidate
+            } else {
+                let reason = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
+                tried.append(reason)
+            }
+        }
+        if let explicitPath, !explicitPath.isEmpty {
+            // An explicit choice is final: falling back silently would hide a misconfiguration.
+            attempt(explicitPath)
+        } else {
+            attempt("libwasmer.so")
+            attempt("libwasmtime.so")
+            if handle == nil {
+                if let wheel = WasmCAPI.findProjectWheel() {
+                    attempt(wheel)
+                } else {
+                    tried.append("no \(WasmCAPI.wheelRelativePath) above \(WasmCAPI.executableDirectory() ?? "?")")
+                }
+            }
+        }
+        guard let handle else {
+            throw WasmError.libraryUnavailable(
+                "no wasm C API library could be loaded (set FAAS_WASM_LIBRARY or run scripts/setup-wasm.sh): "
+                    + tried.joined(separator: "; "))
+        }
+        libraryPath = path
+
+        func sym<T>(_ name: String) throws -> T {
+            guard let p = dlsym(handle, name) else {
+                throw WasmError.libraryUnavailable("\(path) lacks the wasm C API symbol \(name)")
+            }
+            return unsafeBitCast(p, to: T.self)
+        }
+        if dlsym(handle, "wasmer_version") != nil {
+            engineName = "wasmer"
+        } else if dlsym(handle, "wasmtime_store_new") != nil {
+            engineName = "wasmtime"
+        } else {
+            engineName = "wasm"
+        }
+        engine_new = try sym("wasm_engine_new")
+        engine_delete = try sym("wasm_engine_delete")
+        store_new = try sym("wasm_store_new")
+        store_delete = try sym("wasm_store_delete")
+        byte_vec_delete = try sym("wasm_byte_vec_delete")
+        module_new = try sym("wasm_module_new")
+        module_delete = try sym("wasm_module_delete")
+        module_validate = try sym("wasm_module_validate")
+        module_imports = try sym("wasm_module_imports")
+        module_exports = try sym("wasm_module_exports")
+        module_serialize = try sym("wasm_module_serialize")
+        module_deserialize = try sym("wasm_module_deserialize")
+        importtype_vec_delete = try sym("wasm_importtype_vec_delete")
+        importtype_module = try sym("wasm_importtype_module")
+        importtype_name = try sym("wasm_importtype_name")
+        importtype_type = try sym("wasm_importtype_type")
+        exporttype_vec_delete = try sym("wasm_exporttype_vec_delete")
+        exporttype_name = try sym("wasm_exporttype_name")
+        exporttype_type = try sym("wasm_exporttype_type")
+        externtype_kind = try sym("wasm_externtype_kind")
+        externtype_as_functype_const = try sym("wasm_externtype_as_functype_const")
+        functype_params = try sym("wasm_functype_params")
+        functype_results = try sym("wasm_functype_results")
+        valtype_kind = try sym("wasm_valtype_kind")
+        func_new_with_env = try sym("wasm_func_new_with_env")
+        func_delete = try sym("wasm_func_delete")
+        func_as_extern = try sym("wasm_func_as_extern")
+        func_call = try sym("wasm_func_call")
+        instance_new = try sym("wasm_instance_new")
+        instance_delete = try sym("wasm_instance_delete")
+        instance_exports = try sym("wasm_instance_exports")
+        extern_vec_delete = try sym("wasm_extern_vec_delete")
+        extern_kind = try sym("wasm_extern_kind")
+        extern_as_func = try sym("wasm_extern_as_func")
+        extern_as_memory = try sym("wasm_extern_as_memory")
+        memory_data = try sym("wasm_memory_data")
+        memory_data_size = try sym("wasm_memory_data_size")
+        trap_new = try sym("wasm_trap_new")
+        trap_delete = try sym("wasm_trap_delete")
+        trap_message = try sym("wasm_trap_message")
+        // The handle is never dlclosed: engines register signal handlers and thread-locals
+        // that must outlive every store, so the library stays for the life of the process.
+    }
+
+    /// The folder of the running executable (/proc/self/exe), or nil if unreadable.
+    static func executableDirectory() -> String? {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        let exe = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = exe.lastIndex(of: "/") else { return nil }
+        return String(exe[..<slash])
+    }
+
+    /// Walks up from the executable's folder looking for the wheel installed by setup-wasm.sh.
+    static func findProjectWheel() -> String? {
+        guard var dir = executableDirectory() else { return nil }
+        while true {
+            let candidate = (dir == "/" ? "" : dir) + "/" + wheelRelativePath
+            if access(candidate, R_OK) == 0 { return candidate }
+            guard dir != "/", let slash = dir.lastIndex(of: "/") else { return nil }
+            dir = slash == dir.startIndex ? "/" : String(dir[..<slash])
+        }
+    }
+
+    // MARK: small helpers
+
+    /// Text of a borrowed `wasm_name_t`.
+    static func string(_ vec: UnsafeRawPointer?) -> String {
+        guard let v = vec?.load(as: WasmByteVec.self), let data = v.data, v.size > 0 else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: data, count: v.size), as: UTF8.self)
+    }
+
+    /// Kinds of a borrowed `wasm_valtype_vec_t`.
+    func kinds(_ vec: UnsafeRawPointer?) -> [UInt8] {
+        guard let v = vec?.load(as: WasmPtrVec.self) else { return [] }
+        return (0..<v.size).map { valtype_kind(v[$0]) }
+    }
+
+    /// The message of a trap (not deleted here), without the C string terminator.
+    func message(ofTrap trap: OpaquePointer) -> String {
+        var msg = WasmByteVec()
+        trap_message(trap, &msg)
+        defer { byte_vec_delete(&msg) }
+        guard let data = msg.data, msg.size > 0 else { return "trap" }
+        var bytes = Array(UnsafeBufferPointer(start: data, count: msg.size))
+        while bytes.last == 0 { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A new trap owned by the caller (the engine takes it when a host function returns it).
+    func newTrap(store: OpaquePointer?, _ text: String) -> OpaquePointer? {
+        // wasm_trap_new wants the NUL counted in the size.
+        var bytes = Array(text.utf8)
+        bytes.append(0)
+        return bytes.withUnsafeMutableBufferPointer { buf in
+            var vec = WasmByteVec(size: buf.count, data: buf.baseAddress)
+            return trap_new(store, &vec)
+        }
+    }
+}

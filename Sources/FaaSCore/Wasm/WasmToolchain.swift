@@ -1,0 +1,242 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Deploy-time compiler command lines for C and Rust to wasm32-wasi. Pure logic: the caller
+/// spawns the command (asynchronously, with its own limits) and reads the diagnostics.
+public enum WasmToolchain {
+    public enum ToolchainError: Error, CustomStringConvertible, Equatable {
+        case unsupportedLanguage(String)
+        case missing(String)
+        case io(String)
+
+        public var description: String {
+            switch self {
+            case .unsupportedLanguage(let l): return "no wasm toolchain for language '\(l)' (c and rust only)"
+            case .missing(let m): return "wasm toolchain incomplete: \(m) (run scripts/setup-wasm.sh)"
+            case .io(let m): return "cannot prepare the wasm sysroot: \(m)"
+            }
+        }
+    }
+
+    /// Debian's wasi-libc (headers and libraries) and compiler-rt builtins for wasm32.
+    static let wasiInclude = "/usr/include/wasm32-wasi"
+    static let wasiLib = "/usr/lib/wasm32-wasi"
+    static let builtinsGlob = "/usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a"
+    /// Name of the builtins archive inside a sysroot made by `ensureSysroot`.
+    static let builtinsInSysroot = "lib/libclang_rt.builtins-wasm32.a"
+
+    /// The clang to use: $FAAS_CLANG, else the clang beside the `swift` found on PATH (the
+    /// Swift toolchain's clang targets wasm32 and carries wasm-ld), else /opt/swift/usr/bin/clang.
+    public static let clang: String = {
+        if let env = getenv("FAAS_CLANG").map({ String(cString: $0) }), !env.isEmpty { return env }
+        if let swift = findOnPath("swift") {
+            let dir = String(swift[..<(swift.lastIndex(of: "/") ?? swift.endIndex)])
+            let candidate = dir + "/clang"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return "/opt/swift/usr/bin/clang"
+    }()
+
+    /// The rustc to use: $FAAS_RUSTC, else Debian's /usr/bin/rustc (its wasm32-wasi std is
+    /// the libstd-rust-dev-wasm32 package).
+    public static let rustc: String = {
+        if let env = getenv("FAAS_RUSTC").map({ String(cString: $0) }), !env.isEmpty { return env }
+        return "/usr/bin/rustc"
+    }()
+
+    /// True if C source defines `main` (then it is built as a WASI command). Comments and
+    /// string literals are ignored, so `// int main(` does not count.
+    public static func cHasMain(_ source: String) -> Bool {
+        let code = stripCommentsAndStrings(source)
+        return code.contains(/(?:^|[^A-Za-z0-9_])(?:int|void)\s+main\s*\(/)
+    }
+
+    /// True if Rust source defines `fn main` (a binary crate); otherwise it is built as a
+    /// cdylib whose `#[no_mangle] pub extern "C"` functions are the exports.
+    public static func rustHasMain(_ source: String) -> Bool {
+        let code = stripCommentsAndStrings(source)
+        return code.contains(/(?:^|[^A-Za-z0-9_])fn\s+main\s*\(/)
+    }
+
+    /// The compiler command for one deploy. `language` is "c" or "rust". For C, `source` is read
+    /// to decide between a WASI command (has main: wasi-libc, `_start`) and the spec's bare
+    /// module (`-nostdlib --no-entry --export-all`, whose `entrypoint` export is called).
+    /// `sysroot` is a folder prepared by `ensureSysroot`.
+    public static func commands(
+        language: String, source: String, output: String, entrypoint: String?, sysroot: String
+    ) throws -> (executable: String, arguments: [String]) {
+        switch language {
+        case "c":
+            let text = readText(source) ?? ""
+            let builtins = sysroot + "/" + builtinsInSysroot
+            if cHasMain(text) {
+                // -nodefaultlibs + explicit archive: clang 21 looks for builtins in its own
+                // resource dir, where the Swift toolchain ships none for wasm32.
+                return (clang, [
+                    "--target=wasm32-wasi", "--sysroot=\(sysroot)", "-O2", "-nodefaultlibs",
+                    "-o", output, source, "-lc", builtins,
+                ])
+            }
+            var args = [
+                "--target=wasm32-wasi", "--sysroot=\(sysroot)", "-nostdlib", "-Wl,--no-entry",
+                "-Wl,--export-all", "-O2", "-o", output, source, builtins,
+            ]
+            if let entrypoint, !entrypoint.isEmpty, isIdentifier(entrypoint) {
+                // Fails the link with a clear message when the entrypoint is not defined.
+                args.insert("-Wl,--export=\(entrypoint)", at: 4)
+            }
+            return (clang, args)
+        case "rust":
+            let text = readText(source) ?? ""
+            var args = ["--target", "wasm32-wasi", "-O", "-C", "strip=symbols"]
+            if !rustHasMain(text) { args += ["--crate-type", "cdylib"] }
+            args += ["-o", output, source]
+            return (rustc, args)
+        default:
+            throw ToolchainError.unsupportedLanguage(language)
+        }
+    }
+
+    /// Makes `path` a clang sysroot for wasm32-wasi out of symlinks to Debian's wasi-libc and
+    /// compiler-rt: include/wasm32-wasi, lib/wasm32-wasi, lib/libclang_rt.builtins-wasm32.a.
+    /// Idempotent and safe to race (links are made under a temporary name, then renamed).
+    public static func ensureSysroot(at path: String) throws {
+        guard isDirectory(wasiInclude), isDirectory(wasiLib) else {
+            throw ToolchainError.missing("wasi-libc not found in \(wasiInclude) and \(wasiLib)")
+        }
+        guard let builtins = firstMatch(builtinsGlob) else {
+            throw ToolchainError.missing("no \(builtinsGlob) (Debian libclang-rt-*-dev-wasm32)")
+        }
+        try makeDirectories(path + "/include")
+        try makeDirectories(path + "/lib")
+        try link(path + "/include/wasm32-wasi", to: wasiInclude)
+        try link(path + "/lib/wasm32-wasi", to: wasiLib)
+        try link(path + "/" + builtinsInSysroot, to: builtins)
+    }
+
+    // MARK: helpers
+
+    static func isIdentifier(_ s: String) -> Bool {
+        s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+    }
+
+    static func readText(_ path: String) -> String? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n <= 0 { break }
+            bytes.append(contentsOf: buf[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Source with comments and string/char literals blanked (newlines kept).
+    static func stripCommentsAndStrings(_ s: String) -> String {
+        var out = [UInt8]()
+        let b = Array(s.utf8)
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            let next: UInt8 = i + 1 < b.count ? b[i + 1] : 0
+            if c == UInt8(ascii: "/") && next == UInt8(ascii: "/") {
+                while i < b.count && b[i] != UInt8(ascii: "\n") { i += 1 }
+            } else if c == UInt8(ascii: "/") && next == UInt8(ascii: "*") {
+                i += 2
+                while i < b.count && !(b[i] == UInt8(ascii: "*") && i + 1 < b.count && b[i + 1] == UInt8(ascii: "/")) {
+                    if b[i] == UInt8(ascii: "\n") { out.append(b[i]) }
+                    i += 1
+                }
+                i += 2
+                out.append(UInt8(ascii: " "))
+            } else if c == UInt8(ascii: "\"") || (c == UInt8(ascii: "'") && isCharLiteralStart(b, i)) {
+                let quote = c
+                i += 1
+                while i < b.count && b[i] != quote && b[i] != UInt8(ascii: "\n") {
+                    if b[i] == UInt8(ascii: "\\") { i += 1 }
+                    i += 1
+                }
+                i += 1
+                out.append(UInt8(ascii: " "))
+            } else {
+                out.append(c)
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A quote that opens a char literal, not a Rust lifetime (`'a`): closes within 4 bytes.
+    private static func isCharLiteralStart(_ b: [UInt8], _ i: Int) -> Bool {
+        var j = i + 1
+        while j < b.count && j <= i + 4 {
+            if b[j] == UInt8(ascii: "\\") { j += 2; continue }
+            if b[j] == UInt8(ascii: "'") { return true }
+            j += 1
+        }
+        return false
+    }
+
+    static func findOnPath(_ name: String) -> String? {
+        guard let path = getenv("PATH").map({ String(cString: $0) }) else { return nil }
+        for dir in path.split(separator: ":") where !dir.isEmpty {
+            let candidate = "\(dir)/\(name)"
+            guard access(candidate, X_OK) == 0 else { continue }
+            // Resolve symlinks: /usr/bin/swift may point into the real toolchain folder.
+            if let real = realpath(candidate, nil) {
+                defer { free(real) }
+                return String(cString: real)
+            }
+            return candidate
+        }
+        return nil
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func firstMatch(_ pattern: String) -> String? {
+        var g = glob_t()
+        defer { globfree(&g) }
+        guard glob(pattern, 0, nil, &g) == 0 else { return nil }
+        // glob sorts, so the newest LLVM version comes last: prefer it.
+        let all = (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }
+        return all.last
+    }
+
+    static func makeDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for comp in path.split(separator: "/") {
+            prefix += "/" + comp
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw ToolchainError.io("mkdir \(prefix): \(String(cString: strerror(errno)))")
+            }
+        }
+        guard isDirectory(path) else { throw ToolchainError.io("\(path) is not a directory") }
+    }
+
+    /// Points `link` at `target`, replacing a link that points elsewhere.
+    static func link(_ link: String, to target: String) throws {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(link, &buf, buf.count - 1)
+        if n > 0, String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) == target { return }
+        let tmp = "\(link).tmp\(getpid())"
+        unlink(tmp)
+        guard symlink(target, tmp) == 0 else {
+            throw ToolchainError.io("symlink \(tmp): \(String(cString: strerror(errno)))")
+        }
+        guard rename(tmp, link) == 0 else {
+            let e = errno
+            unlink(tmp)
+            throw ToolchainError.io("rename to \(link): \(String(cString: strerror(e)))")
+        }
+    }
+}
