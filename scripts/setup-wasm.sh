@@ -24,7 +24,8 @@ for p in "${PKGS[@]}"; do
 done
 if ((${#missing[@]})); then
     echo "setup-wasm: installing Debian packages: ${missing[*]}"
-    apt-get update -qq
+    # scripts/setup exports FAAS_APT_UPDATED=1 once it has refreshed the lists.
+    [[ "${FAAS_APT_UPDATED:-0}" == 1 ]] || apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 else
     echo "setup-wasm: Debian packages already installed: ${PKGS[*]}"

@@ -26,7 +26,7 @@ public struct ServerOptions: Sendable {
         balancerSocketPath = settings.string(CommonSettings.lbSocket)
         workerCount = try settings.integer(CommonSettings.workers, in: 1...256)
         let explicitWorker = settings.string(CommonSettings.workerPath)
-        workerPath = explicitWorker.isEmpty ? ServerOptions.besideThisExecutable("faas-worker") : explicitWorker
+        workerPath = explicitWorker.isEmpty ? Runtimes.besideThisExecutable("faas-worker") : explicitWorker
         // Workers run elsewhere (cwd /tmp for functions): hand them an absolute folder.
         functionsDirectory = URL(fileURLWithPath: settings.string(CommonSettings.functionsDir)).standardizedFileURL.path
         let library = settings.string(CommonSettings.wasmLibrary)
@@ -36,11 +36,5 @@ public struct ServerOptions: Sendable {
         self.python = python.isEmpty ? nil : python
         shutdownGrace = try settings.number(Self.graceSetting, in: 0...3600)
         logLevel = try settings.logLevel(CommonSettings.logLevel)
-    }
-
-    /// `name` in the folder of the running executable (resolved through /proc/self/exe).
-    public static func besideThisExecutable(_ name: String) -> String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(name).path
     }
 }

@@ -10,9 +10,12 @@ final class JobExecutor {
     private lazy var node: String? = Runtimes.which("node")
     private lazy var python: String? = options.python ?? Runtimes.resolvePython()
 
+    private let wasm: WasmExecutor
+
     init(options: WorkerOptions, log: Logger) {
         self.options = options
         self.log = log
+        self.wasm = WasmExecutor(options: options, log: log)
     }
 
     func run(_ job: JobMessage) -> ResultMessage {
@@ -36,7 +39,7 @@ final class JobExecutor {
             guard let python else { return .failure(id: job.id, .noEngine, "python3 is not installed on this host") }
             return runScript(job, metadata, executable: python, arguments: ["-I"], payload: payload, timeout: timeout)
         case .c, .rust:
-            return .failure(id: job.id, .noEngine, "WebAssembly functions are not supported by this worker yet")
+            return wasm.run(job, metadata, directory: directory(of: metadata), payload: payload)
         }
     }
 

@@ -9,11 +9,16 @@ public struct WorkerOptions: Sendable {
     /// The real python3 binary (not a pyenv shim); resolved once by the server.
     public var python: String?
     public var logLevel: Logger.Level
+    /// Set for `--precompile DIR`: prepare that function's module and exit.
+    public var precompile: String?
+    public var entrypoint: String?
 
     static let workerIDSetting = Setting("worker-id", env: "FAAS_WORKER_ID", default: "0", help: "this worker's slot number")
     static let outputCapSetting = Setting("output-cap", env: "FAAS_OUTPUT_CAP", default: "1048576", help: "largest output (stdout, stderr) a function may produce, bytes")
     static let pythonSetting = Setting("python", env: "FAAS_PYTHON", default: "", help: "python3 interpreter to run Python functions with")
-    static let known = [CommonSettings.functionsDir, CommonSettings.wasmLibrary, workerIDSetting, CommonSettings.timeout,
+    static let precompileSetting = Setting("precompile", env: "FAAS_PRECOMPILE", default: "", help: "prepare DIR/code.wasm for fast loading, then exit (used by the gateway at deploy)")
+    static let entrypointSetting = Setting("entrypoint", env: "FAAS_ENTRYPOINT", default: "", help: "with --precompile: the export the function is called through")
+    static let known = [precompileSetting, entrypointSetting, CommonSettings.functionsDir, CommonSettings.wasmLibrary, workerIDSetting, CommonSettings.timeout,
                         outputCapSetting, pythonSetting, CommonSettings.logLevel]
 
     public init(arguments: [String], environment: [String: String]) throws {
@@ -27,5 +32,9 @@ public struct WorkerOptions: Sendable {
         let python = settings.string(Self.pythonSetting)
         self.python = python.isEmpty ? nil : python
         logLevel = try settings.logLevel(CommonSettings.logLevel)
+        let precompile = settings.string(Self.precompileSetting)
+        self.precompile = precompile.isEmpty ? nil : precompile
+        let entrypoint = settings.string(Self.entrypointSetting)
+        self.entrypoint = entrypoint.isEmpty ? nil : entrypoint
     }
 }

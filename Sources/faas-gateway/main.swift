@@ -1,1 +1,4 @@
-print("todo")
+import FaaSCore
+import FaaSGateway
+
+DaemonEntry.main(program: "faas-gateway", parse: GatewayOptions.init, run: { try runGateway($0) })

@@ -23,4 +23,11 @@ public enum Runtimes {
         let path = String(decoding: result.standardOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return FileManager.default.isExecutableFile(atPath: path) ? path : shim
     }
+
+    /// `name` in the folder of the running executable (resolved through /proc/self/exe): how the
+    /// server finds `faas-worker` without being told.
+    public static func besideThisExecutable(_ name: String) -> String {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(name).path
+    }
 }

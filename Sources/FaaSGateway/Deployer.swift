@@ -1,0 +1,173 @@
+import FaaSCore
+import Foundation
+import Glibc
+
+/// The deploy pipeline: validate, stage the source, compile C and Rust to WebAssembly (off the
+/// event loop, under a time limit), prepare the compiled module for fast loading, then publish
+/// atomically. Nothing is stored unless every step succeeded.
+final class Deployer {
+    struct Request {
+        var name: String
+        var language: Language
+        var source: [UInt8]
+        var entrypoint: String?
+        var timeout: Double?
+        var memory: Int?
+        var update: Bool
+    }
+
+    struct Failure: Error {
+        let status: HTTPStatus
+        let message: String
+        var details: String?
+    }
+
+    private let options: GatewayOptions
+    private let store: FunctionStore
+    private let loop: EventLoop
+    private let reaper: ChildReaper
+    private let log: Logger
+    /// Names with a deploy under way in this gateway: a second one is refused at once (409)
+    /// instead of compiling for nothing.
+    private var reserved: Set<String> = []
+
+    init(options: GatewayOptions, store: FunctionStore, loop: EventLoop, reaper: ChildReaper, log: Logger) {
+        self.options = options
+        self.store = store
+        self.loop = loop
+        self.reaper = reaper
+        self.log = log
+    }
+
+    func deploy(_ request: Request, completion: @escaping (Result<FunctionMetadata, Failure>) -> Void) {
+        let existing = store.latest(name: request.name)
+        if reserved.contains(request.name) || (!request.update && existing != nil) {
+            completion(.failure(Failure(status: .conflict, message: "a function named \(request.name.debugDescription) already exists")))
+            return
+        }
+        if request.update && existing == nil {
+            completion(.failure(Failure(status: .notFound, message: "no function named \(request.name.debugDescription) to update")))
+            return
+        }
+        if request.source.isEmpty {
+            completion(.failure(Failure(status: .badRequest, message: "the request body (the function's source) is empty")))
+            return
+        }
+        let staged: StagedFunction
+        do {
+            staged = try store.stage(language: request.language, source: request.source)
+        } catch {
+            log.error("cannot stage function", ["name": request.name, "error": error])
+            completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
+            return
+        }
+        reserved.insert(request.name)
+        let finish: (Result<(mode: String, entrypoint: String, wasm: String?), Failure>) -> Void = { [unowned self] outcome in
+            self.reserved.remove(request.name)
+            switch outcome {
+            case .failure(let failure):
+                self.store.discard(staged)
+                completion(.failure(failure))
+            case .success(let built):
+                do {
+                    let metadata = try self.store.publish(staged, name: request.name, entrypoint: built.entrypoint, mode: built.mode,
+                                                          wasm: built.wasm, timeout: request.timeout, memory: request.memory,
+                                                          update: request.update)
+                    completion(.success(metadata))
+                } catch StoreError.duplicateName(let name) {
+                    self.store.discard(staged)
+                    completion(.failure(Failure(status: .conflict, message: "a function named \(name.debugDescription) already exists")))
+                } catch StoreError.notFound(let name) {
+                    self.store.discard(staged)
+                    completion(.failure(Failure(status: .notFound, message: "no function named \(name.debugDescription) to update")))
+                } catch {
+                    self.store.discard(staged)
+                    self.log.error("cannot publish function", ["name": request.name, "error": error])
+                    completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
+                }
+            }
+        }
+        guard request.language.compilesToWasm else {
+            finish(.success((mode: "command", entrypoint: "main", wasm: nil)))
+            return
+        }
+        compile(request, staged, finish)
+    }
+
+    private func compile(_ request: Request, _ staged: StagedFunction,
+                         _ finish: @escaping (Result<(mode: String, entrypoint: String, wasm: String?), Failure>) -> Void) {
+        let text = String(decoding: request.source, as: UTF8.self)
+        let hasMain = request.language == .c ? WasmToolchain.cHasMain(text) : WasmToolchain.rustHasMain(text)
+        let entrypoint: String
+        if hasMain && request.entrypoint == nil {
+            entrypoint = "main"
+        } else if let requested = request.entrypoint {
+            entrypoint = requested
+        } else {
+            finish(.failure(Failure(status: .badRequest, message: "a \(request.language.rawValue) source without main needs &entrypoint=NAME, the export to call")))
+            return
+        }
+        let mode = entrypoint == "main" && hasMain ? "command" : "export"
+        let command: (executable: String, arguments: [String])
+        do {
+            let sysroot = store.root + "/.sysroot"
+            try WasmToolchain.ensureSysroot(at: sysroot)
+            command = try WasmToolchain.commands(language: request.language.rawValue, source: staged.sourcePath, output: staged.wasmPath,
+                                                 entrypoint: mode == "export" ? entrypoint : nil, sysroot: sysroot)
+        } catch {
+            finish(.failure(Failure(status: .serviceUnavailable, message: "the \(request.language.rawValue) toolchain is not available: \(error)")))
+            return
+        }
+        let spawn = SpawnRequest(executable: command.executable, arguments: command.arguments,
+                                 environment: ["PATH": "/usr/bin:/bin:/opt/swift/usr/bin", "HOME": "/tmp", "LANG": "C.UTF-8"])
+        let started = EventLoop.now()
+        do {
+            try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop, reaper: reaper) { [unowned self] outcome in
+                let diagnostics = Self.diagnostics(outcome.output, staged: staged)
+                if outcome.timedOut {
+                    finish(.failure(Failure(status: .unprocessableContent, message: "compilation timed out after \(self.options.compileTimeout) s")))
+                } else if !outcome.status.isSuccess || access(staged.wasmPath, F_OK) != 0 {
+                    finish(.failure(Failure(status: .unprocessableContent, message: "compilation failed", details: diagnostics)))
+                } else {
+                    self.log.info("compiled", ["name": request.name, "language": request.language.rawValue,
+                                               "ms": Int((EventLoop.now() - started) * 1000)])
+                    self.precompile(staged, mode: mode, entrypoint: entrypoint, finish)
+                }
+            }
+        } catch {
+            finish(.failure(Failure(status: .serviceUnavailable, message: "cannot run the compiler: \(error)")))
+        }
+    }
+
+    /// Asks `faas-worker --precompile` to validate the module with the engine and store it
+    /// serialized, so a worker's first call skips compilation. No engine here is not fatal: the
+    /// function deploys and its invokes say the engine is missing.
+    private func precompile(_ staged: StagedFunction, mode: String, entrypoint: String,
+                            _ finish: @escaping (Result<(mode: String, entrypoint: String, wasm: String?), Failure>) -> Void) {
+        var arguments = ["--precompile", staged.directory, "--entrypoint", mode == "export" ? entrypoint : ""]
+        if let library = options.wasmLibrary { arguments += ["--wasm-library", library] }
+        let spawn = SpawnRequest(executable: options.workerPath, arguments: arguments, environment: ["HOME": "/tmp"])
+        do {
+            try ToolRun.start(spawn, timeout: 60, loop: loop, reaper: reaper) { [unowned self] outcome in
+                let message = String(decoding: outcome.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                switch outcome.status {
+                case .exited(0):
+                    finish(.success((mode: mode, entrypoint: entrypoint, wasm: "code.wasm")))
+                case .exited(WorkerExit.noEngine):
+                    self.log.warn("no wasm engine to precompile with; deploying the plain module", ["detail": message])
+                    finish(.success((mode: mode, entrypoint: entrypoint, wasm: "code.wasm")))
+                default:
+                    finish(.failure(Failure(status: .unprocessableContent, message: "the compiled module cannot run here", details: message)))
+                }
+            }
+        } catch {
+            log.warn("cannot run the precompiler", ["error": error])
+            finish(.success((mode: mode, entrypoint: entrypoint, wasm: "code.wasm")))
+        }
+    }
+
+    /// Compiler output with the staging folder's path taken out: users see `code.c:3:5: error`.
+    private static func diagnostics(_ output: [UInt8], staged: StagedFunction) -> String {
+        String(decoding: output, as: UTF8.self).replacingOccurrences(of: staged.directory + "/", with: "")
+    }
+}

@@ -1,0 +1,98 @@
+import FaaSCore
+
+/// One client connection: feeds bytes to the parser, answers `100 Continue`, hands complete
+/// requests to the gateway one at a time (so responses leave in request order even when the
+/// client pipelines), and enforces the read and idle time limits.
+final class HTTPSession {
+    let connection: Connection
+    private unowned let gateway: Gateway
+    private var parser: HTTPRequestParser
+    private var input: [UInt8] = []
+    private var consumed = 0
+    /// A request is being handled; the next is parsed only after its response is queued.
+    private(set) var busy = false
+    private var closing = false
+    /// Bumped per response: a late completion for an earlier request is recognised and dropped.
+    private(set) var generation: UInt64 = 0
+    /// When the current partial request started, or when the connection went idle.
+    private(set) var lastProgress = EventLoop.now()
+
+    init(connection: Connection, gateway: Gateway, limits: HTTPParserLimits) {
+        self.connection = connection
+        self.gateway = gateway
+        self.parser = HTTPRequestParser(limits: limits)
+        connection.onData = { [unowned self] bytes in self.received(bytes) }
+        // A client may half-close after its request and still wait for the answer.
+        connection.onEndOfInput = { [unowned self] in
+            self.closing = true
+            if !self.busy { self.connection.closeAfterFlush() }
+        }
+    }
+
+    var isClosed: Bool { connection.isClosed }
+    var isIdle: Bool { !busy && parser.isIdle && consumed == input.count }
+
+    /// Called by the gateway's sweep: closes stalled or idle connections.
+    func checkTimeouts(now: Double, readTimeout: Double, idleTimeout: Double) {
+        guard !busy, !connection.isClosed else { return }
+        if isIdle {
+            if now - lastProgress > idleTimeout { connection.close(.local("idle timeout")) }
+        } else if now - lastProgress > readTimeout {
+            send(HTTPResponse.jsonError(status: .requestTimeout, message: "request not received in time"), keepAlive: false)
+        }
+    }
+
+    /// Queues the response to the current request and moves on to the next one.
+    func respond(_ response: HTTPResponse, keepAlive: Bool, omitBody: Bool = false) {
+        guard busy else { return }
+        busy = false
+        send(response, keepAlive: keepAlive && !closing, omitBody: omitBody)
+        if !connection.isClosed {
+            // Parse what the client pipelined after this request, on the next turn.
+            gateway.loop.execute { [self] in
+                if !self.connection.isClosed && !self.busy { self.process() }
+            }
+        }
+    }
+
+    private func send(_ response: HTTPResponse, keepAlive: Bool, omitBody: Bool = false) {
+        generation &+= 1
+        lastProgress = EventLoop.now()
+        connection.send(response.serialize(keepAlive: keepAlive, omitBody: omitBody))
+        if !keepAlive { connection.closeAfterFlush() }
+    }
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        if consumed == input.count {
+            input.removeAll(keepingCapacity: true)
+            consumed = 0
+        }
+        if parser.isIdle && consumed == input.count { lastProgress = EventLoop.now() }
+        input.append(contentsOf: bytes)
+        if !busy { process() }
+    }
+
+    private func process() {
+        while !busy && !connection.isClosed {
+            let result = parser.parse(input, consumed: &consumed)
+            if consumed > 64 * 1024 && consumed * 2 > input.count {
+                input.removeSubrange(0..<consumed)
+                consumed = 0
+            }
+            switch result {
+            case .needMoreBytes:
+                if closing { connection.closeAfterFlush() }
+                return
+            case .headComplete(let head):
+                if head.expectsContinue { connection.send(HTTPResponse.continueBytes) }
+            case .request(let request):
+                busy = true
+                gateway.handle(request, session: self)
+            case .error(let error):
+                gateway.countRejected(status: error.status.code)
+                send(error.response, keepAlive: false)
+                return
+            }
+        }
+    }
+}
