@@ -14,6 +14,8 @@ final class Deployer {
         var timeout: Double?
         var memory: Int?
         var update: Bool
+        /// `handler` or `script` for JS/Python; nil: detected from the source.
+        var mode: String?
     }
 
     struct Failure: Error {
@@ -88,7 +90,8 @@ final class Deployer {
             }
         }
         guard request.language.compilesToWasm else {
-            finish(.success((mode: "command", entrypoint: "main", wasm: nil)))
+            let handler = request.mode.map { $0 == "handler" } ?? Self.looksLikeHandler(request.source, request.language)
+            finish(.success((mode: handler ? "handler" : "command", entrypoint: handler ? "handler" : "main", wasm: nil)))
             return
         }
         compile(request, staged, finish)
@@ -163,6 +166,20 @@ final class Deployer {
         } catch {
             log.warn("cannot run the precompiler", ["error": error])
             finish(.success((mode: mode, entrypoint: entrypoint, wasm: "code.wasm")))
+        }
+    }
+
+    /// A Python module defining `handler(...)` at top level, or a JS module assigning
+    /// `module.exports` / `exports.handler`, is a handler; anything else is a stdin/stdout script.
+    static func looksLikeHandler(_ source: [UInt8], _ language: Language) -> Bool {
+        let text = String(decoding: source, as: UTF8.self)
+        switch language {
+        case .python:
+            return text.range(of: #"(?m)^(async\s+)?def\s+handler\s*\("#, options: .regularExpression) != nil
+        case .js:
+            return text.range(of: #"(?m)^\s*(module\.exports\s*=|exports\.handler\s*=|module\.exports\.handler\s*=)"#, options: .regularExpression) != nil
+        default:
+            return false
         }
     }
 

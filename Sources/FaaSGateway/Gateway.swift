@@ -235,8 +235,17 @@ final class Gateway {
             }
             entrypoint = text
         }
+        var mode: String?
+        if let text = request.queryValue("mode"), !text.isEmpty {
+            switch (text, language.compilesToWasm) {
+            case ("handler", false): mode = "handler"
+            case ("script", false), ("command", false): mode = "script"
+            default:
+                return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid mode \(text.debugDescription): js and python take handler or script; c and rust choose by main / &entrypoint"))
+            }
+        }
         let deployRequest = Deployer.Request(name: name, language: language, source: request.body, entrypoint: entrypoint,
-                                             timeout: timeout, memory: memory, update: update)
+                                             timeout: timeout, memory: memory, update: update, mode: mode)
         deployer.deploy(deployRequest) { [unowned self] result in
             switch result {
             case .success(let metadata):

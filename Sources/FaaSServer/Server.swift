@@ -128,6 +128,8 @@ final class Server {
             log.warn("worker exited", ["worker_id": slot.id, "pid": pid, "status": status, "uptime_s": String(format: "%.3f", uptime)])
         }
         slot.channel?.close("worker exited")
+        // The worker's private runtime folder (function copies, shims) goes with it.
+        try? FileManager.default.removeItem(atPath: "/tmp/faas-worker-\(pid)")
         slot.channel = nil
         slot.pid = 0
         if let deadline = slot.deadline { loop.cancel(deadline) }

@@ -1,21 +1,28 @@
 import FaaSCore
 import Foundation
 
-/// Runs one job by the function's language: JS and Python as a fresh interpreter process per
-/// invocation, C and Rust as WebAssembly.
+/// Runs one job by the function's language: JS and Python in their sandboxes
+/// (`InterpreterHost`), C and Rust as WebAssembly in this process (`WasmExecutor`).
 final class JobExecutor {
     private let options: WorkerOptions
     private let log: Logger
     private var metadataCache: [String: FunctionMetadata] = [:]
-    private lazy var node: String? = Runtimes.which("node")
-    private lazy var python: String? = options.python ?? Runtimes.resolvePython()
 
     private let wasm: WasmExecutor
+    private let interpreters: InterpreterHost?
+    private var interpreterSetupError: String?
 
     init(options: WorkerOptions, log: Logger) {
         self.options = options
         self.log = log
         self.wasm = WasmExecutor(options: options, log: log)
+        do {
+            interpreters = try InterpreterHost(options: options, log: log)
+        } catch {
+            interpreters = nil
+            interpreterSetupError = "\(error)"
+            log.error("cannot set up function runtimes", ["error": error])
+        }
     }
 
     func run(_ job: JobMessage) -> ResultMessage {
@@ -32,12 +39,11 @@ final class JobExecutor {
         }
         let timeout = job.timeout ?? metadata.timeout ?? options.defaultTimeout
         switch metadata.language {
-        case .js:
-            guard let node else { return .failure(id: job.id, .noEngine, "node is not installed on this host") }
-            return runScript(job, metadata, executable: node, arguments: [], payload: payload, timeout: timeout)
-        case .python:
-            guard let python else { return .failure(id: job.id, .noEngine, "python3 is not installed on this host") }
-            return runScript(job, metadata, executable: python, arguments: ["-I"], payload: payload, timeout: timeout)
+        case .js, .python:
+            guard let interpreters else {
+                return .failure(id: job.id, .internal, "cannot set up function runtimes: \(interpreterSetupError ?? "unknown error")")
+            }
+            return interpreters.run(job, metadata, directory: directory(of: metadata), payload: payload, timeout: timeout)
         case .c, .rust:
             return wasm.run(job, metadata, directory: directory(of: metadata), payload: payload)
         }
@@ -52,32 +58,5 @@ final class JobExecutor {
 
     private func directory(of metadata: FunctionMetadata) -> String {
         "\(options.functionsDirectory)/\(metadata.id)"
-    }
-
-    private func runScript(_ job: JobMessage, _ metadata: FunctionMetadata, executable: String, arguments: [String],
-                           payload: [UInt8], timeout: Double) -> ResultMessage {
-        let directory = directory(of: metadata)
-        var request = SpawnRequest(executable: executable, arguments: arguments + ["\(directory)/\(metadata.language.sourceFile)"],
-                                   environment: ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
-                                                 "PYTHONDONTWRITEBYTECODE": "1"])
-        request.workingDirectory = "/tmp"
-        let result: Subprocess.Result
-        do {
-            result = try Subprocess.run(request, input: payload, timeout: timeout, outputCap: options.outputCap)
-        } catch {
-            return .failure(id: job.id, .internal, "cannot start \(executable): \(error)")
-        }
-        if result.timedOut {
-            return .failure(id: job.id, .timeout, "timed out after \(timeout) s")
-        }
-        if result.outputTooLarge {
-            return .failure(id: job.id, .failed, "output exceeds the \(options.outputCap)-byte limit")
-        }
-        guard let status = result.status, status.isSuccess else {
-            let stderr = String(decoding: result.standardError, as: UTF8.self)
-            let why = result.status?.description ?? "unknown status"
-            return .failure(id: job.id, .failed, stderr.isEmpty ? "function failed: \(why)" : "function failed (\(why)): \(stderr)")
-        }
-        return .success(id: job.id, output: result.standardOutput)
     }
 }

@@ -9,6 +9,8 @@ public struct WorkerOptions: Sendable {
     /// The real python3 binary (not a pyenv shim); resolved once by the server.
     public var python: String?
     public var logLevel: Logger.Level
+    /// `bwrap` (default): each JS/Python function in its own sandbox; `none`: limits only.
+    public var sandbox: String
     /// Set for `--precompile DIR`: prepare that function's module and exit.
     public var precompile: String?
     public var entrypoint: String?
@@ -18,7 +20,8 @@ public struct WorkerOptions: Sendable {
     static let pythonSetting = Setting("python", env: "FAAS_PYTHON", default: "", help: "python3 interpreter to run Python functions with")
     static let precompileSetting = Setting("precompile", env: "FAAS_PRECOMPILE", default: "", help: "prepare DIR/code.wasm for fast loading, then exit (used by the gateway at deploy)")
     static let entrypointSetting = Setting("entrypoint", env: "FAAS_ENTRYPOINT", default: "", help: "with --precompile: the export the function is called through")
-    static let known = [precompileSetting, entrypointSetting, CommonSettings.functionsDir, CommonSettings.wasmLibrary, workerIDSetting, CommonSettings.timeout,
+    static let sandboxSetting = Setting("sandbox", env: "FAAS_SANDBOX", default: "bwrap", help: "bwrap (isolate JS/Python functions) or none")
+    static let known = [sandboxSetting, precompileSetting, entrypointSetting, CommonSettings.functionsDir, CommonSettings.wasmLibrary, workerIDSetting, CommonSettings.timeout,
                         outputCapSetting, pythonSetting, CommonSettings.logLevel]
 
     public init(arguments: [String], environment: [String: String]) throws {
@@ -32,6 +35,10 @@ public struct WorkerOptions: Sendable {
         let python = settings.string(Self.pythonSetting)
         self.python = python.isEmpty ? nil : python
         logLevel = try settings.logLevel(CommonSettings.logLevel)
+        sandbox = settings.string(Self.sandboxSetting)
+        guard sandbox == "bwrap" || sandbox == "none" else {
+            throw SettingsError.invalid("sandbox", sandbox, "expected bwrap or none")
+        }
         let precompile = settings.string(Self.precompileSetting)
         self.precompile = precompile.isEmpty ? nil : precompile
         let entrypoint = settings.string(Self.entrypointSetting)

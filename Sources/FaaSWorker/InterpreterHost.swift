@@ -1,0 +1,212 @@
+import FaaSCore
+import Foundation
+import Glibc
+
+/// Runs JS and Python functions, each in its own sandbox (`SandboxPolicy`):
+/// - Python scripts: a warm zygote per function forks a fresh child per call;
+/// - Python and JS handlers: a warm runtime per function, loaded once, called many times;
+/// - JS scripts: a fresh sandboxed `node` per call.
+/// Different functions never share a runtime process; at most `maxRuntimes` stay warm.
+final class InterpreterHost {
+    private let options: WorkerOptions
+    private let log: Logger
+    private let sandboxed: Bool
+    /// Private folder with the shims and each function's code copy (bound into sandboxes).
+    private let runtimeDirectory: String
+    private var prepared: Set<String> = []
+    private var runtimes: [String: RuntimeProcess] = [:]
+    private let maxRuntimes = 8
+    private lazy var node: String? = Runtimes.which("node")
+    private lazy var python: String? = {
+        // Inside the sandbox only world-readable interpreters work: prefer the system one.
+        // (a pyenv interpreter under /root cannot be bound for the unprivileged sandbox user).
+        if sandboxed, access("/usr/bin/python3", X_OK) == 0 { return "/usr/bin/python3" }
+        return options.python ?? Runtimes.resolvePython()
+    }()
+
+    /// The host user functions of this worker run as: never root, one per worker slot.
+    private var sandboxUID: UInt32 { UInt32(61_000 + options.workerID) }
+
+    init(options: WorkerOptions, log: Logger) throws {
+        self.options = options
+        self.log = log
+        switch options.sandbox {
+        case "none":
+            sandboxed = false
+            log.warn("functions run WITHOUT a sandbox (FAAS_SANDBOX=none)")
+        default:
+            sandboxed = true
+        }
+        runtimeDirectory = "/tmp/faas-worker-\(getpid())"
+        try? FileManager.default.removeItem(atPath: runtimeDirectory)
+        try syscall("mkdir") { mkdir(runtimeDirectory, 0o755) }
+        try syscall("chmod") { chmod(runtimeDirectory, 0o755) }
+        try write(RuntimeShims.python, to: "\(runtimeDirectory)/runtime.py")
+        try write(RuntimeShims.javascript, to: "\(runtimeDirectory)/runtime.js")
+    }
+
+    deinit {
+        for runtime in runtimes.values { runtime.terminate() }
+        try? FileManager.default.removeItem(atPath: runtimeDirectory)
+    }
+
+    func run(_ job: JobMessage, _ metadata: FunctionMetadata, directory: String, payload: [UInt8], timeout: Double) -> ResultMessage {
+        let memory = job.memory ?? metadata.memory ?? 128
+        let interpreter: String?
+        switch metadata.language {
+        case .js: interpreter = node
+        case .python: interpreter = python
+        default: interpreter = nil
+        }
+        guard let interpreter else {
+            return .failure(id: job.id, .noEngine, "no \(metadata.language.rawValue) interpreter is installed on this host")
+        }
+        if sandboxed && access("/usr/bin/bwrap", X_OK) != 0 {
+            return .failure(id: job.id, .noEngine, "the function sandbox (bubblewrap) is not installed; run scripts/setup")
+        }
+        let functionCopy: String
+        do { functionCopy = try prepare(metadata, from: directory) } catch {
+            return .failure(id: job.id, .internal, "cannot prepare the function: \(error)")
+        }
+        let source = metadata.language.sourceFile
+        let codePath = sandboxed ? "/fn/\(source)" : "\(functionCopy)/\(source)"
+        let shimDirectory = sandboxed ? "/rt" : runtimeDirectory
+        let handler = metadata.mode == "handler"
+
+        if metadata.language == .js && !handler {
+            let program = [interpreter, "--max-old-space-size=\(memory)", codePath]
+            return runOnce(job, program: program, functionCopy: functionCopy, memory: memory, timeout: timeout, payload: payload)
+        }
+        let program: [String]
+        if metadata.language == .js {
+            program = [interpreter, "--max-old-space-size=\(memory)", "\(shimDirectory)/runtime.js", "handler", codePath, String(options.outputCap)]
+        } else {
+            program = [interpreter, "-I", "\(shimDirectory)/runtime.py", handler ? "handler" : "script", codePath, String(options.outputCap)]
+        }
+        let runtime: RuntimeProcess
+        if let warm = runtimes[metadata.id], warm.isUsable {
+            runtime = warm
+        } else {
+            do {
+                runtime = try startRuntime(metadata, program: program, functionCopy: functionCopy, memory: memory, timeout: timeout)
+            } catch {
+                return .failure(id: job.id, .internal, "cannot start the \(metadata.language.rawValue) runtime: \(error)")
+            }
+        }
+        let reply = runtime.call(payload, timeout: timeout, outputCap: options.outputCap)
+        if !runtime.isUsable { runtimes.removeValue(forKey: metadata.id) }
+        switch reply {
+        case .timedOut:
+            return .failure(id: job.id, .timeout, "timed out after \(timeout) s")
+        case .died(let why):
+            return .failure(id: job.id, .failed, "the function's runtime died: \(why)")
+        case .answer(let kind, let code, let output, let errors):
+            return result(job, kind: kind, code: code, output: output, errors: errors, memory: memory)
+        }
+    }
+
+    private func result(_ job: JobMessage, kind: UInt8, code: Int32, output: [UInt8], errors: [UInt8], memory: Int) -> ResultMessage {
+        switch kind {
+        case 0 where code == 0:
+            return .success(id: job.id, output: output)
+        case 2:
+            return .failure(id: job.id, .failed, "output exceeds the \(options.outputCap)-byte limit")
+        default:
+            let status = kind == 1 ? ExitStatus.signaled(code).description : "exit status \(code)"
+            return .failure(id: job.id, .failed, Self.describeFailure(status: status, errors: errors, memory: memory))
+        }
+    }
+
+    private static func describeFailure(status: String, errors: [UInt8], memory: Int) -> String {
+        let text = String(decoding: errors, as: UTF8.self)
+        if text.contains("MemoryError") || text.contains("heap out of memory") || text.contains("Cannot allocate memory")
+            || text.contains("Failed to reserve virtual memory") {
+            return "memory limit of \(memory) MiB exceeded (\(status)): \(text)"
+        }
+        return text.isEmpty ? "function failed: \(status)" : "function failed (\(status)): \(text)"
+    }
+
+    private func policy(memory: Int, cpuSeconds: Int, functionCopy: String, language: Language) -> SandboxPolicy {
+        // V8 reserves address space far beyond its heap; its heap is capped by --max-old-space-size.
+        let addressSpace = language == .js ? memory + 4096 : memory + 64
+        var binds: [(host: String, inside: String)] = [(runtimeDirectory, "/rt"), (functionCopy, "/fn")]
+        if let interpreter = language == .js ? node : python, !interpreter.hasPrefix("/usr/") {
+            binds.append((interpreter, interpreter))
+        }
+        return SandboxPolicy(uid: sandboxUID, addressSpaceMiB: addressSpace, cpuSeconds: cpuSeconds, readOnlyBinds: binds)
+    }
+
+    private func command(_ program: [String], memory: Int, cpuSeconds: Int, functionCopy: String, language: Language) -> (String, [String]) {
+        let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"]
+        guard sandboxed else {
+            // Still limited, just not isolated.
+            return ("/usr/bin/prlimit", ["--as=\((language == .js ? memory + 4096 : memory + 64) << 20)", "--cpu=\(cpuSeconds)", "--"] + program)
+        }
+        let built = policy(memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: language)
+            .command(program: program, environment: environment)
+        return (built.executable, built.arguments)
+    }
+
+    private func startRuntime(_ metadata: FunctionMetadata, program: [String], functionCopy: String, memory: Int, timeout: Double) throws -> RuntimeProcess {
+        if runtimes.count >= maxRuntimes, let oldest = runtimes.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
+            oldest.value.terminate()
+            runtimes.removeValue(forKey: oldest.key)
+        }
+        // Script children start with a fresh CPU count at fork; a handler runtime accumulates it.
+        let cpu = metadata.mode == "handler" ? 3600 : Int(timeout.rounded(.up)) + 1
+        let (executable, arguments) = command(program, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy, language: metadata.language)
+        let runtime = try RuntimeProcess.start(executable: executable, arguments: arguments)
+        runtimes[metadata.id] = runtime
+        log.debug("runtime started for \(metadata.id) pid \(runtime.pid)")
+        return runtime
+    }
+
+    private func runOnce(_ job: JobMessage, program: [String], functionCopy: String, memory: Int, timeout: Double, payload: [UInt8]) -> ResultMessage {
+        let (executable, arguments) = command(program, memory: memory, cpuSeconds: Int(timeout.rounded(.up)) + 1,
+                                              functionCopy: functionCopy, language: .js)
+        let request = SpawnRequest(executable: executable, arguments: arguments, environment: ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"])
+        let result: Subprocess.Result
+        do {
+            result = try Subprocess.run(request, input: payload, timeout: timeout, outputCap: options.outputCap)
+        } catch {
+            return .failure(id: job.id, .internal, "cannot start node: \(error)")
+        }
+        if result.timedOut { return .failure(id: job.id, .timeout, "timed out after \(timeout) s") }
+        if result.outputTooLarge { return .failure(id: job.id, .failed, "output exceeds the \(options.outputCap)-byte limit") }
+        switch result.status {
+        case .exited(let code)?:
+            return self.result(job, kind: 0, code: code, output: result.standardOutput, errors: result.standardError, memory: memory)
+        case .signaled(let signal)?:
+            return self.result(job, kind: 1, code: signal, output: result.standardOutput, errors: result.standardError, memory: memory)
+        case nil:
+            return .failure(id: job.id, .internal, "node ended with no status")
+        }
+    }
+
+    /// Copies the function's source into this worker's private folder, readable only by the
+    /// sandbox user, so the sandbox never needs a view of `functions/`.
+    private func prepare(_ metadata: FunctionMetadata, from directory: String) throws -> String {
+        let copy = "\(runtimeDirectory)/\(metadata.id)"
+        if prepared.contains(metadata.id) { return copy }
+        try? FileManager.default.removeItem(atPath: copy)
+        try syscall("mkdir") { mkdir(copy, 0o700) }
+        let source = try FileDescriptor.open("\(directory)/\(metadata.language.sourceFile)", O_RDONLY).closeAfter { try $0.readAll() }
+        let target = "\(copy)/\(metadata.language.sourceFile)"
+        try write(source, to: target)
+        if sandboxed {
+            try syscall("chown") { chown(copy, sandboxUID, sandboxUID) }
+            try syscall("chown") { chown(target, sandboxUID, sandboxUID) }
+        }
+        prepared.insert(metadata.id)
+        return copy
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        try write(Array(text.utf8), to: path)
+    }
+
+    private func write(_ bytes: [UInt8], to path: String) throws {
+        let fd = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+        try fd.closeAfter { try $0.writeAll(bytes) }
+    }
+}

@@ -1,0 +1,144 @@
+import FaaSCore
+import Glibc
+
+/// A warm language runtime (our shim, in the function's sandbox) that the worker keeps for one
+/// function and calls many times over a framed pipe protocol (see `RuntimeShims`). Calls are
+/// blocking with a deadline: the worker runs one job at a time anyway.
+final class RuntimeProcess {
+    enum Reply {
+        /// The shim's answer: kind 0 exited (code = exit status or 0/1 for handlers), 1 killed by
+        /// signal `code`, 2 output too large, 3 the runtime itself failed (stderr says why).
+        case answer(kind: UInt8, code: Int32, output: [UInt8], errors: [UInt8])
+        case timedOut
+        case died(String)
+    }
+
+    let pid: pid_t
+    private let requests: FileDescriptor
+    private let replies: FileDescriptor
+    private(set) var isUsable = true
+    var lastUsed = EventLoop.now()
+
+    private init(pid: pid_t, requests: FileDescriptor, replies: FileDescriptor) {
+        self.pid = pid
+        self.requests = requests
+        self.replies = replies
+    }
+
+    static func start(executable: String, arguments: [String]) throws -> RuntimeProcess {
+        let toRuntime = try FileDescriptor.pipe()
+        let fromRuntime: (read: FileDescriptor, write: FileDescriptor)
+        do { fromRuntime = try FileDescriptor.pipe() } catch {
+            toRuntime.read.close(); toRuntime.write.close()
+            throw error
+        }
+        var request = SpawnRequest(executable: executable, arguments: arguments, environment: ["PATH": "/usr/bin:/bin"],
+                                   standardInput: toRuntime.read, standardOutput: fromRuntime.write)
+        request.newProcessGroup = true
+        let pid: pid_t
+        do { pid = try ProcessSpawner.spawn(request) } catch {
+            for fd in [toRuntime.read, toRuntime.write, fromRuntime.read, fromRuntime.write] { fd.close() }
+            throw error
+        }
+        toRuntime.read.close()
+        fromRuntime.write.close()
+        // Non-blocking, so a runtime that stops reading cannot hold us past the deadline.
+        try? toRuntime.write.setNonBlocking()
+        try? fromRuntime.read.setNonBlocking()
+        return RuntimeProcess(pid: pid, requests: toRuntime.write, replies: fromRuntime.read)
+    }
+
+    func call(_ payload: [UInt8], timeout: Double, outputCap: Int) -> Reply {
+        lastUsed = EventLoop.now()
+        let deadline = lastUsed + timeout
+        var frame = [UInt8](repeating: 0, count: 4)
+        let length = UInt32(payload.count)
+        frame[0] = UInt8(length >> 24); frame[1] = UInt8((length >> 16) & 0xFF)
+        frame[2] = UInt8((length >> 8) & 0xFF); frame[3] = UInt8(length & 0xFF)
+        frame.append(contentsOf: payload)
+        do {
+            guard try transfer(frame, deadline: deadline) else { return fail(.timedOut) }
+            guard let header = try receive(13, deadline: deadline) else { return fail(.timedOut) }
+            let kind = header[0]
+            let code = Int32(bitPattern: Self.u32(header, 1))
+            let outLength = Int(Self.u32(header, 5)), errLength = Int(Self.u32(header, 9))
+            // Our shim caps what it sends; a larger frame means the stream is not to be trusted.
+            guard outLength <= outputCap + 4096, errLength <= outputCap + 4096 else {
+                return fail(.died("runtime sent an oversized reply"))
+            }
+            guard let output = try receive(outLength, deadline: deadline),
+                  let errors = try receive(errLength, deadline: deadline) else { return fail(.timedOut) }
+            lastUsed = EventLoop.now()
+            return .answer(kind: kind, code: code, output: output, errors: errors)
+        } catch {
+            return fail(.died("\(error)"))
+        }
+    }
+
+    /// Kills the runtime and everything in its process group, and reaps it.
+    func terminate() {
+        guard isUsable || pid > 0 else { return }
+        isUsable = false
+        kill(-pid, SIGKILL)
+        kill(pid, SIGKILL)
+        requests.close()
+        replies.close()
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    }
+
+    private func fail(_ reply: Reply) -> Reply {
+        terminate()
+        return reply
+    }
+
+    private static func u32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
+        UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
+    }
+
+    /// Waits until `fd` is ready or the deadline passes; false on time-out.
+    private func wait(_ fd: FileDescriptor, for events: Int16, deadline: Double) throws -> Bool {
+        while true {
+            let remaining = deadline - EventLoop.now()
+            if remaining <= 0 { return false }
+            var entry = pollfd(fd: fd.rawValue, events: events, revents: 0)
+            let ready = poll(&entry, 1, Int32(min(remaining * 1000 + 1, 60_000)))
+            if ready > 0 { return true }
+            if ready < 0 && errno != EINTR { throw SystemError("poll", errno: errno) }
+        }
+    }
+
+    private func transfer(_ bytes: [UInt8], deadline: Double) throws -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            guard try wait(requests, for: Int16(POLLOUT), deadline: deadline) else { return false }
+            let n = bytes.withUnsafeBytes { raw in
+                Glibc.write(requests.rawValue, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+            }
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw SystemError("write", errno: errno)
+            }
+            offset += n
+        }
+        return true
+    }
+
+    private func receive(_ count: Int, deadline: Double) throws -> [UInt8]? {
+        var result = [UInt8](repeating: 0, count: count)
+        var offset = 0
+        while offset < count {
+            guard try wait(replies, for: Int16(POLLIN), deadline: deadline) else { return nil }
+            let n = result.withUnsafeMutableBytes { raw in
+                Glibc.read(replies.rawValue, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+            }
+            if n == 0 { throw SystemError("read: the runtime exited", errno: EPIPE) }
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw SystemError("read", errno: errno)
+            }
+            offset += n
+        }
+        return result
+    }
+}

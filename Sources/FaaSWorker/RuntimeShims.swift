@@ -1,0 +1,241 @@
+/// The language runtimes a worker starts inside a function's sandbox, kept here as source text
+/// and written to a private folder at worker start (the sandbox binds them read-only).
+enum RuntimeShims {
+    static let python = #"""
+# MiniFaaS Python runtime: one per (worker, function), inside the function's sandbox.
+# Frames on stdin: u32 big-endian length + payload. Replies on stdout:
+#   u8 kind (0 exited, 1 killed by signal, 2 output too large, 3 runtime error), i32 code,
+#   u32 stdout length, u32 stderr length, stdout, stderr.
+# "script": a warm zygote forks a fresh child per call that runs the program as __main__
+# (SOCK, ATC'18): no state survives a call. "handler": the module is loaded once and
+# handler(payload) is called per request; its return value is the output.
+import io, os, runpy, selectors, signal, struct, sys, traceback
+
+MODE, CODE, CAP = sys.argv[1], sys.argv[2], int(sys.argv[3])
+proto_in = os.dup(0)
+proto_out = os.dup(1)
+null = os.open("/dev/null", os.O_RDONLY)
+os.dup2(null, 0)
+os.dup2(2, 1)  # print() in a handler goes to the log, never into the protocol stream
+os.close(null)
+
+
+def read_exact(n):
+    chunks = []
+    while n > 0:
+        chunk = os.read(proto_in, min(n, 1 << 20))
+        if not chunk:
+            sys.exit(0)  # the worker closed the pipe: we are done
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def reply(kind, code, out, err):
+    data = struct.pack(">BiII", kind, code, len(out), len(err)) + out + err
+    view = memoryview(data)
+    while view:
+        view = view[os.write(proto_out, view):]
+
+
+def requests():
+    while True:
+        (n,) = struct.unpack(">I", read_exact(4))
+        yield read_exact(n)
+
+
+def run_script(payload):
+    r_in, w_in = os.pipe()
+    r_out, w_out = os.pipe()
+    r_err, w_err = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.dup2(r_in, 0); os.dup2(w_out, 1); os.dup2(w_err, 2)
+            for fd in (r_in, w_in, r_out, w_out, r_err, w_err, proto_in, proto_out):
+                os.close(fd)
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+            sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=False)
+            sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
+            sys.argv = [CODE]
+            code = 0
+            try:
+                runpy.run_path(CODE, run_name="__main__")
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+                if not isinstance(e.code, int) and e.code is not None:
+                    print(e.code, file=sys.stderr)
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+            try:
+                sys.stdout.flush(); sys.stderr.flush()
+            except BaseException:
+                code = code or 1
+            os._exit(code & 0xFF)
+        finally:
+            os._exit(70)
+    os.close(r_in); os.close(w_out); os.close(w_err)
+    out, err = bytearray(), bytearray()
+    sel = selectors.DefaultSelector()
+    os.set_blocking(w_in, False)
+    pending = memoryview(payload)
+    if pending:
+        sel.register(w_in, selectors.EVENT_WRITE)
+    else:
+        os.close(w_in)
+    sel.register(r_out, selectors.EVENT_READ, out)
+    sel.register(r_err, selectors.EVENT_READ, err)
+    open_readers, too_large = 2, False
+    while open_readers and not too_large:
+        for key, _ in sel.select():
+            if key.fd == w_in:
+                try:
+                    pending = pending[os.write(w_in, pending):]
+                except (BrokenPipeError, BlockingIOError) as e:
+                    if isinstance(e, BrokenPipeError):
+                        pending = pending[len(pending):]
+                if not pending:
+                    sel.unregister(w_in); os.close(w_in)
+                continue
+            chunk = os.read(key.fd, 65536)
+            if not chunk:
+                sel.unregister(key.fd); os.close(key.fd); open_readers -= 1
+                continue
+            key.data.extend(chunk)
+            if len(key.data) > CAP:
+                too_large = True
+    if too_large:
+        os.kill(pid, signal.SIGKILL)
+    for key in list(sel.get_map().values()):
+        os.close(key.fd)
+    sel.close()
+    _, status = os.waitpid(pid, 0)
+    if too_large:
+        return reply(2, 0, b"", b"")
+    if os.WIFSIGNALED(status):
+        return reply(1, os.WTERMSIG(status), bytes(out), bytes(err))
+    reply(0, os.WEXITSTATUS(status), bytes(out), bytes(err))
+
+
+def serve_handler():
+    try:
+        namespace = runpy.run_path(CODE, run_name="faas_function")
+        handler = namespace.get("handler")
+        if not callable(handler):
+            raise RuntimeError("the module defines no handler(payload) function")
+    except BaseException:
+        failure = traceback.format_exc().encode()
+        for _ in requests():
+            reply(3, 1, b"", failure)
+    import asyncio, inspect, json
+    for payload in requests():
+        try:
+            try:
+                argument = payload.decode("utf-8")
+            except UnicodeDecodeError:
+                argument = payload
+            result = handler(argument)
+            if inspect.isawaitable(result):
+                result = asyncio.run(result) if inspect.iscoroutine(result) else asyncio.get_event_loop().run_until_complete(result)
+            if result is None:
+                out = b""
+            elif isinstance(result, (bytes, bytearray)):
+                out = bytes(result)
+            elif isinstance(result, str):
+                out = result.encode()
+            else:
+                out = json.dumps(result).encode()
+            if len(out) > CAP:
+                reply(2, 0, b"", b"")
+            else:
+                reply(0, 0, out, b"")
+        except BaseException:
+            reply(0, 1, b"", traceback.format_exc().encode()[-CAP:])
+
+
+if MODE == "handler":
+    serve_handler()
+else:
+    for payload in requests():
+        run_script(payload)
+"""#
+
+    static let javascript = #"""
+// MiniFaaS JavaScript runtime: one per (worker, function), inside the function's sandbox.
+// Frames on stdin: u32 big-endian length + payload. Replies on stdout: u8 kind (0 exited,
+// 3 runtime error), i32 code, u32 stdout length, u32 stderr length, stdout, stderr.
+// "handler": the module is required once; its exported function (module.exports, or
+// exports.handler / exports.default) is called per request; its (awaited) result is the output.
+"use strict";
+const fs = require("fs");
+const util = require("util");
+const [mode, code, capText] = process.argv.slice(2);
+const cap = Number(capText);
+// console.log in a handler goes to the log, never into the protocol stream.
+const logLine = (...args) => fs.writeSync(2, util.format(...args) + "\n");
+console.log = console.info = console.debug = logLine;
+process.stdout.write = (chunk) => { fs.writeSync(2, chunk); return true; };
+
+function reply(kind, status, out, err) {
+  const header = Buffer.alloc(13);
+  header.writeUInt8(kind, 0);
+  header.writeInt32BE(status, 1);
+  header.writeUInt32BE(out.length, 5);
+  header.writeUInt32BE(err.length, 9);
+  const frame = Buffer.concat([header, out, err]);
+  let offset = 0;
+  while (offset < frame.length) {
+    try {
+      offset += fs.writeSync(1, frame, offset);
+    } catch (e) {
+      if (e.code !== "EAGAIN") throw e;
+    }
+  }
+}
+
+let handler = null;
+let loadError = null;
+try {
+  const mod = require(code);
+  handler = typeof mod === "function" ? mod : (mod && (mod.handler || mod.default));
+  if (typeof handler !== "function") throw new Error("the module exports no function (module.exports = async (payload) => ...)");
+} catch (e) {
+  loadError = Buffer.from(String(e && e.stack || e));
+}
+
+function render(result) {
+  if (result === undefined || result === null) return Buffer.alloc(0);
+  if (Buffer.isBuffer(result)) return result;
+  if (result instanceof Uint8Array) return Buffer.from(result);
+  if (typeof result === "string") return Buffer.from(result);
+  return Buffer.from(JSON.stringify(result));
+}
+
+let queue = Promise.resolve();
+async function call(payload) {
+  if (loadError) return reply(3, 1, Buffer.alloc(0), loadError);
+  try {
+    const out = render(await handler(payload.toString("utf8")));
+    if (out.length > cap) return reply(2, 0, Buffer.alloc(0), Buffer.alloc(0));
+    reply(0, 0, out, Buffer.alloc(0));
+  } catch (e) {
+    reply(0, 1, Buffer.alloc(0), Buffer.from(String(e && e.stack || e)));
+  }
+}
+
+let buffered = Buffer.alloc(0);
+process.stdin.on("data", (chunk) => {
+  buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+  while (buffered.length >= 4) {
+    const length = buffered.readUInt32BE(0);
+    if (buffered.length < 4 + length) break;
+    const payload = buffered.subarray(4, 4 + length);
+    buffered = buffered.subarray(4 + length);
+    queue = queue.then(() => call(payload));
+  }
+});
+process.stdin.on("end", () => process.exit(0));
+"""#
+}
