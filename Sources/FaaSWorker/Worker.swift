@@ -74,7 +74,7 @@ final class Worker {
             log.error("bad job line", ["error": error])
             result = .failure(id: nil, .internal, "worker received a malformed job: \(error)")
         }
-        try resultsOut.writeAll(try codec.encodeLine(.result(result)))
+        try resultsOut.writeAll(codec.encodeLine(.result(result)))
     }
 }
 

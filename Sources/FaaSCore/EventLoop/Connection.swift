@@ -37,6 +37,7 @@ public final class Connection {
     private var readingPaused = false
     private var inputOpen = true
     private var writeInterest = false
+    private var flushScheduled = false
 
     private var sharedDescriptor: Bool { input == output }
 
@@ -76,33 +77,22 @@ public final class Connection {
         bytes.withUnsafeBytes { send($0) }
     }
 
+    /// Queues bytes. They are written at the end of the current loop turn, so the many small
+    /// messages one turn produces for a peer leave in one write(2) instead of one each.
     public func send(_ bytes: UnsafeRawBufferPointer) {
         guard !isClosed, !bytes.isEmpty else { return }
-        var rest = bytes
-        if pendingOutputCount == 0 {
-            do {
-                switch try output.write(bytes) {
-                case .processed(let n): rest = UnsafeRawBufferPointer(rebasing: bytes[n...])
-                case .wouldBlock: break
-                }
-            } catch let error as SystemError {
-                close(.failed(error))
-                return
-            } catch {
-                close(.local("\(error)"))
-                return
-            }
-            if rest.isEmpty {
-                if closeWhenFlushed { close(.local("closed after flush")) }
-                return
-            }
-        }
-        if pendingOutputCount + rest.count > maxPendingOutput {
+        if pendingOutputCount + bytes.count > maxPendingOutput {
             close(.local("peer is not reading: over \(maxPendingOutput) bytes of output waiting"))
             return
         }
-        pending.append(contentsOf: rest)
-        updateWriteInterest(true)
+        pending.append(contentsOf: bytes)
+        if !flushScheduled && !writeInterest {
+            flushScheduled = true
+            loop.execute { [self] in
+                self.flushScheduled = false
+                self.flush()
+            }
+        }
     }
 
     /// Closes once everything queued has been written.
@@ -193,13 +183,15 @@ public final class Connection {
                 return
             }
             switch result {
-            case .wouldBlock: return
+            case .wouldBlock:
+                updateWriteInterest(true)
+                return
             case .processed(let n): pendingOffset += n
             }
         }
         pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20)
         pendingOffset = 0
-        updateWriteInterest(false)
+        if writeInterest { updateWriteInterest(false) }
         if closeWhenFlushed { close(.local("closed after flush")) }
     }
 

@@ -167,6 +167,13 @@ public final class EventLoop {
             let now = EventLoop.now()
             while let timer = timers.popExpired(now: now) { timer() }
         }
+        // Writes queued by the last turn still go out.
+        runDeferred()
+    }
+
+    /// Runs the deferred tasks (queued writes) now: for owners about to exit after `run()`.
+    public func drain() {
+        runDeferred()
     }
 
     private func runDeferred() {

@@ -26,14 +26,9 @@ public final class MessageChannel {
 
     public func start() throws { try connection.start() }
 
-    /// Queues one message. Encoding our own types cannot fail short of a bug; if it does, the
-    /// channel is closed rather than sending half a line.
+    /// Queues one message.
     public func send(_ message: WireMessage) {
-        do {
-            connection.send(try codec.encodeLine(message))
-        } catch {
-            connection.close(.local("cannot encode message: \(error)"))
-        }
+        connection.send(codec.encodeLine(message))
     }
 
     public func close(_ why: String) { connection.close(.local(why)) }

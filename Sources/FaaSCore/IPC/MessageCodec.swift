@@ -1,23 +1,18 @@
-import Foundation
-
-/// Turns messages into JSON lines and back. One per connection owner (coders are not shared
-/// across threads).
+/// Turns messages into JSON lines and back, through the hand-written fast path
+/// (`WireMessage+JSONLines`); the Codable conformances describe the same format.
 public final class MessageCodec {
-    private let encoder = JSONEncoder()
-    private let decoder = JSONDecoder()
+    public init() {}
 
-    public init() {
-        // Slashes stay as they are: shorter lines, and ids never need escaping.
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-    }
-
-    public func encodeLine(_ message: WireMessage) throws -> [UInt8] {
-        var bytes = [UInt8](try encoder.encode(message))
+    public func encodeLine(_ message: WireMessage) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(128)
+        message.appendJSON(to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
         return bytes
     }
 
     public func decode(_ line: ArraySlice<UInt8>) throws -> WireMessage {
-        try decoder.decode(WireMessage.self, from: Data(line))
+        let json = try line.withUnsafeBufferPointer { try JSONValue.parse($0) }
+        return try WireMessage(json: json)
     }
 }

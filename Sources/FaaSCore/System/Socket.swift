@@ -19,7 +19,7 @@ public enum Socket {
         })
         do {
             var address = try unixAddress(path)
-            try withUnsafePointer(to: &address) { pointer in
+            _ = try withUnsafePointer(to: &address) { pointer in
                 try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                     try syscall("bind") { bind(fd.rawValue, sa, socklen_t(MemoryLayout<sockaddr_un>.size)) }
                 }
@@ -40,7 +40,7 @@ public enum Socket {
         })
         do {
             var address = try unixAddress(path)
-            try withUnsafePointer(to: &address) { pointer in
+            _ = try withUnsafePointer(to: &address) { pointer in
                 try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                     try syscall("connect") { connect(fd.rawValue, sa, socklen_t(MemoryLayout<sockaddr_un>.size)) }
                 }
@@ -69,7 +69,7 @@ public enum Socket {
             guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr) == 1 else {
                 throw SocketError.badAddress(host)
             }
-            try withUnsafePointer(to: &address) { pointer in
+            _ = try withUnsafePointer(to: &address) { pointer in
                 try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                     try syscall("bind") { bind(fd.rawValue, sa, socklen_t(MemoryLayout<sockaddr_in>.size)) }
                 }
@@ -86,7 +86,7 @@ public enum Socket {
     public static func localPort(_ fd: FileDescriptor) throws -> UInt16 {
         var address = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try withUnsafeMutablePointer(to: &address) { pointer in
+        _ = try withUnsafeMutablePointer(to: &address) { pointer in
             try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                 try syscall("getsockname") { getsockname(fd.rawValue, sa, &length) }
             }
