@@ -43,7 +43,7 @@ final class Deployer {
 
     func deploy(_ request: Request, completion: @escaping (Result<FunctionMetadata, Failure>) -> Void) {
         let existing = store.latest(name: request.name)
-        if reserved.contains(request.name) || (!request.update && existing != nil) {
+        if reserved.contains(request.name) || (!request.update && (existing != nil || store.function(id: request.name) != nil)) {
             completion(.failure(Failure(status: .conflict, message: "a function named \(request.name.debugDescription) already exists")))
             return
         }

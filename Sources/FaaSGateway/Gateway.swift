@@ -46,8 +46,7 @@ final class Gateway {
             if signal == SIGCHLD {
                 self.reaper.reap()
             } else {
-                self.log.info("stopping", ["signal": signal])
-                self.loop.stop()
+                self.drain(signal)
             }
         }
         let listener = try Socket.listenTCP(host: options.host, port: options.port)
@@ -60,10 +59,43 @@ final class Gateway {
         return port
     }
 
+    private var draining = false
+
+    /// Stops accepting, lets requests in flight finish (up to `drainDeadline` seconds), then
+    /// stops the loop. A second signal stops at once.
+    private func drain(_ signal: Int32) {
+        if draining {
+            log.warn("second signal: stopping now", ["signal": signal])
+            loop.stop()
+            return
+        }
+        draining = true
+        let busy = sessions.values.filter(\.busy).count
+        log.info("stopping", ["signal": signal, "in_flight": busy])
+        if let listener {
+            loop.unregister(listener)
+            listener.close()
+            self.listener = nil
+        }
+        let deadline = EventLoop.now() + drainDeadline
+        func check() {
+            for session in sessions.values where !session.busy { session.connection.closeAfterFlush() }
+            if sessions.values.allSatisfy({ !$0.busy }) || EventLoop.now() >= deadline {
+                loop.stop()
+            } else {
+                loop.schedule(after: 0.05) { check() }
+            }
+        }
+        check()
+    }
+
+    private let drainDeadline = 10.0
+
     func shutdown() {
         if let listener {
             loop.unregister(listener)
             listener.close()
+            self.listener = nil
         }
         server.stop()
         for session in sessions.values { session.connection.close(.local("shutdown")) }

@@ -4,8 +4,8 @@ import Glibc
 
 /// Runs JS and Python functions, each in its own sandbox (`SandboxPolicy`):
 /// - Python scripts: a warm zygote per function forks a fresh child per call;
-/// - Python and JS handlers: a warm runtime per function, loaded once, called many times;
-/// - JS scripts: a fresh sandboxed `node` per call.
+/// - JS scripts: a warm node per function runs each call in a fresh V8 context;
+/// - Python and JS handlers: a warm runtime per function, loaded once, called many times.
 /// Different functions never share a runtime process; at most `maxRuntimes` stay warm.
 final class InterpreterHost {
     private let options: WorkerOptions
@@ -73,13 +73,10 @@ final class InterpreterHost {
         let shimDirectory = sandboxed ? "/rt" : runtimeDirectory
         let handler = metadata.mode == "handler"
 
-        if metadata.language == .js && !handler {
-            let program = [interpreter, "--max-old-space-size=\(memory)", codePath]
-            return runOnce(job, program: program, functionCopy: functionCopy, memory: memory, timeout: timeout, payload: payload)
-        }
         let program: [String]
         if metadata.language == .js {
-            program = [interpreter, "--max-old-space-size=\(memory)", "\(shimDirectory)/runtime.js", "handler", codePath, String(options.outputCap)]
+            program = [interpreter, "--max-old-space-size=\(memory)", "\(shimDirectory)/runtime.js", handler ? "handler" : "script",
+                       codePath, String(options.outputCap)]
         } else {
             program = [interpreter, "-I", "\(shimDirectory)/runtime.py", handler ? "handler" : "script", codePath, String(options.outputCap)]
         }
@@ -103,6 +100,13 @@ final class InterpreterHost {
         case .answer(let kind, let code, let output, let errors):
             return result(job, kind: kind, code: code, output: output, errors: errors, memory: memory)
         }
+    }
+
+    /// Drops what is kept for a function id (its warm runtime and code copy): the id now names
+    /// different code (deleted and deployed again within the same second).
+    func forget(_ id: String) {
+        runtimes.removeValue(forKey: id)?.terminate()
+        prepared.remove(id)
     }
 
     private func result(_ job: JobMessage, kind: UInt8, code: Int32, output: [UInt8], errors: [UInt8], memory: Int) -> ResultMessage {
@@ -136,11 +140,16 @@ final class InterpreterHost {
         return SandboxPolicy(uid: sandboxUID, addressSpaceMiB: addressSpace, cpuSeconds: cpuSeconds, readOnlyBinds: binds)
     }
 
-    private func command(_ program: [String], memory: Int, cpuSeconds: Int, functionCopy: String, language: Language) -> (String, [String]) {
-        let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"]
+    private func command(_ program: [String], metadata: FunctionMetadata, memory: Int, cpuSeconds: Int, functionCopy: String) -> (String, [String]) {
+        let language = metadata.language
+        let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+                           "FAAS_FUNCTION_ID": metadata.id, "FAAS_FUNCTION_NAME": metadata.name,
+                           "FAAS_WORKER_ID": String(options.workerID)]
         guard sandboxed else {
             // Still limited, just not isolated.
-            return ("/usr/bin/prlimit", ["--as=\((language == .js ? memory + 4096 : memory + 64) << 20)", "--cpu=\(cpuSeconds)", "--"] + program)
+            let env = environment.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }
+            return ("/usr/bin/prlimit", ["--as=\((language == .js ? memory + 4096 : memory + 64) << 20)", "--cpu=\(cpuSeconds)", "--",
+                                         "/usr/bin/env", "-i"] + env + program)
         }
         let built = policy(memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: language)
             .command(program: program, environment: environment)
@@ -153,34 +162,12 @@ final class InterpreterHost {
             runtimes.removeValue(forKey: oldest.key)
         }
         // Script children start with a fresh CPU count at fork; a handler runtime accumulates it.
-        let cpu = metadata.mode == "handler" ? 3600 : Int(timeout.rounded(.up)) + 1
-        let (executable, arguments) = command(program, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy, language: metadata.language)
+        let cpu = metadata.mode == "handler" || metadata.language == .js ? 3600 : Int(timeout.rounded(.up)) + 1
+        let (executable, arguments) = command(program, metadata: metadata, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy)
         let runtime = try RuntimeProcess.start(executable: executable, arguments: arguments)
         runtimes[metadata.id] = runtime
         log.debug("runtime started for \(metadata.id) pid \(runtime.pid)")
         return runtime
-    }
-
-    private func runOnce(_ job: JobMessage, program: [String], functionCopy: String, memory: Int, timeout: Double, payload: [UInt8]) -> ResultMessage {
-        let (executable, arguments) = command(program, memory: memory, cpuSeconds: Int(timeout.rounded(.up)) + 1,
-                                              functionCopy: functionCopy, language: .js)
-        let request = SpawnRequest(executable: executable, arguments: arguments, environment: ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"])
-        let result: Subprocess.Result
-        do {
-            result = try Subprocess.run(request, input: payload, timeout: timeout, outputCap: options.outputCap)
-        } catch {
-            return .failure(id: job.id, .internal, "cannot start node: \(error)")
-        }
-        if result.timedOut { return .failure(id: job.id, .timeout, "timed out after \(timeout) s") }
-        if result.outputTooLarge { return .failure(id: job.id, .failed, "output exceeds the \(options.outputCap)-byte limit") }
-        switch result.status {
-        case .exited(let code)?:
-            return self.result(job, kind: 0, code: code, output: result.standardOutput, errors: result.standardError, memory: memory)
-        case .signaled(let signal)?:
-            return self.result(job, kind: 1, code: signal, output: result.standardOutput, errors: result.standardError, memory: memory)
-        case nil:
-            return .failure(id: job.id, .internal, "node ended with no status")
-        }
     }
 
     /// Copies the function's source into this worker's private folder, readable only by the

@@ -6,7 +6,9 @@ import Foundation
 final class JobExecutor {
     private let options: WorkerOptions
     private let log: Logger
-    private var metadataCache: [String: FunctionMetadata] = [:]
+    /// Metadata per id, with the identity of the metadata file it came from: an id deleted and
+    /// deployed again within one second is a new file, and everything cached for it is dropped.
+    private var metadataCache: [String: (metadata: FunctionMetadata, identity: FileIdentity)] = [:]
 
     private let wasm: WasmExecutor
     private let interpreters: InterpreterHost?
@@ -50,10 +52,26 @@ final class JobExecutor {
     }
 
     private func loadMetadata(_ id: String) throws -> FunctionMetadata {
-        if let cached = metadataCache[id] { return cached }
+        guard FunctionName.isValidID(id) else { throw StoreError.notFound(id) }
+        let path = "\(options.functionsDirectory)/\(id)/metadata.json"
+        guard let identity = FileIdentity(path: path) else {
+            forget(id)
+            throw StoreError.notFound(id)
+        }
+        if let cached = metadataCache[id] {
+            if cached.identity == identity { return cached.metadata }
+            forget(id)
+        }
         let metadata = try FunctionStore.loadMetadata(root: options.functionsDirectory, id: id)
-        metadataCache[id] = metadata
+        if metadataCache.count > 10_000 { metadataCache.removeAll(keepingCapacity: true) }
+        metadataCache[id] = (metadata, identity)
         return metadata
+    }
+
+    private func forget(_ id: String) {
+        guard metadataCache.removeValue(forKey: id) != nil else { return }
+        wasm.forget(id)
+        interpreters?.forget(id)
     }
 
     private func directory(of metadata: FunctionMetadata) -> String {

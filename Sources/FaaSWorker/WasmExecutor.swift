@@ -40,7 +40,8 @@ final class WasmExecutor {
             return .failure(id: job.id, .internal, "cannot load the function's module: \(error)")
         }
         let mode: WasmInvocation.Mode = metadata.mode == "export" ? .export(name: metadata.entrypoint) : .command
-        let invocation = WasmInvocation(mode: mode, programName: metadata.name, stdin: payload, outputCap: options.outputCap)
+        var invocation = WasmInvocation(mode: mode, programName: metadata.name, stdin: payload, outputCap: options.outputCap)
+        invocation.memoryLimit = (job.memory ?? metadata.memory ?? 128) << 20
         switch engine.run(module, invocation) {
         case .success(let output):
             return .success(id: job.id, output: output)
@@ -49,9 +50,13 @@ final class WasmExecutor {
             switch kind {
             case .badArguments: return .failure(id: job.id, .badRequest, detail)
             case .outputTooLarge: return .failure(id: job.id, .failed, "output exceeds the \(options.outputCap)-byte limit")
-            case .trap, .exit, .instantiation: return .failure(id: job.id, .failed, detail)
+            case .trap, .exit, .instantiation, .memoryLimit: return .failure(id: job.id, .failed, detail)
             }
         }
+    }
+
+    func forget(_ id: String) {
+        modules.removeValue(forKey: id)
     }
 
     private func load(_ metadata: FunctionMetadata, directory: String, engine: WasmEngine) throws -> WasmModule {

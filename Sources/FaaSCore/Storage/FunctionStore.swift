@@ -109,10 +109,13 @@ public final class FunctionStore {
             let existing = byName[name] ?? []
             if update && existing.isEmpty { throw StoreError.notFound(name) }
             if !update && !existing.isEmpty { throw StoreError.duplicateName(name) }
+            // A name equal to an existing id would make `resolve` ambiguous.
+            if !update, access("\(root)/\(name)", F_OK) == 0 { throw StoreError.duplicateName(name) }
             let now = Int(Date().timeIntervalSince1970)
             var id = "\(name)_\(now)"
             var suffix = 2
-            while access("\(root)/\(id)", F_OK) == 0 {
+            // Never an id that is taken, nor one that reads as another function's name.
+            while access("\(root)/\(id)", F_OK) == 0 || byName[id] != nil {
                 id = "\(name)_\(now)_\(suffix)"
                 suffix += 1
             }

@@ -241,6 +241,16 @@ public final class WasmEngine {
             // Only now is memory reachable: a wasm start section calling WASI would see EFAULT
             // (toolchains put initialisation in _start/_initialize instead, handled below).
             if let m = module.memoryIndex { ctx.memory = api.extern_as_memory(exports[m]) }
+            // The standard API cannot cap memory.grow, so the limit is checked around the call:
+            // an instance that outgrew it fails, whatever it returned (its store is dropped).
+            let overLimit: () -> WasmOutcome? = { [api] in
+                guard let limit = invocation.memoryLimit, let memory = ctx.memory else { return nil }
+                let size = api.memory_data_size(memory)
+                guard size > limit else { return nil }
+                return .failure(error: "memory limit of \(limit >> 20) MiB exceeded (linear memory grew to \(size >> 20) MiB)",
+                                stderr: ctx.stderr, kind: .memoryLimit)
+            }
+            if let over = overLimit() { return over }
 
             // A reactor (wasi-libc with -mexec-model=reactor) wants _initialize before exports.
             if case .export = invocation.mode, let ini = module.functionIndex("_initialize") {
@@ -248,6 +258,10 @@ public final class WasmEngine {
                 if let ended = outcome(afterTrap: t, ctx: ctx, kind: .trap) { return ended }
             }
             let (t, results) = call(api.extern_as_func(exports[entry]), args: args, resultKinds: resultKinds)
+            if let over = overLimit() {
+                if let t { api.trap_delete(t) }
+                return over
+            }
             if let ended = outcome(afterTrap: t, ctx: ctx, kind: .trap) { return ended }
             if invocation.mode == .command || results.isEmpty {
                 return .success(output: ctx.stdout)

@@ -37,6 +37,8 @@ public struct WasmInvocation: Sendable {
     public var stdin: [UInt8]
     /// Cap in bytes on stdout and on stderr, each; more is a failure (`.outputTooLarge`).
     public var outputCap: Int
+    /// Linear memory the instance may use, in bytes (nil: no limit beyond the engine's).
+    public var memoryLimit: Int? = nil
 
     public init(mode: Mode, programName: String, stdin: [UInt8], outputCap: Int = 1 << 20) {
         self.mode = mode
@@ -58,6 +60,8 @@ public enum WasmFailureKind: Sendable, Equatable {
     case badArguments
     /// The module could not be instantiated (unsupported import, start function trapped, ...).
     case instantiation
+    /// The instance's linear memory outgrew `WasmInvocation.memoryLimit`.
+    case memoryLimit
 }
 
 /// The result of `WasmEngine.run`.
