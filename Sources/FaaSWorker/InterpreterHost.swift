@@ -144,7 +144,7 @@ final class InterpreterHost {
         let language = metadata.language
         let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
                            "FAAS_FUNCTION_ID": metadata.id, "FAAS_FUNCTION_NAME": metadata.name,
-                           "FAAS_WORKER_ID": String(options.workerID)]
+                           "FAAS_WORKER_ID": String(options.workerID), "FAAS_WORKER_PID": String(getpid())]
         guard sandboxed else {
             // Still limited, just not isolated.
             let env = environment.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }

@@ -9,7 +9,7 @@ enum RuntimeShims {
 # "script": a warm zygote forks a fresh child per call that runs the program as __main__
 # (SOCK, ATC'18): no state survives a call. "handler": the module is loaded once and
 # handler(payload) is called per request; its return value is the output.
-import io, os, runpy, selectors, signal, struct, sys, traceback, types
+import io, os, runpy, selectors, signal, struct, sys, time, traceback, types
 
 MODE, CODE, CAP = sys.argv[1], sys.argv[2], int(sys.argv[3])
 proto_in = os.dup(0)
@@ -51,18 +51,21 @@ def run_script(payload):
     pid = os.fork()
     if pid == 0:
         try:
+            os.setpgid(0, 0)  # its own group: whatever it forks is killed with it
             os.dup2(r_in, 0); os.dup2(w_out, 1); os.dup2(w_err, 2)
             for fd in (r_in, w_in, r_out, w_out, r_err, w_err, proto_in, proto_out):
                 os.close(fd)
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-            sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
-            sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=False)
-            sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
+            # As a fresh python3 in a UTF-8 locale: undecodable bytes survive a read/print round trip.
+            sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8", errors="surrogateescape")
+            sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8", errors="surrogateescape")
+            sys.stderr = io.TextIOWrapper(io.BufferedWriter(io.FileIO(2, "w", closefd=False)), encoding="utf-8", errors="backslashreplace", write_through=True)
             sys.argv = [CODE]
             code = 0
             try:
                 if program is None:
                     sys.stderr.write(compile_error)
+                    sys.stderr.flush()
                     os._exit(1)
                 module = types.ModuleType("__main__")
                 module.__file__ = CODE
@@ -93,9 +96,16 @@ def run_script(payload):
         os.close(w_in)
     sel.register(r_out, selectors.EVENT_READ, out)
     sel.register(r_err, selectors.EVENT_READ, err)
-    open_readers, too_large = 2, False
+    open_readers, too_large, status, exited_at = 2, False, None, None
     while open_readers and not too_large:
-        for key, _ in sel.select():
+        if status is None:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status, exited_at = st, time.monotonic()
+        # The program ended but something it forked still holds a pipe: do not wait for it.
+        if exited_at is not None and time.monotonic() - exited_at > 0.05:
+            break
+        for key, _ in sel.select(timeout=0.05):
             if key.fd == w_in:
                 try:
                     pending = pending[os.write(w_in, pending):]
@@ -112,12 +122,15 @@ def run_script(payload):
             key.data.extend(chunk)
             if len(key.data) > CAP:
                 too_large = True
-    if too_large:
-        os.kill(pid, signal.SIGKILL)
+    try:
+        os.killpg(pid, signal.SIGKILL)  # the program on overflow, stray children always
+    except OSError:
+        pass
     for key in list(sel.get_map().values()):
         os.close(key.fd)
     sel.close()
-    _, status = os.waitpid(pid, 0)
+    if status is None:
+        _, status = os.waitpid(pid, 0)
     if too_large:
         return reply(2, 0, b"", b"")
     if os.WIFSIGNALED(status):

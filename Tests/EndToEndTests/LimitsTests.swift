@@ -54,7 +54,7 @@ final class LimitsTests: SuiteTestCase {
         let started = Date()
         XCTAssertEqual(try suite.invokeText(id, ""), "parent done\n")
         XCTAssertLessThan(Date().timeIntervalSince(started), 4.5, "the answer does not wait for the background child")
-        try suite.waitFor("the background child to be killed", timeout: 5) { self.processes(mentioning: id).isEmpty }
+        try suite.waitFor("the background child to be killed", timeout: 5) { self.processes(mentioning: "time.sleep(60)").isEmpty }
     }
 
     func testPythonMemoryLimit() throws {
@@ -77,9 +77,10 @@ final class LimitsTests: SuiteTestCase {
             #include <string.h>
             int main(void) {
                 size_t n = (size_t)512 << 20;
-                char *p = malloc(n);
+                // volatile: -O2 would otherwise drop an allocation nobody reads.
+                volatile char *p = malloc(n);
                 if (!p) { fputs("malloc failed", stderr); return 3; }
-                memset(p, 1, n);
+                for (size_t i = 0; i < n; i += 4096) p[i] = 1;
                 printf("allocated %zu\\n", n);
                 return 0;
             }

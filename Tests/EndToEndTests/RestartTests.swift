@@ -5,7 +5,7 @@ import XCTest
 /// Crashes: a worker killed with SIGKILL is replaced, the load balancer and the server can be
 /// killed and started again, and the rest of the suite reconnects by itself.
 final class RestartTests: SuiteTestCase {
-    static let whoAmI = "import os, sys\nprint(os.getppid(), sys.stdin.read())\n"
+    static let whoAmI = "import os, sys\nprint(os.environ['FAAS_WORKER_PID'], sys.stdin.read())\n"
 
     private func workerOf(_ output: String) -> Int32? { output.split(separator: " ").first.flatMap { Int32($0) } }
 
@@ -41,18 +41,16 @@ final class RestartTests: SuiteTestCase {
     func testWorkerKilledMidInvokeFailsOnlyThatInvoke() throws {
         let suite = try suite
         let slow = try suite.deployOK(uniqueName("slow"), "python",
-                                      source: "import os, sys, time\nprint(os.getppid(), flush=True)\ntime.sleep(3)\nprint('done')\n")
+                                      source: "import os, sys, time\nprint(os.environ['FAAS_WORKER_PID'], flush=True)\ntime.sleep(3)\nprint('done')\n")
         let fast = try suite.deployOK(uniqueName("fast"), "python", source: try Examples.source("hello.py"))
         let before = suite.workerPIDs()
-        // Start the slow invoke, find the busy worker (the parent of a python process), kill it.
+        // Start the slow invoke, find the busy worker (the one whose sandbox runs the slow
+        // function: a process with FAAS_WORKER_PID and FAAS_FUNCTION_ID in its environment), kill it.
         let connection = try HTTPConnection(port: suite.port, timeout: 30)
         try connection.sendRequest("POST", "/invoke?fn=\(slow)", body: Data())
         var busy: Int32?
         try suite.waitFor("a worker running the slow function", timeout: 10) {
-            busy = before.first { worker in
-                let children = (try? String(contentsOfFile: "/proc/\(worker)/task/\(worker)/children", encoding: .utf8)) ?? ""
-                return !children.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-            }
+            busy = FaaSSuite.workerRunning(function: slow).flatMap { before.contains($0) ? $0 : nil }
             return busy != nil
         }
         let worker = try XCTUnwrap(busy)

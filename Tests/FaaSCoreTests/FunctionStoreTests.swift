@@ -67,7 +67,8 @@ final class FunctionStoreTests: XCTestCase {
         XCTAssertEqual((object["size"] as? NSNumber)?.intValue, pythonSource.count)
 
         // Nothing but the published function is left in the root.
-        XCTAssertEqual(try entries().filter { !$0.hasPrefix(".lock") && !$0.hasPrefix(".sysroot") }, [metadata.id])
+        XCTAssertEqual(try entries().filter { !$0.hasPrefix(".") }, [metadata.id])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(root)/.staging"), [], "staging is empty")
     }
 
     func testEachLanguageUsesItsExtension() throws {
@@ -91,7 +92,7 @@ final class FunctionStoreTests: XCTestCase {
         let store = try FunctionStore(root: root)
         let staged = try store.stage(language: .js, source: Array("1".utf8))
         XCTAssertTrue(isDirectory(staged.directory))
-        XCTAssertTrue((staged.directory as NSString).lastPathComponent.hasPrefix(".staging-"))
+        XCTAssertEqual(((staged.directory as NSString).deletingLastPathComponent as NSString).lastPathComponent, ".staging")
         store.reload()
         XCTAssertEqual(store.count, 0)
         XCTAssertTrue(store.list().isEmpty)
@@ -169,7 +170,8 @@ final class FunctionStoreTests: XCTestCase {
         XCTAssertNil(store.function(id: v1.id))
         XCTAssertNil(store.function(id: v2.id))
         XCTAssertEqual(store.resolve("keep"), keep)
-        XCTAssertEqual(try entries().filter { !$0.hasPrefix(".lock") }, [keep.id], "no trash left behind")
+        XCTAssertEqual(try entries().filter { !$0.hasPrefix(".") }, [keep.id])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(root)/.trash"), [], "no trash left behind")
         XCTAssertThrowsError(try store.delete(name: "hello")) { error in
             XCTAssertEqual(error as? StoreError, .notFound("hello"))
         }
@@ -182,14 +184,14 @@ final class FunctionStoreTests: XCTestCase {
     func testLeftoversAreRemovedAtInit() throws {
         let store = try FunctionStore(root: root)
         let survivor = try deploy(store, "survivor")
-        for leftover in [".staging-1234", ".trash-5678"] {
+        for leftover in [".staging/1234", ".trash/5678"] {
             try FileManager.default.createDirectory(atPath: "\(root)/\(leftover)/inner", withIntermediateDirectories: true)
             try Data("half".utf8).write(to: URL(fileURLWithPath: "\(root)/\(leftover)/code.py"))
         }
-        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(root)/.staging-1234"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(root)/.staging/1234"))
         let restarted = try FunctionStore(root: root)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(root)/.staging-1234"))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(root)/.trash-5678"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(root)/.staging/1234"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(root)/.trash/5678"))
         XCTAssertEqual(restarted.resolve("survivor"), survivor)
         XCTAssertEqual(try restarted.source(of: survivor), pythonSource)
     }
@@ -287,7 +289,7 @@ final class FunctionStoreTests: XCTestCase {
         XCTAssertEqual(winners.count, 1, "exactly one publish of a name may succeed")
         let onDisk = try entries().filter { $0.hasPrefix("race_") }
         XCTAssertEqual(onDisk, winners.map(\.id))
-        XCTAssertTrue(try entries().filter { $0.hasPrefix(".staging-") }.isEmpty, "losers' staging folders discarded")
+        XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: "\(root)/.staging").isEmpty, "losers' staging folders discarded")
         let winner = try XCTUnwrap(winners.first)
         let reopened = try FunctionStore(root: root)
         XCTAssertEqual(reopened.versions(name: "race").count, 1)

@@ -106,7 +106,7 @@ alive() {
 group_alive() {
     local f st fields
     for f in /proc/[0-9]*/stat; do
-        st="$(<"$f")" 2>/dev/null || continue
+        st="$(cat "$f" 2>/dev/null)" || continue
         read -r -a fields <<<"${st##*) }" # state ppid pgrp ...
         [[ "${fields[2]}" == "$1" && "${fields[0]}" != Z ]] && return 0
     done

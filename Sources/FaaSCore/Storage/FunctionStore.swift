@@ -8,17 +8,24 @@ import CFaaSSystem
 ///     functions/<id>/code.wasm           compiled module (C, Rust)
 ///     functions/<id>/metadata.json       metadata
 ///
-/// Writes are atomic: a function is written to `.staging-*`, fsynced, then renamed into place;
-/// deletes rename to `.trash-*` first. Start-up removes leftovers of both. Name uniqueness holds
-/// across processes: the check and the rename happen under an exclusive lock on `.lock`.
+/// Writes are atomic: a function is written to `.staging/<random>`, fsynced, then renamed into
+/// place; deletes rename to `.trash/<random>` first. Start-up removes leftovers of both. Name
+/// uniqueness holds across processes: the check and the rename happen under an exclusive lock
+/// on `.lock`. Staging and trash live in their own folders so that only publishes and deletes
+/// change the root folder: its modification time then tells whether another process did one.
 public final class FunctionStore {
     public let root: String
     private var byID: [String: FunctionMetadata] = [:]
     private var byName: [String: [FunctionMetadata]] = [:]
+    /// The root folder's modification time when this index last matched it.
+    private var indexedRootChange: timespec?
 
     public init(root: String, cleanLeftovers: Bool = true) throws {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
         try FileManager.default.createDirectory(atPath: self.root, withIntermediateDirectories: true)
+        for folder in [".staging", ".trash"] {
+            try FileManager.default.createDirectory(atPath: "\(self.root)/\(folder)", withIntermediateDirectories: true)
+        }
         if cleanLeftovers { removeLeftovers() }
         reload()
     }
@@ -29,6 +36,7 @@ public final class FunctionStore {
     public func reload() {
         byID = [:]
         byName = [:]
+        indexedRootChange = rootChange()
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where !entry.hasPrefix(".") {
             if let metadata = try? FunctionStore.loadMetadata(root: root, id: entry) { index(metadata) }
         }
@@ -83,7 +91,7 @@ public final class FunctionStore {
 
     /// Writes the source into a fresh staging folder.
     public func stage(language: Language, source: [UInt8]) throws -> StagedFunction {
-        let directory = "\(root)/.staging-\(UUID().uuidString)"
+        let directory = "\(root)/.staging/\(UUID().uuidString)"
         try syscall("mkdir") { mkdir(directory, 0o755) }
         let staged = StagedFunction(directory: directory, language: language, sourceSize: source.count)
         do {
@@ -131,6 +139,7 @@ public final class FunctionStore {
             try syscall("rename") { rename(staged.directory, "\(root)/\(id)") }
             try FunctionStore.syncFile(root)
             index(metadata)
+            indexedRootChange = rootChange()
             return metadata
         }
     }
@@ -142,13 +151,14 @@ public final class FunctionStore {
             let versions = byName[name] ?? []
             if versions.isEmpty { throw StoreError.notFound(name) }
             for metadata in versions {
-                let trash = "\(root)/.trash-\(UUID().uuidString)"
+                let trash = "\(root)/.trash/\(UUID().uuidString)"
                 try syscall("rename") { rename("\(root)/\(metadata.id)", trash) }
                 try? FileManager.default.removeItem(atPath: trash)
                 byID.removeValue(forKey: metadata.id)
             }
             byName.removeValue(forKey: name)
             try FunctionStore.syncFile(root)
+            indexedRootChange = rootChange()
             return versions
         }
     }
@@ -164,8 +174,12 @@ public final class FunctionStore {
         byName[metadata.name] = versions
     }
 
-    /// Picks up versions of `name` another process published, and forgets deleted ones.
+    /// Picks up versions of `name` another process published, and forgets deleted ones. Only
+    /// when the root folder changed since we last looked: listing 10,000 entries per deploy
+    /// would make deploys slow down as functions accumulate.
     private func refreshFromDisk(name: String) {
+        let change = rootChange()
+        if let change, let seen = indexedRootChange, change.tv_sec == seen.tv_sec, change.tv_nsec == seen.tv_nsec { return }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         let present = Set(entries)
         if let known = byName[name] {
@@ -178,6 +192,12 @@ public final class FunctionStore {
         }
     }
 
+    private func rootChange() -> timespec? {
+        var info = stat()
+        guard stat(root, &info) == 0 else { return nil }
+        return info.st_mtim
+    }
+
     private func withLock<R>(_ body: () throws -> R) throws -> R {
         let lock = try FileDescriptor.open("\(root)/.lock", O_RDWR | O_CREAT, mode: 0o644)
         defer { lock.close() }
@@ -186,9 +206,10 @@ public final class FunctionStore {
     }
 
     private func removeLeftovers() {
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
-        where entry.hasPrefix(".staging-") || entry.hasPrefix(".trash-") {
-            try? FileManager.default.removeItem(atPath: "\(root)/\(entry)")
+        for folder in [".staging", ".trash"] {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(folder)")) ?? [] {
+                try? FileManager.default.removeItem(atPath: "\(root)/\(folder)/\(entry)")
+            }
         }
     }
 

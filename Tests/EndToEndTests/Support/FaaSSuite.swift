@@ -281,6 +281,21 @@ final class FaaSSuite: @unchecked Sendable {
         }.sorted()
     }
 
+    /// The worker (its pid) whose sandbox runs `function`, read from the environment the worker
+    /// gives every function process (FAAS_FUNCTION_ID, FAAS_WORKER_PID).
+    static func workerRunning(function: String) -> Int32? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries where entry.allSatisfy(\.isNumber) {
+            guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else { continue }
+            let variables = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard variables.contains("FAAS_FUNCTION_ID=\(function)") else { continue }
+            if let worker = variables.first(where: { $0.hasPrefix("FAAS_WORKER_PID=") }) {
+                return Int32(worker.dropFirst("FAAS_WORKER_PID=".count))
+            }
+        }
+        return nil
+    }
+
     static func isAlive(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
         return stat.split(separator: ")").last?.split(separator: " ").first != "Z"
