@@ -70,7 +70,7 @@ final class Server {
         ]
         if let library = options.wasmLibrary { environment["FAAS_WASM_LIBRARY"] = library }
         if let python { environment["FAAS_PYTHON"] = python }
-        for key in ["FAAS_OUTPUT_CAP", "FAAS_SANDBOX", "LD_LIBRARY_PATH"] {
+        for key in ["FAAS_OUTPUT_CAP", "FAAS_SANDBOX", "FAAS_RUNTIME_IDLE", "LD_LIBRARY_PATH"] {
             if let value = ProcessInfo.processInfo.environment[key] { environment[key] = value }
         }
         do {
@@ -257,8 +257,8 @@ final class Server {
             balancer?.send(.workerDone(WorkerDoneMessage(workerID: forward.workerID, pid: forward.pid, id: id)))
             return
         }
-        guard slots.indices.contains(forward.workerID), case let slot = slots[forward.workerID],
-              slot.pid == forward.pid, let channel = slot.channel else {
+        let slot = slots.indices.contains(forward.workerID) ? slots[forward.workerID] : nil
+        guard let slot, slot.pid == forward.pid, let channel = slot.channel else {
             answer(id, .failure(id: nil, .noWorker, "the chosen worker restarted; try again"))
             balancer?.send(.workerDone(WorkerDoneMessage(workerID: forward.workerID, pid: forward.pid, id: id)))
             return

@@ -24,8 +24,14 @@ final class InterpreterHost {
         return options.python ?? Runtimes.resolvePython()
     }()
 
-    /// The host user functions of this worker run as: never root, one per worker slot.
-    private var sandboxUID: UInt32 { UInt32(61_000 + options.workerID) }
+    /// Each warm runtime runs as a host user of its own (never root): RLIMIT_NPROC counts per
+    /// user, so one function's fork bomb cannot starve another's, nor another suite's. The block
+    /// of 64 ids comes from this worker's pid, so live workers never share one.
+    private var runtimeCount: UInt32 = 0
+    private func allocateUID() -> UInt32 {
+        defer { runtimeCount &+= 1 }
+        return 100_000 + UInt32(getpid() % 262_144) * 64 + runtimeCount % 64
+    }
 
     init(options: WorkerOptions, log: Logger) throws {
         self.options = options
@@ -102,6 +108,16 @@ final class InterpreterHost {
         }
     }
 
+    /// Stops warm runtimes unused for `idleSeconds`: an idle worker gives their memory back.
+    func evictIdle(idleSeconds: Double) {
+        let now = EventLoop.now()
+        for (id, runtime) in runtimes where now - runtime.lastUsed > idleSeconds {
+            runtime.terminate()
+            runtimes.removeValue(forKey: id)
+            log.debug("stopped idle runtime of \(id)")
+        }
+    }
+
     /// Drops what is kept for a function id (its warm runtime and code copy): the id now names
     /// different code (deleted and deployed again within the same second).
     func forget(_ id: String) {
@@ -130,17 +146,17 @@ final class InterpreterHost {
         return text.isEmpty ? "function failed: \(status)" : "function failed (\(status)): \(text)"
     }
 
-    private func policy(memory: Int, cpuSeconds: Int, functionCopy: String, language: Language) -> SandboxPolicy {
+    private func policy(uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String, language: Language) -> SandboxPolicy {
         // V8 reserves address space far beyond its heap; its heap is capped by --max-old-space-size.
         let addressSpace = language == .js ? memory + 4096 : memory + 64
         var binds: [(host: String, inside: String)] = [(runtimeDirectory, "/rt"), (functionCopy, "/fn")]
         if let interpreter = language == .js ? node : python, !interpreter.hasPrefix("/usr/") {
             binds.append((interpreter, interpreter))
         }
-        return SandboxPolicy(uid: sandboxUID, addressSpaceMiB: addressSpace, cpuSeconds: cpuSeconds, readOnlyBinds: binds)
+        return SandboxPolicy(uid: uid, addressSpaceMiB: addressSpace, cpuSeconds: cpuSeconds, readOnlyBinds: binds)
     }
 
-    private func command(_ program: [String], metadata: FunctionMetadata, memory: Int, cpuSeconds: Int, functionCopy: String) -> (String, [String]) {
+    private func command(_ program: [String], metadata: FunctionMetadata, uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String) -> (String, [String]) {
         let language = metadata.language
         let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
                            "FAAS_FUNCTION_ID": metadata.id, "FAAS_FUNCTION_NAME": metadata.name,
@@ -151,7 +167,7 @@ final class InterpreterHost {
             return ("/usr/bin/prlimit", ["--as=\((language == .js ? memory + 4096 : memory + 64) << 20)", "--cpu=\(cpuSeconds)", "--",
                                          "/usr/bin/env", "-i"] + env + program)
         }
-        let built = policy(memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: language)
+        let built = policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: language)
             .command(program: program, environment: environment)
         return (built.executable, built.arguments)
     }
@@ -163,15 +179,22 @@ final class InterpreterHost {
         }
         // Script children start with a fresh CPU count at fork; a handler runtime accumulates it.
         let cpu = metadata.mode == "handler" || metadata.language == .js ? 3600 : Int(timeout.rounded(.up)) + 1
-        let (executable, arguments) = command(program, metadata: metadata, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy)
+        let uid = allocateUID()
+        if sandboxed {
+            // The code copy becomes readable by this runtime's user only.
+            let source = "\(functionCopy)/\(metadata.language.sourceFile)"
+            try syscall("chown") { chown(functionCopy, uid, uid) }
+            try syscall("chown") { chown(source, uid, uid) }
+        }
+        let (executable, arguments) = command(program, metadata: metadata, uid: uid, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy)
         let runtime = try RuntimeProcess.start(executable: executable, arguments: arguments)
         runtimes[metadata.id] = runtime
         log.debug("runtime started for \(metadata.id) pid \(runtime.pid)")
         return runtime
     }
 
-    /// Copies the function's source into this worker's private folder, readable only by the
-    /// sandbox user, so the sandbox never needs a view of `functions/`.
+    /// Copies the function's source into this worker's private folder (handed to the runtime's
+    /// user when it starts), so the sandbox never needs a view of `functions/`.
     private func prepare(_ metadata: FunctionMetadata, from directory: String) throws -> String {
         let copy = "\(runtimeDirectory)/\(metadata.id)"
         if prepared.contains(metadata.id) { return copy }
@@ -180,10 +203,7 @@ final class InterpreterHost {
         let source = try FileDescriptor.open("\(directory)/\(metadata.language.sourceFile)", O_RDONLY).closeAfter { try $0.readAll() }
         let target = "\(copy)/\(metadata.language.sourceFile)"
         try write(source, to: target)
-        if sandboxed {
-            try syscall("chown") { chown(copy, sandboxUID, sandboxUID) }
-            try syscall("chown") { chown(target, sandboxUID, sandboxUID) }
-        }
+        try syscall("chmod") { chmod(target, 0o400) }
         prepared.insert(metadata.id)
         return copy
     }

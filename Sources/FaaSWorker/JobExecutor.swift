@@ -51,6 +51,11 @@ final class JobExecutor {
         }
     }
 
+    /// Called when no job came for a while.
+    func idle() {
+        interpreters?.evictIdle(idleSeconds: options.runtimeIdleSeconds)
+    }
+
     private func loadMetadata(_ id: String) throws -> FunctionMetadata {
         guard FunctionName.isValidID(id) else { throw StoreError.notFound(id) }
         let path = "\(options.functionsDirectory)/\(id)/metadata.json"

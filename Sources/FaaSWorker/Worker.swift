@@ -39,6 +39,13 @@ final class Worker {
         var framer = LineFramer(maxLineLength: WireProtocol.maxLineLength)
         var buffer = [UInt8](repeating: 0, count: 256 * 1024)
         while true {
+            // Wake up now and then without a job, to stop warm runtimes that went idle.
+            var waiting = pollfd(fd: jobsIn.rawValue, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&waiting, 1, Int32(min(options.runtimeIdleSeconds, 60) * 1000 / 2))
+            if ready == 0 {
+                executor.idle()
+                continue
+            }
             let n = try buffer.withUnsafeMutableBytes { raw in
                 try syscall("read") { Glibc.read(jobsIn.rawValue, raw.baseAddress, raw.count) }
             }

@@ -9,6 +9,8 @@ public struct WorkerOptions: Sendable {
     /// The real python3 binary (not a pyenv shim); resolved once by the server.
     public var python: String?
     public var logLevel: Logger.Level
+    /// Seconds a warm runtime (handler, zygote, JS context host) is kept without calls.
+    public var runtimeIdleSeconds: Double
     /// `bwrap` (default): each JS/Python function in its own sandbox; `none`: limits only.
     public var sandbox: String
     /// Set for `--precompile DIR`: prepare that function's module and exit.
@@ -21,7 +23,8 @@ public struct WorkerOptions: Sendable {
     static let precompileSetting = Setting("precompile", env: "FAAS_PRECOMPILE", default: "", help: "prepare DIR/code.wasm for fast loading, then exit (used by the gateway at deploy)")
     static let entrypointSetting = Setting("entrypoint", env: "FAAS_ENTRYPOINT", default: "", help: "with --precompile: the export the function is called through")
     static let sandboxSetting = Setting("sandbox", env: "FAAS_SANDBOX", default: "bwrap", help: "bwrap (isolate JS/Python functions) or none")
-    static let known = [sandboxSetting, precompileSetting, entrypointSetting, CommonSettings.functionsDir, CommonSettings.wasmLibrary, workerIDSetting, CommonSettings.timeout,
+    static let runtimeIdleSetting = Setting("runtime-idle", env: "FAAS_RUNTIME_IDLE", default: "120", help: "seconds a warm JS/Python runtime is kept without calls")
+    static let known = [sandboxSetting, runtimeIdleSetting, precompileSetting, entrypointSetting, CommonSettings.functionsDir, CommonSettings.wasmLibrary, workerIDSetting, CommonSettings.timeout,
                         outputCapSetting, pythonSetting, CommonSettings.logLevel]
 
     public init(arguments: [String], environment: [String: String]) throws {
@@ -35,6 +38,7 @@ public struct WorkerOptions: Sendable {
         let python = settings.string(Self.pythonSetting)
         self.python = python.isEmpty ? nil : python
         logLevel = try settings.logLevel(CommonSettings.logLevel)
+        runtimeIdleSeconds = try settings.number(Self.runtimeIdleSetting, in: 1...86_400)
         sandbox = settings.string(Self.sandboxSetting)
         guard sandbox == "bwrap" || sandbox == "none" else {
             throw SettingsError.invalid("sandbox", sandbox, "expected bwrap or none")

@@ -3,7 +3,7 @@
 /// bubblewrap namespaces: no network, its own PID namespace and /tmp, no capabilities, and a
 /// read-only view of /usr plus exactly the files it is given.
 public struct SandboxPolicy: Sendable {
-    /// The host user the function runs as (one per worker slot, never root).
+    /// The host user the function runs as (one per warm runtime, never root).
     public var uid: UInt32
     /// Address-space limit in MiB (RLIMIT_AS).
     public var addressSpaceMiB: Int
