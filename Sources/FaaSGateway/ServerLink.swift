@@ -5,62 +5,32 @@ import FaaSCore
 final class ServerLink {
     typealias Completion = (ResultMessage) -> Void
 
-    private let path: String
-    private let loop: EventLoop
-    private let log: Logger
-    private var channel: MessageChannel?
+    private let link: ReconnectingChannel
     private var waiting: [UInt64: (completion: Completion, deadline: Double)] = [:]
     private var nextID: UInt64 = 1
-    private var stopped = false
 
     init(path: String, loop: EventLoop, log: Logger) {
-        self.path = path
-        self.loop = loop
-        self.log = log
+        link = ReconnectingChannel(path: path, peer: "server", loop: loop, log: log)
+        link.onMessage = { [unowned self] message in self.received(message, log: log) }
+        // What the server held is lost with the connection.
+        link.onDisconnect = { [unowned self] _ in self.failAll(.noWorker, "the server connection was lost") }
     }
 
-    var isConnected: Bool { channel != nil }
+    var isConnected: Bool { link.isConnected }
     var inFlight: Int { waiting.count }
 
-    func connect() {
-        guard !stopped, channel == nil else { return }
-        let fd: FileDescriptor
-        do {
-            fd = try Socket.connectUnix(path: path)
-        } catch {
-            log.debug("server not reachable: \(error)")
-            loop.schedule(after: 0.2) { [unowned self] in self.connect() }
-            return
-        }
-        let channel = MessageChannel(connection: Connection(loop: loop, socket: fd))
-        channel.onMessage = { [unowned self] message in self.received(message) }
-        channel.onClose = { [unowned self] why in
-            self.channel = nil
-            self.log.warn("server connection lost", ["reason": why, "in_flight": self.waiting.count])
-            self.failAll(.noWorker, "the server connection was lost")
-            self.loop.schedule(after: 0.1) { [unowned self] in self.connect() }
-        }
-        do {
-            try channel.start()
-        } catch {
-            log.error("cannot watch server connection", ["error": error])
-            return
-        }
-        self.channel = channel
-        log.info("connected to server", ["socket": path])
-    }
+    func connect() { link.connect() }
 
     /// Sends an invoke; `completion` runs exactly once, with the result or a failure.
-    /// `deadline` (monotonic seconds) bounds the wait even if the server never answers.
+    /// The wait is bounded (timeout + 5 s) even if the server never answers.
     func invoke(fn: String, payload: [UInt8], timeout: Double, memory: Int?, completion: @escaping Completion) {
-        guard let channel else {
+        let id = nextID
+        guard link.send(.invoke(InvokeMessage(id: id, fn: fn, payload: payload, timeout: timeout, memory: memory))) else {
             completion(.failure(id: nil, .noWorker, "the server is unavailable"))
             return
         }
-        let id = nextID
         nextID += 1
         waiting[id] = (completion, EventLoop.now() + timeout + 5)
-        channel.send(.invoke(InvokeMessage(id: id, fn: fn, payload: payload, timeout: timeout, memory: memory)))
     }
 
     /// Fails invokes whose server never answered in time (a backstop: the server has its own).
@@ -73,12 +43,11 @@ final class ServerLink {
     }
 
     func stop() {
-        stopped = true
+        link.stop()
         failAll(.noWorker, "the gateway is shutting down")
-        channel?.close("shutdown")
     }
 
-    private func received(_ message: WireMessage) {
+    private func received(_ message: WireMessage, log: Logger) {
         guard case .result(let result) = message, let id = result.id else {
             log.warn("unexpected message from server")
             return

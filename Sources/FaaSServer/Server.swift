@@ -21,7 +21,7 @@ final class Server {
     private let reaper = ChildReaper()
     private var listener: FileDescriptor?
     private var clients: [ObjectIdentifier: MessageChannel] = [:]
-    private var balancer: MessageChannel?
+    private let balancer: ReconnectingChannel
     private var slots: [WorkerSlot]
     private var pending: [UInt64: PendingInvoke] = [:]
     private var nextID: UInt64 = 1
@@ -37,6 +37,7 @@ final class Server {
         self.loop = loop
         self.log = Logger(daemon: "server", level: options.logLevel)
         self.slots = (0..<options.workerCount).map { WorkerSlot(id: $0) }
+        self.balancer = ReconnectingChannel(path: options.balancerSocketPath, peer: "load balancer", loop: loop, log: log)
     }
 
     func start() throws {
@@ -114,9 +115,8 @@ final class Server {
     }
 
     private func registerWithBalancer(_ slot: WorkerSlot) {
-        guard let balancer, slot.isAlive, !slot.registered, slot.jobs.isEmpty else { return }
-        balancer.send(.registerWorker(RegisterWorkerMessage(workerID: slot.id, pid: slot.pid)))
-        slot.registered = true
+        guard slot.isAlive, !slot.registered, slot.jobs.isEmpty else { return }
+        slot.registered = balancer.send(.registerWorker(RegisterWorkerMessage(workerID: slot.id, pid: slot.pid)))
     }
 
     private func workerExited(_ slot: WorkerSlot, pid: pid_t, status: ExitStatus) {
@@ -139,7 +139,7 @@ final class Server {
         }
         slot.jobs = []
         if slot.registered {
-            balancer?.send(.unregisterWorker(UnregisterWorkerMessage(workerID: slot.id, pid: pid)))
+            balancer.send(.unregisterWorker(UnregisterWorkerMessage(workerID: slot.id, pid: pid)))
             slot.registered = false
         }
         guard !stopping else {
@@ -181,7 +181,7 @@ final class Server {
         armDeadline(slot)
         answer(id, result)
         if slot.registered {
-            balancer?.send(.workerDone(WorkerDoneMessage(workerID: slot.id, pid: pid, id: id)))
+            balancer.send(.workerDone(WorkerDoneMessage(workerID: slot.id, pid: pid, id: id)))
         } else {
             registerWithBalancer(slot)
         }
@@ -203,38 +203,24 @@ final class Server {
     // MARK: the load balancer
 
     private func connectBalancer() {
-        guard !stopping, balancer == nil else { return }
-        let fd: FileDescriptor
-        do {
-            fd = try Socket.connectUnix(path: options.balancerSocketPath)
-        } catch {
-            log.debug("load balancer not reachable yet: \(error)")
-            loop.schedule(after: 0.2) { [unowned self] in self.connectBalancer() }
-            return
-        }
-        let channel = MessageChannel(connection: Connection(loop: loop, socket: fd))
-        channel.onMessage = { [unowned self] message in self.balancerSaid(message) }
-        channel.onClose = { [unowned self] why in
-            self.balancer = nil
-            self.log.warn("load balancer connection lost", ["reason": why])
-            for slot in self.slots { slot.registered = false }
-            // What the balancer held is lost with it.
-            for (id, invoke) in self.pending {
-                if case .atBalancer = invoke.stage {
-                    self.answer(id, .failure(id: nil, .noWorker, "the load balancer went away"))
-                }
-            }
-            self.loop.schedule(after: 0.1) { [unowned self] in self.connectBalancer() }
-        }
-        do {
-            try channel.start()
-        } catch {
-            log.error("cannot watch load balancer connection", ["error": error])
-            return
-        }
-        balancer = channel
-        log.info("connected to load balancer", ["socket": options.balancerSocketPath])
+        balancer.onConnect = { [unowned self] in self.balancerConnected() }
+        balancer.onDisconnect = { [unowned self] _ in self.balancerLost() }
+        balancer.onMessage = { [unowned self] message in self.balancerSaid(message) }
+        balancer.connect()
+    }
+
+    private func balancerConnected() {
         for slot in slots { registerWithBalancer(slot) }
+    }
+
+    private func balancerLost() {
+        for slot in slots { slot.registered = false }
+        // What the balancer held is lost with it.
+        for (id, invoke) in pending {
+            if case .atBalancer = invoke.stage {
+                answer(id, .failure(id: nil, .noWorker, "the load balancer went away"))
+            }
+        }
     }
 
     private func balancerSaid(_ message: WireMessage) {
@@ -246,7 +232,7 @@ final class Server {
             answer(id, result)
         default:
             log.warn("unexpected message from load balancer; reconnecting")
-            balancer?.close("protocol error")
+            balancer.reset("protocol error")
         }
     }
 
@@ -254,13 +240,13 @@ final class Server {
         let id = forward.job.id
         guard var invoke = pending[id] else {
             // The client left or the job timed out meanwhile; the worker is free again.
-            balancer?.send(.workerDone(WorkerDoneMessage(workerID: forward.workerID, pid: forward.pid, id: id)))
+            balancer.send(.workerDone(WorkerDoneMessage(workerID: forward.workerID, pid: forward.pid, id: id)))
             return
         }
         let slot = slots.indices.contains(forward.workerID) ? slots[forward.workerID] : nil
         guard let slot, slot.pid == forward.pid, let channel = slot.channel else {
             answer(id, .failure(id: nil, .noWorker, "the chosen worker restarted; try again"))
-            balancer?.send(.workerDone(WorkerDoneMessage(workerID: forward.workerID, pid: forward.pid, id: id)))
+            balancer.send(.workerDone(WorkerDoneMessage(workerID: forward.workerID, pid: forward.pid, id: id)))
             return
         }
         invoke.stage = .atWorker(slot: slot.id)
@@ -306,7 +292,7 @@ final class Server {
             clients[client]?.send(.result(.failure(id: clientID, .noWorker, "server is shutting down")))
             return
         }
-        guard let balancer else {
+        guard balancer.isConnected else {
             clients[client]?.send(.result(.failure(id: clientID, .noWorker, "load balancer unavailable")))
             return
         }
@@ -383,7 +369,7 @@ final class Server {
         closeListener()
         for slot in slots where slot.isAlive { kill(slot.pid, SIGKILL) }
         reaper.reap()
-        balancer?.close("shutdown")
+        balancer.stop()
         for client in clients.values { client.close("shutdown") }
     }
 }
