@@ -78,6 +78,9 @@ final class WasmCAPI {
     let engineName: String
 
     let engine_new: @convention(c) () -> Ptr?
+    /// An engine tuned for many short-lived instances, when the library offers a way (nil: use
+    /// `engine_new`). See `WasmEngineTuning`.
+    let tunedEngineNew: (() -> Ptr?)?
     let engine_delete: @convention(c) (Ptr?) -> Void
     let store_new: @convention(c) (Ptr?) -> Ptr?
     let store_delete: @convention(c) (Ptr?) -> Void
@@ -184,6 +187,7 @@ final class WasmCAPI {
             engineName = "wasm"
         }
         engine_new = try sym("wasm_engine_new")
+        tunedEngineNew = WasmEngineTuning.engineFactory(library: handle, engineName: engineName)
         engine_delete = try sym("wasm_engine_delete")
         store_new = try sym("wasm_store_new")
         store_delete = try sym("wasm_store_delete")

@@ -10,7 +10,7 @@ final class WasmEngineHandle {
 
     init(api: WasmCAPI) throws {
         self.api = api
-        guard let engine = api.engine_new() else {
+        guard let engine = api.tunedEngineNew?() ?? api.engine_new() else {
             throw WasmError.engineFailed("wasm_engine_new failed in \(api.libraryPath)")
         }
         guard let store = api.store_new(engine) else {
