@@ -117,16 +117,17 @@ final class Gateway {
                 return
             }
             guard case .processed(let fd) = accepted else { return }
-            Socket.setNoDelay(fd)
-            let connection = Connection(loop: loop, socket: fd)
             if sessions.count >= options.maxConnections {
-                // Refuse clearly rather than silently: one 503, then close.
+                // Refuse clearly rather than silently: one 503, then close. A fresh socket's send
+                // buffer takes these few bytes at once; this is best effort by design.
                 let refusal = HTTPResponse.jsonError(status: .serviceUnavailable, message: "too many connections (limit \(options.maxConnections))")
-                connection.send(refusal.serialize(keepAlive: false))
-                connection.close(.local("connection limit"))
+                _ = refusal.serialize(keepAlive: false).withUnsafeBytes { try? fd.write($0) }
+                fd.close()
                 metrics.countRequest(route: "refused", status: 503)
                 continue
             }
+            Socket.setNoDelay(fd)
+            let connection = Connection(loop: loop, socket: fd)
             let session = HTTPSession(connection: connection, gateway: self, limits: limits)
             let key = ObjectIdentifier(session)
             sessions[key] = session

@@ -70,7 +70,12 @@ final class HTTPSession {
         if parser.isIdle && consumed == input.count { lastProgress = EventLoop.now() }
         input.append(contentsOf: bytes)
         if !busy { process() }
+        // A client pipelining far ahead of its answers waits in the kernel, not in our memory.
+        if busy && input.count - consumed > Self.maxBufferedAhead { connection.pauseReading() }
     }
+
+    /// Bytes of later requests kept while one is being answered.
+    private static let maxBufferedAhead = 1 << 20
 
     private func process() {
         while !busy && !connection.isClosed {
@@ -81,7 +86,7 @@ final class HTTPSession {
             }
             switch result {
             case .needMoreBytes:
-                if closing { connection.closeAfterFlush() }
+                if closing { connection.closeAfterFlush() } else { connection.resumeReading() }
                 return
             case .headComplete(let head):
                 if head.expectsContinue { connection.send(HTTPResponse.continueBytes) }

@@ -29,6 +29,12 @@ final class ToolRun {
         run.completion = completion
         let pipe = try FileDescriptor.pipe()
         var spawn = request
+        // If the gateway dies (even by SIGKILL) its compilers die with it, instead of running
+        // on with nobody to enforce their time limit.
+        if access("/usr/bin/setpriv", X_OK) == 0 {
+            spawn.executable = "/usr/bin/setpriv"
+            spawn.arguments = ["--pdeathsig", "KILL", "--", request.executable] + request.arguments
+        }
         spawn.standardInput = nil
         spawn.standardOutput = pipe.write
         spawn.standardError = pipe.write

@@ -149,7 +149,12 @@ final class InterpreterHost {
     private func policy(uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String, language: Language) -> SandboxPolicy {
         // V8 reserves address space far beyond its heap; its heap is capped by --max-old-space-size.
         let addressSpace = language == .js ? memory + 4096 : memory + 64
-        var binds: [(host: String, inside: String)] = [(runtimeDirectory, "/rt"), (functionCopy, "/fn")]
+        // Only the two shim files and this function's own copy: never the folder that holds
+        // the other functions' copies.
+        var binds: [(host: String, inside: String)] = [
+            ("\(runtimeDirectory)/runtime.py", "/rt/runtime.py"), ("\(runtimeDirectory)/runtime.js", "/rt/runtime.js"),
+            (functionCopy, "/fn"),
+        ]
         if let interpreter = language == .js ? node : python, !interpreter.hasPrefix("/usr/") {
             binds.append((interpreter, interpreter))
         }
@@ -184,6 +189,7 @@ final class InterpreterHost {
             // The code copy becomes readable by this runtime's user only.
             let source = "\(functionCopy)/\(metadata.language.sourceFile)"
             try syscall("chown") { chown(functionCopy, uid, uid) }
+            try syscall("chmod") { chmod(functionCopy, 0o700) }
             try syscall("chown") { chown(source, uid, uid) }
         }
         let (executable, arguments) = command(program, metadata: metadata, uid: uid, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy)

@@ -10,6 +10,7 @@ final class RuntimeProcess {
         /// signal `code`, 2 output too large, 3 the runtime itself failed (stderr says why).
         case answer(kind: UInt8, code: Int32, output: [UInt8], errors: [UInt8])
         case timedOut
+        /// The runtime went away or broke the protocol; `why` names its exit status when known.
         case died(String)
     }
 
@@ -32,8 +33,11 @@ final class RuntimeProcess {
             toRuntime.read.close(); toRuntime.write.close()
             throw error
         }
+        // The protocol goes on fds 3 and 4; the program's own stdout and stderr go to our log,
+        // so nothing it prints can be taken for a reply.
         var request = SpawnRequest(executable: executable, arguments: arguments, environment: ["PATH": "/usr/bin:/bin"],
-                                   standardInput: toRuntime.read, standardOutput: fromRuntime.write)
+                                   standardInput: nil, standardOutput: .standardError, standardError: .standardError)
+        request.extraDescriptors = [(toRuntime.read, 3), (fromRuntime.write, 4)]
         request.newProcessGroup = true
         let pid: pid_t
         do { pid = try ProcessSpawner.spawn(request) } catch {
@@ -55,10 +59,15 @@ final class RuntimeProcess {
         let length = UInt32(payload.count)
         frame[0] = UInt8(length >> 24); frame[1] = UInt8((length >> 16) & 0xFF)
         frame[2] = UInt8((length >> 8) & 0xFF); frame[3] = UInt8(length & 0xFF)
+        // A fresh nonce per call: a reply without it (forged by the function, or left over from
+        // an earlier call) is refused and the runtime replaced.
+        let nonce = (0..<8).map { _ in UInt8.random(in: 0...255) }
+        frame.append(contentsOf: nonce)
         frame.append(contentsOf: payload)
         do {
             guard try transfer(frame, deadline: deadline) else { return fail(.timedOut) }
-            guard let header = try receive(13, deadline: deadline) else { return fail(.timedOut) }
+            guard let header = try receive(21, deadline: deadline) else { return fail(.timedOut) }
+            guard Array(header[13..<21]) == nonce else { return fail(.died("the runtime's reply did not match the call")) }
             let kind = header[0]
             let code = Int32(bitPattern: Self.u32(header, 1))
             let outLength = Int(Self.u32(header, 5)), errLength = Int(Self.u32(header, 9))
@@ -70,27 +79,47 @@ final class RuntimeProcess {
                   let errors = try receive(errLength, deadline: deadline) else { return fail(.timedOut) }
             lastUsed = EventLoop.now()
             return .answer(kind: kind, code: code, output: output, errors: errors)
+        } catch is Gone {
+            return fail(.died("the runtime exited"))
         } catch {
             return fail(.died("\(error)"))
         }
     }
 
     /// Kills the runtime and everything in its process group, and reaps it.
-    func terminate() {
-        guard isUsable || pid > 0 else { return }
+    func terminate(reaped: Bool = false) {
+        guard isUsable else { return }
         isUsable = false
         kill(-pid, SIGKILL)
-        kill(pid, SIGKILL)
+        if !reaped { kill(pid, SIGKILL) }
         requests.close()
         replies.close()
+        guard !reaped else { return }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     }
 
     private func fail(_ reply: Reply) -> Reply {
-        terminate()
-        return reply
+        guard case .died(let why) = reply else {
+            terminate()
+            return reply
+        }
+        // The runtime may have been killed (a segfault, the OOM killer): say how.
+        var status: Int32 = 0
+        var exited: ExitStatus?
+        for _ in 0..<20 {
+            if waitpid(pid, &status, WNOHANG) == pid { exited = ExitStatus(waitStatus: status); break }
+            usleep(5_000)
+        }
+        terminate(reaped: exited != nil)
+        guard var exited else { return reply }
+        // Under bubblewrap the sandbox's init reports a program killed by signal N as 128 + N.
+        if case .exited(let code) = exited, code > 128, code <= 128 + 64 { exited = .signaled(code - 128) }
+        return .died("\(why): \(exited)")
     }
+
+    /// End of the reply stream: the runtime is gone.
+    private struct Gone: Error {}
 
     private static func u32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
         UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
@@ -132,7 +161,7 @@ final class RuntimeProcess {
             let n = result.withUnsafeMutableBytes { raw in
                 Glibc.read(replies.rawValue, raw.baseAddress.map { $0 + offset }, raw.count - offset)
             }
-            if n == 0 { throw SystemError("read: the runtime exited", errno: EPIPE) }
+            if n == 0 { throw Gone() }
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 throw SystemError("read", errno: errno)

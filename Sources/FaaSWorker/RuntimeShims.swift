@@ -3,21 +3,19 @@
 enum RuntimeShims {
     static let python = #"""
 # MiniFaaS Python runtime: one per (worker, function), inside the function's sandbox.
-# Frames on stdin: u32 big-endian length + payload. Replies on stdout:
+# The protocol is on fds 3 (requests) and 4 (replies); fd 0 is /dev/null, fds 1 and 2 go to the
+# worker's log. Request: u32 big-endian payload length, 8-byte call nonce, payload. Reply:
 #   u8 kind (0 exited, 1 killed by signal, 2 output too large, 3 runtime error), i32 code,
-#   u32 stdout length, u32 stderr length, stdout, stderr.
+#   u32 stdout length, u32 stderr length, the nonce, stdout, stderr.
+# The worker accepts a reply only with the nonce of the call in flight.
 # "script": a warm zygote forks a fresh child per call that runs the program as __main__
 # (SOCK, ATC'18): no state survives a call. "handler": the module is loaded once and
 # handler(payload) is called per request; its return value is the output.
 import io, os, runpy, selectors, signal, struct, sys, time, traceback, types
 
 MODE, CODE, CAP = sys.argv[1], sys.argv[2], int(sys.argv[3])
-proto_in = os.dup(0)
-proto_out = os.dup(1)
-null = os.open("/dev/null", os.O_RDONLY)
-os.dup2(null, 0)
-os.dup2(2, 1)  # print() in a handler goes to the log, never into the protocol stream
-os.close(null)
+proto_in, proto_out = 3, 4
+nonce = b""
 
 
 def read_exact(n):
@@ -32,16 +30,24 @@ def read_exact(n):
 
 
 def reply(kind, code, out, err):
-    data = struct.pack(">BiII", kind, code, len(out), len(err)) + out + err
+    data = struct.pack(">BiII", kind, code, len(out), len(err)) + nonce + out + err
     view = memoryview(data)
     while view:
         view = view[os.write(proto_out, view):]
 
 
 def requests():
+    global nonce
     while True:
         (n,) = struct.unpack(">I", read_exact(4))
+        nonce = read_exact(8)
         yield read_exact(n)
+        # Whatever the call started (detached daemons included) ends with it: in this PID
+        # namespace, kill(-1) reaches every process but the sandbox's init and ourselves.
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def run_script(payload):
@@ -196,9 +202,11 @@ else:
 
     static let javascript = #"""
 // MiniFaaS JavaScript runtime: one per (worker, function), inside the function's sandbox.
-// Frames on stdin: u32 big-endian length + payload. Replies on stdout: u8 kind (0 exited,
-// 2 output too large, 3 runtime error), i32 code, u32 stdout length, u32 stderr length, stdout,
-// stderr.
+// The protocol is on fds 3 (requests) and 4 (replies); fd 0 is /dev/null, fds 1 and 2 go to the
+// worker's log. Request: u32 big-endian payload length, 8-byte call nonce, payload. Reply: u8
+// kind (0 exited, 2 output too large, 3 runtime error), i32 code, u32 stdout length, u32 stderr
+// length, the nonce, stdout, stderr. The nonce lives only in this file's closures, out of the
+// function's reach, and the worker accepts a reply only with the nonce of the call in flight.
 // "handler": the module is required once; its exported function (module.exports, or
 // exports.handler / exports.default) is called per request; its (awaited) result is the output.
 // "script": the program runs in a fresh V8 context per call, with its own globals, module
@@ -214,17 +222,17 @@ const logLine = (...args) => fs.writeSync(2, util.format(...args) + "\n");
 console.log = console.info = console.debug = logLine;
 process.stdout.write = (chunk) => { fs.writeSync(2, chunk); return true; };
 
-function reply(kind, status, out, err) {
+function reply(nonce, kind, status, out, err) {
   const header = Buffer.alloc(13);
   header.writeUInt8(kind, 0);
   header.writeInt32BE(status, 1);
   header.writeUInt32BE(out.length, 5);
   header.writeUInt32BE(err.length, 9);
-  const frame = Buffer.concat([header, out, err]);
+  const frame = Buffer.concat([header, nonce, out, err]);
   let offset = 0;
   while (offset < frame.length) {
     try {
-      offset += fs.writeSync(1, frame, offset);
+      offset += fs.writeSync(4, frame, offset);
     } catch (e) {
       if (e.code !== "EAGAIN") throw e;
     }
@@ -353,34 +361,55 @@ function runScript(payload) {
   });
 }
 
+// Host objects handed to every call's context are frozen: a call cannot leave a mark on them
+// for the next one.
+for (const shared of [Buffer, URL, URLSearchParams, TextEncoder, TextDecoder]) {
+  Object.freeze(shared);
+  Object.freeze(shared.prototype);
+}
+
 let queue = Promise.resolve();
-async function call(payload) {
-  if (mode === "script") {
-    if (loadError) return reply(0, 1, Buffer.alloc(0), loadError);
-    const [kind, status, out, err] = await runScript(payload);
-    return reply(kind, status, kind === 2 ? Buffer.alloc(0) : out, kind === 2 ? Buffer.alloc(0) : err);
-  }
-  if (loadError) return reply(3, 1, Buffer.alloc(0), loadError);
+async function call(nonce, payload) {
   try {
-    const out = render(await handler(payload.toString("utf8")));
-    if (out.length > cap) return reply(2, 0, Buffer.alloc(0), Buffer.alloc(0));
-    reply(0, 0, out, Buffer.alloc(0));
-  } catch (e) {
-    reply(0, 1, Buffer.alloc(0), Buffer.from(String(e && e.stack || e)));
+    await answer(nonce, payload);
+  } finally {
+    // Whatever the call started (child processes, detached or not) ends with it: in this PID
+    // namespace, kill(-1) reaches every process but the sandbox's init and ourselves.
+    try { process.kill(-1, "SIGKILL"); } catch (e) { /* nothing else was running */ }
   }
 }
 
+async function answer(nonce, payload) {
+  const none = Buffer.alloc(0);
+  if (mode === "script") {
+    if (loadError) return reply(nonce, 0, 1, none, loadError);
+    const [kind, status, out, err] = await runScript(payload);
+    return reply(nonce, kind, status, kind === 2 ? none : out, kind === 2 ? none : err);
+  }
+  if (loadError) return reply(nonce, 3, 1, none, loadError);
+  try {
+    const out = render(await handler(payload.toString("utf8")));
+    if (out.length > cap) return reply(nonce, 2, 0, none, none);
+    reply(nonce, 0, 0, out, none);
+  } catch (e) {
+    reply(nonce, 0, 1, none, Buffer.from(String(e && e.stack || e)));
+  }
+}
+
+const requests = new (require("net").Socket)({ fd: 3, readable: true, writable: false });
 let buffered = Buffer.alloc(0);
-process.stdin.on("data", (chunk) => {
+requests.on("data", (chunk) => {
   buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
-  while (buffered.length >= 4) {
+  while (buffered.length >= 12) {
     const length = buffered.readUInt32BE(0);
-    if (buffered.length < 4 + length) break;
-    const payload = buffered.subarray(4, 4 + length);
-    buffered = buffered.subarray(4 + length);
-    queue = queue.then(() => call(payload));
+    if (buffered.length < 12 + length) break;
+    const nonce = Buffer.from(buffered.subarray(4, 12));
+    const payload = buffered.subarray(12, 12 + length);
+    buffered = buffered.subarray(12 + length);
+    queue = queue.then(() => call(nonce, payload));
   }
 });
-process.stdin.on("end", () => process.exit(0));
+requests.on("end", () => process.exit(0));
+requests.on("error", () => process.exit(0));
 """#
 }

@@ -12,8 +12,8 @@ public enum SpawnError: Error, CustomStringConvertible {
     }
 }
 
-/// Starts processes with posix_spawn. The child gets exactly three descriptors (0, 1, 2);
-/// everything else is closed (our descriptors are close-on-exec anyway, and closefrom covers
+/// Starts processes with posix_spawn. The child gets exactly its three standard descriptors
+/// (plus any `extraDescriptors` asked for); everything else is closed (our descriptors are close-on-exec anyway, and closefrom covers
 /// any a library opened without it). Signal mask and dispositions are reset, since daemons
 /// block signals for their signalfd and ignore SIGPIPE.
 public enum ProcessSpawner {
@@ -36,7 +36,11 @@ public enum ProcessSpawner {
                 posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
             }
         }
-        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        for extra in request.extraDescriptors where extra.target > 2 {
+            posix_spawn_file_actions_adddup2(&actions, extra.source.rawValue, extra.target)
+        }
+        let firstUnused = (request.extraDescriptors.map(\.target).max() ?? 2) + 1
+        posix_spawn_file_actions_addclosefrom_np(&actions, max(3, firstUnused))
         if let directory = request.workingDirectory {
             posix_spawn_file_actions_addchdir_np(&actions, directory)
         }

@@ -10,6 +10,9 @@ public struct SpawnRequest {
     public var workingDirectory: String?
     /// Put the child in its own process group, so a group kill reaches its children too.
     public var newProcessGroup = false
+    /// More descriptors for the child, at fixed numbers above 2 (e.g. a private protocol pipe
+    /// on 3 and 4, out of reach of what the program writes on stdout).
+    public var extraDescriptors: [(source: FileDescriptor, target: Int32)] = []
 
     public init(executable: String, arguments: [String] = [], environment: [String: String] = [:],
                 standardInput: FileDescriptor? = nil, standardOutput: FileDescriptor? = nil,
