@@ -121,7 +121,8 @@ final class Deployer {
             finish(.failure(Failure(status: .serviceUnavailable, message: "the \(request.language.rawValue) toolchain is not available: \(error)")))
             return
         }
-        let spawn = SpawnRequest(executable: command.executable, arguments: command.arguments,
+        let sandboxed = CompileSandbox.wrap(command, staging: staged.directory, sysroot: store.root + "/.sysroot", timeout: options.compileTimeout)
+        let spawn = SpawnRequest(executable: sandboxed.executable, arguments: sandboxed.arguments,
                                  environment: ["PATH": "/usr/bin:/bin:/opt/swift/usr/bin", "HOME": "/tmp", "LANG": "C.UTF-8"])
         let started = EventLoop.now()
         do {
@@ -149,7 +150,10 @@ final class Deployer {
                             _ finish: @escaping (Result<(mode: String, entrypoint: String, wasm: String?), Failure>) -> Void) {
         var arguments = ["--precompile", staged.directory, "--entrypoint", mode == "export" ? entrypoint : ""]
         if let library = options.wasmLibrary { arguments += ["--wasm-library", library] }
-        let spawn = SpawnRequest(executable: options.workerPath, arguments: arguments, environment: ["HOME": "/tmp"])
+        // The same engine settings as the workers', so the prepared module loads there.
+        var environment = ["HOME": "/tmp", "FAAS_MAX_MEMORY": String(options.maxMemory)]
+        if let pooling = ProcessInfo.processInfo.environment["FAAS_WASM_POOLING"] { environment["FAAS_WASM_POOLING"] = pooling }
+        let spawn = SpawnRequest(executable: options.workerPath, arguments: arguments, environment: environment)
         do {
             try ToolRun.start(spawn, timeout: 60, loop: loop, reaper: reaper) { [unowned self] outcome in
                 let message = String(decoding: outcome.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

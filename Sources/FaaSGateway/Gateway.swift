@@ -33,7 +33,7 @@ final class Gateway {
         self.loop = loop
         self.log = Logger(daemon: "gateway", level: options.logLevel)
         self.store = try FunctionStore(root: options.functionsDirectory)
-        self.server = ServerLink(path: options.serverSocketPath, loop: loop, log: log)
+        self.server = ServerLink(path: options.serverSocketPath, loop: loop, log: log, queueTimeout: options.queueTimeout)
         self.deployer = Deployer(options: options, store: store, loop: loop, reaper: reaper, log: log)
         var limits = HTTPParserLimits()
         limits.maxBodySize = options.maxBody
@@ -61,7 +61,7 @@ final class Gateway {
 
     private var draining = false
 
-    /// Stops accepting, lets requests in flight finish (up to `drainDeadline` seconds), then
+    /// Stops accepting, lets requests in flight finish (up to FAAS_SHUTDOWN_GRACE seconds), then
     /// stops the loop. A second signal stops at once.
     private func drain(_ signal: Int32) {
         if draining {
@@ -77,7 +77,7 @@ final class Gateway {
             listener.close()
             self.listener = nil
         }
-        let deadline = EventLoop.now() + drainDeadline
+        let deadline = EventLoop.now() + options.shutdownGrace
         func check() {
             for session in sessions.values where !session.busy { session.connection.closeAfterFlush() }
             if sessions.values.allSatisfy({ !$0.busy }) || EventLoop.now() >= deadline {
@@ -88,8 +88,6 @@ final class Gateway {
         }
         check()
     }
-
-    private let drainDeadline = 10.0
 
     func shutdown() {
         if let listener {

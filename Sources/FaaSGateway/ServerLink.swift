@@ -8,8 +8,12 @@ final class ServerLink {
     private let link: ReconnectingChannel
     private var waiting: [UInt64: (completion: Completion, deadline: Double)] = [:]
     private var nextID: UInt64 = 1
+    /// Beyond the function's own limit: the load balancer's queue wait (FAAS_QUEUE_TIMEOUT,
+    /// 30 s by default) and a margin, so its 503 arrives before this backstop's 504.
+    private let backstopSlack: Double
 
-    init(path: String, loop: EventLoop, log: Logger) {
+    init(path: String, loop: EventLoop, log: Logger, queueTimeout: Double) {
+        backstopSlack = queueTimeout + 5
         link = ReconnectingChannel(path: path, peer: "server", loop: loop, log: log)
         link.onMessage = { [unowned self] message in self.received(message, log: log) }
         // What the server held is lost with the connection.
@@ -22,7 +26,7 @@ final class ServerLink {
     func connect() { link.connect() }
 
     /// Sends an invoke; `completion` runs exactly once, with the result or a failure.
-    /// The wait is bounded (timeout + 5 s) even if the server never answers.
+    /// The wait is bounded (timeout + queue timeout + 5 s) even if the server never answers.
     func invoke(fn: String, payload: [UInt8], timeout: Double, memory: Int?, completion: @escaping Completion) {
         let id = nextID
         guard link.send(.invoke(InvokeMessage(id: id, fn: fn, payload: payload, timeout: timeout, memory: memory))) else {
@@ -30,7 +34,7 @@ final class ServerLink {
             return
         }
         nextID += 1
-        waiting[id] = (completion, EventLoop.now() + timeout + 5)
+        waiting[id] = (completion, EventLoop.now() + timeout + backstopSlack)
     }
 
     /// Fails invokes whose server never answered in time (a backstop: the server has its own).

@@ -6,7 +6,7 @@ struct PendingInvoke {
     }
 
     /// The connection (gateway) that asked, and its id for the request.
-    let client: ObjectIdentifier
+    let client: UInt64
     let clientID: UInt64
     let timeout: Double
     var stage: Stage

@@ -20,7 +20,10 @@ final class Server {
     private let log: Logger
     private let reaper = ChildReaper()
     private var listener: FileDescriptor?
-    private var clients: [ObjectIdentifier: MessageChannel] = [:]
+    /// Gateways by connection number: numbers are never reused, so a result can only reach
+    /// the connection that asked.
+    private var clients: [UInt64: MessageChannel] = [:]
+    private var nextClient: UInt64 = 1
     private let balancer: ReconnectingChannel
     private var slots: [WorkerSlot]
     private var pending: [UInt64: PendingInvoke] = [:]
@@ -71,7 +74,7 @@ final class Server {
         ]
         if let library = options.wasmLibrary { environment["FAAS_WASM_LIBRARY"] = library }
         if let python { environment["FAAS_PYTHON"] = python }
-        for key in ["FAAS_OUTPUT_CAP", "FAAS_SANDBOX", "FAAS_RUNTIME_IDLE", "LD_LIBRARY_PATH"] {
+        for key in ["FAAS_OUTPUT_CAP", "FAAS_SANDBOX", "FAAS_RUNTIME_IDLE", "FAAS_MAX_MEMORY", "FAAS_WASM_POOLING", "LD_LIBRARY_PATH"] {
             if let value = ProcessInfo.processInfo.environment[key] { environment[key] = value }
         }
         do {
@@ -127,11 +130,12 @@ final class Server {
         } else {
             log.warn("worker exited", ["worker_id": slot.id, "pid": pid, "status": status, "uptime_s": String(format: "%.3f", uptime)])
         }
+        // pid 0 first: the channel's close handler must not signal a pid already reaped.
+        slot.pid = 0
         slot.channel?.close("worker exited")
         // The worker's private runtime folder (function copies, shims) goes with it.
         try? FileManager.default.removeItem(atPath: "/tmp/faas-worker-\(pid)")
         slot.channel = nil
-        slot.pid = 0
         if let deadline = slot.deadline { loop.cancel(deadline) }
         slot.deadline = nil
         for id in slot.jobs {
@@ -173,6 +177,7 @@ final class Server {
         let id = slot.jobs.removeFirst()
         if let resultID = result.id, resultID != id {
             log.warn("worker answered out of order; replacing it", ["worker_id": slot.id, "expected": id, "got": resultID])
+            answer(id, .failure(id: nil, .internal, "the worker broke protocol and was replaced"))
             kill(pid, SIGKILL)
             return
         }
@@ -268,11 +273,17 @@ final class Server {
             }
             guard case .processed(let fd) = accepted else { return }
             let channel = MessageChannel(connection: Connection(loop: loop, socket: fd))
-            let key = ObjectIdentifier(channel)
+            let key = nextClient
+            nextClient += 1
             clients[key] = channel
             channel.onMessage = { [unowned self] message in self.clientSaid(message, client: key) }
             channel.onClose = { [unowned self] why in
                 self.clients.removeValue(forKey: key)
+                // Its invokes have no one to answer any more; jobs already at a worker finish
+                // (their results are dropped), the rest are forgotten now.
+                for (id, invoke) in self.pending where invoke.client == key {
+                    if case .atBalancer = invoke.stage { self.pending.removeValue(forKey: id) }
+                }
                 self.log.info("client disconnected", ["reason": why])
             }
             do { try channel.start() } catch {
@@ -282,7 +293,7 @@ final class Server {
         }
     }
 
-    private func clientSaid(_ message: WireMessage, client: ObjectIdentifier) {
+    private func clientSaid(_ message: WireMessage, client: UInt64) {
         guard case .invoke(var invoke) = message else {
             clients[client]?.close("protocol error: expected invoke")
             return

@@ -25,12 +25,14 @@ final class InterpreterHost {
     }()
 
     /// Each warm runtime runs as a host user of its own (never root): RLIMIT_NPROC counts per
-    /// user, so one function's fork bomb cannot starve another's, nor another suite's. The block
-    /// of 64 ids comes from this worker's pid, so live workers never share one.
-    private var runtimeCount: UInt32 = 0
+    /// user, so one function's fork bomb cannot starve another's. The worker's block of ids comes
+    /// from its pid (unique among live processes); within it, an id is reused only once the
+    /// runtime that had it is gone.
     private func allocateUID() -> UInt32 {
-        defer { runtimeCount &+= 1 }
-        return 100_000 + UInt32(getpid() % 262_144) * 64 + runtimeCount % 64
+        let base = 100_000 + UInt32(truncatingIfNeeded: getpid()) * 16
+        let taken = Set(runtimes.values.filter(\.isUsable).map(\.uid))
+        let offset = (0..<16).first { !taken.contains(base + UInt32($0)) } ?? 0
+        return base + UInt32(offset)
     }
 
     init(options: WorkerOptions, log: Logger) throws {
@@ -79,12 +81,14 @@ final class InterpreterHost {
         let shimDirectory = sandboxed ? "/rt" : runtimeDirectory
         let handler = metadata.mode == "handler"
 
+        let isolation = sandboxed ? "pidns" : "shared"
         let program: [String]
         if metadata.language == .js {
             program = [interpreter, "--max-old-space-size=\(memory)", "\(shimDirectory)/runtime.js", handler ? "handler" : "script",
-                       codePath, String(options.outputCap)]
+                       codePath, String(options.outputCap), isolation]
         } else {
-            program = [interpreter, "-I", "\(shimDirectory)/runtime.py", handler ? "handler" : "script", codePath, String(options.outputCap)]
+            program = [interpreter, "-I", "\(shimDirectory)/runtime.py", handler ? "handler" : "script", codePath,
+                       String(options.outputCap), isolation, String(Self.cpuSeconds(timeout))]
         }
         let runtime: RuntimeProcess
         if let warm = runtimes[metadata.id], warm.isUsable {
@@ -124,6 +128,8 @@ final class InterpreterHost {
         runtimes.removeValue(forKey: id)?.terminate()
         prepared.remove(id)
     }
+
+    static func cpuSeconds(_ timeout: Double) -> Int { Int(timeout.rounded(.up)) + 1 }
 
     private func result(_ job: JobMessage, kind: UInt8, code: Int32, output: [UInt8], errors: [UInt8], memory: Int) -> ResultMessage {
         switch kind {
@@ -182,8 +188,10 @@ final class InterpreterHost {
             oldest.value.terminate()
             runtimes.removeValue(forKey: oldest.key)
         }
-        // Script children start with a fresh CPU count at fork; a handler runtime accumulates it.
-        let cpu = metadata.mode == "handler" || metadata.language == .js ? 3600 : Int(timeout.rounded(.up)) + 1
+        // A warm runtime accumulates CPU time over many calls: its own limit is generous, and the
+        // per-call limit is the wall-clock timeout (plus, for Python scripts, RLIMIT_CPU set in
+        // each forked child).
+        let cpu = 3600
         let uid = allocateUID()
         if sandboxed {
             // The code copy becomes readable by this runtime's user only.
@@ -193,7 +201,7 @@ final class InterpreterHost {
             try syscall("chown") { chown(source, uid, uid) }
         }
         let (executable, arguments) = command(program, metadata: metadata, uid: uid, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy)
-        let runtime = try RuntimeProcess.start(executable: executable, arguments: arguments)
+        let runtime = try RuntimeProcess.start(executable: executable, arguments: arguments, uid: uid)
         runtimes[metadata.id] = runtime
         log.debug("runtime started for \(metadata.id) pid \(runtime.pid)")
         return runtime

@@ -15,28 +15,31 @@ final class RuntimeProcess {
     }
 
     let pid: pid_t
+    /// The host user it runs as (sandboxed), so the worker can hand the id out again later.
+    let uid: UInt32
     private let requests: FileDescriptor
     private let replies: FileDescriptor
     private(set) var isUsable = true
     var lastUsed = EventLoop.now()
 
-    private init(pid: pid_t, requests: FileDescriptor, replies: FileDescriptor) {
+    private init(pid: pid_t, uid: UInt32, requests: FileDescriptor, replies: FileDescriptor) {
         self.pid = pid
+        self.uid = uid
         self.requests = requests
         self.replies = replies
     }
 
-    static func start(executable: String, arguments: [String]) throws -> RuntimeProcess {
+    static func start(executable: String, arguments: [String], uid: UInt32) throws -> RuntimeProcess {
         let toRuntime = try FileDescriptor.pipe()
         let fromRuntime: (read: FileDescriptor, write: FileDescriptor)
         do { fromRuntime = try FileDescriptor.pipe() } catch {
             toRuntime.read.close(); toRuntime.write.close()
             throw error
         }
-        // The protocol goes on fds 3 and 4; the program's own stdout and stderr go to our log,
-        // so nothing it prints can be taken for a reply.
+        // The protocol goes on fds 3 and 4. What a handler prints is not its output (its return
+        // value is) and goes nowhere: not into the daemons' logs, which it could flood.
         var request = SpawnRequest(executable: executable, arguments: arguments, environment: ["PATH": "/usr/bin:/bin"],
-                                   standardInput: nil, standardOutput: .standardError, standardError: .standardError)
+                                   standardInput: nil, standardOutput: nil, standardError: nil)
         request.extraDescriptors = [(toRuntime.read, 3), (fromRuntime.write, 4)]
         request.newProcessGroup = true
         let pid: pid_t
@@ -49,7 +52,7 @@ final class RuntimeProcess {
         // Non-blocking, so a runtime that stops reading cannot hold us past the deadline.
         try? toRuntime.write.setNonBlocking()
         try? fromRuntime.read.setNonBlocking()
-        return RuntimeProcess(pid: pid, requests: toRuntime.write, replies: fromRuntime.read)
+        return RuntimeProcess(pid: pid, uid: uid, requests: toRuntime.write, replies: fromRuntime.read)
     }
 
     func call(_ payload: [UInt8], timeout: Double, outputCap: Int) -> Reply {

@@ -7,13 +7,19 @@ enum RuntimeShims {
 # worker's log. Request: u32 big-endian payload length, 8-byte call nonce, payload. Reply:
 #   u8 kind (0 exited, 1 killed by signal, 2 output too large, 3 runtime error), i32 code,
 #   u32 stdout length, u32 stderr length, the nonce, stdout, stderr.
-# The worker accepts a reply only with the nonce of the call in flight.
+# The worker accepts a reply only with the nonce of the call in flight. A script runs in a forked
+# child that never has the protocol descriptors; a handler runs in this process and could reach
+# them, which can only disturb its own function (a runtime serves one function).
 # "script": a warm zygote forks a fresh child per call that runs the program as __main__
 # (SOCK, ATC'18): no state survives a call. "handler": the module is loaded once and
 # handler(payload) is called per request; its return value is the output.
 import io, os, runpy, selectors, signal, struct, sys, time, traceback, types
 
 MODE, CODE, CAP = sys.argv[1], sys.argv[2], int(sys.argv[3])
+# "pidns": we run in a PID namespace of our own (the sandbox), where kill(-1) reaches only
+# what our calls started. Anywhere else it would reach every process of our user.
+ISOLATED = sys.argv[4] == "pidns"
+CPU_SECONDS = int(sys.argv[5])
 proto_in, proto_out = 3, 4
 nonce = b""
 
@@ -42,12 +48,13 @@ def requests():
         (n,) = struct.unpack(">I", read_exact(4))
         nonce = read_exact(8)
         yield read_exact(n)
-        # Whatever the call started (detached daemons included) ends with it: in this PID
+        # Whatever the call started (detached daemons included) ends with it: in our PID
         # namespace, kill(-1) reaches every process but the sandbox's init and ourselves.
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except OSError:
-            pass
+        if ISOLATED:
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def run_script(payload):
@@ -58,6 +65,8 @@ def run_script(payload):
     if pid == 0:
         try:
             os.setpgid(0, 0)  # its own group: whatever it forks is killed with it
+            import resource  # the CPU limit is per call: the zygote's own time does not count
+            resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
             os.dup2(r_in, 0); os.dup2(w_out, 1); os.dup2(w_err, 2)
             for fd in (r_in, w_in, r_out, w_out, r_err, w_err, proto_in, proto_out):
                 os.close(fd)
@@ -205,8 +214,9 @@ else:
 // The protocol is on fds 3 (requests) and 4 (replies); fd 0 is /dev/null, fds 1 and 2 go to the
 // worker's log. Request: u32 big-endian payload length, 8-byte call nonce, payload. Reply: u8
 // kind (0 exited, 2 output too large, 3 runtime error), i32 code, u32 stdout length, u32 stderr
-// length, the nonce, stdout, stderr. The nonce lives only in this file's closures, out of the
-// function's reach, and the worker accepts a reply only with the nonce of the call in flight.
+// length, the nonce, stdout, stderr. The nonce lives only in this file's closures, out of a
+// script's context, and the worker accepts a reply only with the nonce of the call in flight.
+// (A handler runs in this process and could reach it: it can only disturb its own function.)
 // "handler": the module is required once; its exported function (module.exports, or
 // exports.handler / exports.default) is called per request; its (awaited) result is the output.
 // "script": the program runs in a fresh V8 context per call, with its own globals, module
@@ -215,7 +225,10 @@ else:
 "use strict";
 const fs = require("fs");
 const util = require("util");
-const [mode, code, capText] = process.argv.slice(2);
+const [mode, code, capText, isolation] = process.argv.slice(2);
+// "pidns": a PID namespace of our own (the sandbox), where kill(-1) reaches only what our calls
+// started. Anywhere else it would reach every process of our user.
+const isolated = isolation === "pidns";
 const cap = Number(capText);
 // console.log in a handler goes to the log, never into the protocol stream.
 const logLine = (...args) => fs.writeSync(2, util.format(...args) + "\n");
@@ -375,7 +388,9 @@ async function call(nonce, payload) {
   } finally {
     // Whatever the call started (child processes, detached or not) ends with it: in this PID
     // namespace, kill(-1) reaches every process but the sandbox's init and ourselves.
-    try { process.kill(-1, "SIGKILL"); } catch (e) { /* nothing else was running */ }
+    if (isolated) {
+      try { process.kill(-1, "SIGKILL"); } catch (e) { /* nothing else was running */ }
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import CFaaSSystem
 import FaaSCore
 import Foundation
 import Glibc
@@ -23,14 +24,20 @@ final class Worker {
     init(options: WorkerOptions) throws {
         self.options = options
         self.log = Logger(daemon: "worker-\(options.workerID)", level: options.logLevel)
+        // The server enforces our time limits (a WebAssembly call cannot be interrupted): if it
+        // dies, so do we, even in the middle of a call. The ppid check closes the race with a
+        // server that died before the prctl.
+        let server = getppid()
+        try syscall("prctl(PR_SET_PDEATHSIG)") { faas_set_parent_death_signal(SIGKILL) }
+        if getppid() != server { exit(1) }
         // The protocol streams move to private descriptors and fd 0/1 become /dev/null and
         // stderr: nothing a library prints can corrupt the result stream.
         jobsIn = try FileDescriptor.standardInput.duplicate()
         resultsOut = try FileDescriptor.standardOutput.duplicate()
         let devNull = try FileDescriptor.open("/dev/null", O_RDONLY)
-        dup2(devNull.rawValue, 0)
+        try syscall("dup2") { dup2(devNull.rawValue, 0) }
         devNull.close()
-        dup2(2, 1)
+        try syscall("dup2") { dup2(2, 1) }
         executor = JobExecutor(options: options, log: log)
     }
 

@@ -34,7 +34,8 @@ public struct WorkerOptions: Sendable {
         wasmLibrary = library.isEmpty ? nil : library
         workerID = try settings.integer(Self.workerIDSetting, in: 0...1_000_000)
         defaultTimeout = try settings.number(CommonSettings.timeout, in: 0.001...86_400)
-        outputCap = try settings.integer(Self.outputCapSetting, in: 1...(1 << 30))
+        // The output travels in one JSON line (at most 8/3 of its size) under the protocol's line limit.
+        outputCap = try settings.integer(Self.outputCapSetting, in: 1...(WireProtocol.maxLineLength / 3))
         let python = settings.string(Self.pythonSetting)
         self.python = python.isEmpty ? nil : python
         logLevel = try settings.logLevel(CommonSettings.logLevel)

@@ -48,6 +48,23 @@ final class WasmTests: SuiteTestCase {
         XCTAssertEqual(try suite.invokeText(name, "again"), "Hello, again\n")
     }
 
+    /// Compilers read untrusted source: they must not see the host's files (another function's
+    /// code, /etc), only the toolchain and the deploy's own folder.
+    func testCompilersCannotReadHostFiles() throws {
+        let suite = try suite
+        let secret = uniqueName("secret")
+        let secretID = try suite.deployOK(secret, "python", source: "print('TOP-SECRET-\(secret)')\n")
+        let path = "\(suite.functionsDirectory)/\(secretID)/code.py"
+        let rust = try suite.deploy(uniqueName("steal"), "rust", source: "fn main() { print!(\"{}\", include_str!(\"\(path)\")); }\n")
+        XCTAssertEqual(rust.status, 422, "\(rust)")
+        XCTAssertFalse(rust.text.contains("TOP-SECRET"), "\(rust)")
+        let c = try suite.deploy(uniqueName("stealc"), "c", source: "#include \"\(path)\"\nint main(void) { return 0; }\n")
+        XCTAssertEqual(c.status, 422, "\(c)")
+        XCTAssertFalse(c.text.contains("TOP-SECRET"), "\(c)")
+        let etc = try suite.deploy(uniqueName("stealetc"), "c", source: "#include \"/etc/hostname\"\nint main(void) { return 0; }\n")
+        XCTAssertEqual(etc.status, 422, "\(etc)")
+    }
+
     func testCompileErrorIs422AndStoresNothing() throws {
         let suite = try suite
         let name = uniqueName("broken")

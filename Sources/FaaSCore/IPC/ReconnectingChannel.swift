@@ -37,14 +37,6 @@ public final class ReconnectingChannel {
             return
         }
         let channel = MessageChannel(connection: Connection(loop: loop, socket: fd))
-        channel.onMessage = { [unowned self] message in self.onMessage?(message) }
-        channel.onClose = { [unowned self] why in
-            self.channel = nil
-            guard !self.stopped else { return }
-            self.log.warn("\(self.peer) connection lost", ["reason": why])
-            self.onDisconnect?(why)
-            self.loop.schedule(after: min(self.retryDelay, 0.1)) { [weak self] in self?.connect() }
-        }
         do {
             try channel.start()
         } catch {
@@ -52,6 +44,16 @@ public final class ReconnectingChannel {
             channel.close("\(error)")
             loop.schedule(after: retryDelay) { [weak self] in self?.connect() }
             return
+        }
+        // Handlers only once started: nothing can arrive before we return to the loop, and a
+        // failed start must not count as a lost connection.
+        channel.onMessage = { [unowned self] message in self.onMessage?(message) }
+        channel.onClose = { [unowned self] why in
+            self.channel = nil
+            guard !self.stopped else { return }
+            self.log.warn("\(self.peer) connection lost", ["reason": why])
+            self.onDisconnect?(why)
+            self.loop.schedule(after: min(self.retryDelay, 0.1)) { [weak self] in self?.connect() }
         }
         self.channel = channel
         log.info("connected to \(peer)", ["socket": path])

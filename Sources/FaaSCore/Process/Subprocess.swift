@@ -115,8 +115,8 @@ public enum Subprocess {
         kill(-pid, SIGKILL)
         if result.status == nil {
             var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-            result.status = ExitStatus(waitStatus: status)
+            // Left nil (failure) if the status cannot be had: never mistaken for a success.
+            if (try? syscall("waitpid") { waitpid(pid, &status, 0) }) == pid { result.status = ExitStatus(waitStatus: status) }
         }
         if result.standardOutput.count > outputCap { result.standardOutput.removeSubrange(outputCap...) }
         if result.standardError.count > outputCap { result.standardError.removeSubrange(outputCap...) }

@@ -15,6 +15,12 @@ enum WasmEngineTuning {
     /// Linear memory kept mapped between instances in a reused slot.
     static let keepResidentBytes = 1 << 20
 
+    /// FAAS_MAX_MEMORY (MiB, default 2048), the largest memory limit a deploy may ask for.
+    static var maxMemoryBytes: Int {
+        let mebibytes = ProcessInfo.processInfo.environment["FAAS_MAX_MEMORY"].flatMap { Int($0) } ?? 2048
+        return max(1, min(mebibytes, 4096)) << 20
+    }
+
     static func engineFactory(library: UnsafeMutableRawPointer, engineName: String) -> (() -> Ptr?)? {
         guard engineName == "wasmtime", ProcessInfo.processInfo.environment["FAAS_WASM_POOLING"] != "0" else { return nil }
         func symbol<T>(_ name: String, as type: T.Type) -> T? {
@@ -35,6 +41,7 @@ enum WasmEngineTuning {
               let totalMemories = symbol("wasmtime_pooling_allocation_config_total_memories_set", as: SetU32.self),
               let totalTables = symbol("wasmtime_pooling_allocation_config_total_tables_set", as: SetU32.self),
               let keepResident = symbol("wasmtime_pooling_allocation_config_linear_memory_keep_resident_set", as: SetSize.self),
+              let maxMemorySize = symbol("wasmtime_pooling_allocation_config_max_memory_size_set", as: SetSize.self),
               let strategy = symbol("wasmtime_pooling_allocation_strategy_set", as: SetStrategy.self)
         else { return nil }
         return {
@@ -43,6 +50,9 @@ enum WasmEngineTuning {
             totalMemories(pooling, slots)
             totalTables(pooling, slots)
             keepResident(pooling, keepResidentBytes)
+            // No instance grows past the largest limit a function may have: the per-call limit is
+            // checked around the call, this one holds during it.
+            maxMemorySize(pooling, maxMemoryBytes)
             strategy(config, pooling)
             poolingDelete(pooling)
             // The engine takes ownership of the config.
