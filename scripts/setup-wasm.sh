@@ -25,8 +25,10 @@ done
 if ((${#missing[@]})); then
     echo "setup-wasm: installing Debian packages: ${missing[*]}"
     # scripts/setup exports FAAS_APT_UPDATED=1 once it has refreshed the lists.
-    [[ "${FAAS_APT_UPDATED:-0}" == 1 ]] || apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    SUDO=()
+    if [[ $EUID -ne 0 ]] && command -v sudo >/dev/null 2>&1; then SUDO=(sudo); fi
+    [[ "${FAAS_APT_UPDATED:-0}" == 1 ]] || "${SUDO[@]}" apt-get update -qq
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 else
     echo "setup-wasm: Debian packages already installed: ${PKGS[*]}"
 fi
