@@ -13,7 +13,7 @@ enum RuntimeShims {
 # "script": a warm zygote forks a fresh child per call that runs the program as __main__
 # (SOCK, ATC'18): no state survives a call. "handler": the module is loaded once and
 # handler(payload) is called per request; its return value is the output.
-import io, os, runpy, selectors, signal, struct, sys, time, traceback, types
+import io, os, resource, runpy, selectors, signal, struct, sys, time, traceback, types
 
 MODE, CODE, CAP = sys.argv[1], sys.argv[2], int(sys.argv[3])
 # "pidns": we run in a PID namespace of our own (the sandbox), where kill(-1) reaches only
@@ -65,7 +65,7 @@ def run_script(payload):
     if pid == 0:
         try:
             os.setpgid(0, 0)  # its own group: whatever it forks is killed with it
-            import resource  # the CPU limit is per call: the zygote's own time does not count
+            # The CPU limit is per call: the zygote's own time does not count.
             resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
             os.dup2(r_in, 0); os.dup2(w_out, 1); os.dup2(w_err, 2)
             for fd in (r_in, w_in, r_out, w_out, r_err, w_err, proto_in, proto_out):
@@ -205,6 +205,11 @@ else:
             program = compile(source.read(), CODE, "exec")
     except BaseException:
         compile_error = traceback.format_exc()
+    # Everything the zygote holds moves out of the collector's reach, so children do not
+    # copy-on-write its heap just by collecting.
+    import gc
+    gc.collect()
+    gc.freeze()
     for payload in requests():
         run_script(payload)
 """#
