@@ -51,6 +51,12 @@ final class JobExecutor {
         }
     }
 
+    /// Loads what the first WebAssembly call would otherwise pay for (the engine library) before
+    /// any job arrives, so a function's first invoke is as fast as the next ones.
+    func warmUp() {
+        _ = try? wasm.engine()
+    }
+
     /// Called when no job came for a while.
     func idle() {
         interpreters?.evictIdle(idleSeconds: options.runtimeIdleSeconds)

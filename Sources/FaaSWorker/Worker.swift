@@ -42,6 +42,7 @@ final class Worker {
     }
 
     func serve() throws {
+        executor.warmUp()
         log.debug("ready")
         var framer = LineFramer(maxLineLength: WireProtocol.maxLineLength)
         var buffer = [UInt8](repeating: 0, count: 256 * 1024)
