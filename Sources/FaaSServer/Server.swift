@@ -74,7 +74,7 @@ final class Server {
         ]
         if let library = options.wasmLibrary { environment["FAAS_WASM_LIBRARY"] = library }
         if let python { environment["FAAS_PYTHON"] = python }
-        for key in ["FAAS_OUTPUT_CAP", "FAAS_SANDBOX", "FAAS_RUNTIME_IDLE", "FAAS_MAX_MEMORY", "FAAS_WASM_POOLING", "LD_LIBRARY_PATH"] {
+        for key in ["FAAS_OUTPUT_CAP", "FAAS_SANDBOX", "FAAS_RUNTIME_IDLE", "FAAS_MAX_MEMORY", "FAAS_MEMORY", "FAAS_WASM_POOLING", "LD_LIBRARY_PATH"] {
             if let value = ProcessInfo.processInfo.environment[key] { environment[key] = value }
         }
         do {

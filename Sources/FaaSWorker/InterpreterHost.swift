@@ -59,7 +59,7 @@ final class InterpreterHost {
     }
 
     func run(_ job: JobMessage, _ metadata: FunctionMetadata, directory: String, payload: [UInt8], timeout: Double) -> ResultMessage {
-        let memory = job.memory ?? metadata.memory ?? 128
+        let memory = job.memory ?? metadata.memory ?? options.defaultMemory
         let interpreter: String?
         switch metadata.language {
         case .js: interpreter = node

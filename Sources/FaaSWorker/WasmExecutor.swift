@@ -41,7 +41,7 @@ final class WasmExecutor {
         }
         let mode: WasmInvocation.Mode = metadata.mode == "export" ? .export(name: metadata.entrypoint) : .command
         var invocation = WasmInvocation(mode: mode, programName: metadata.name, stdin: payload, outputCap: options.outputCap)
-        invocation.memoryLimit = (job.memory ?? metadata.memory ?? 128) << 20
+        invocation.memoryLimit = (job.memory ?? metadata.memory ?? options.defaultMemory) << 20
         switch engine.run(module, invocation) {
         case .success(let output):
             return .success(id: job.id, output: output)

@@ -92,13 +92,3 @@ final class Worker {
         try resultsOut.writeAll(codec.encodeLine(.result(result)))
     }
 }
-
-enum WorkerError: Error, CustomStringConvertible {
-    case protocolViolation(String)
-
-    var description: String {
-        switch self {
-        case .protocolViolation(let why): return "protocol violation: \(why)"
-        }
-    }
-}

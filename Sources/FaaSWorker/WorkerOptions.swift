@@ -5,6 +5,8 @@ public struct WorkerOptions: Sendable {
     public var wasmLibrary: String?
     public var workerID: Int
     public var defaultTimeout: Double
+    /// MiB, for a job that carries no memory limit of its own.
+    public var defaultMemory: Int
     public var outputCap: Int
     /// The real python3 binary (not a pyenv shim); resolved once by the server.
     public var python: String?
@@ -24,7 +26,7 @@ public struct WorkerOptions: Sendable {
     static let entrypointSetting = Setting("entrypoint", env: "FAAS_ENTRYPOINT", default: "", help: "with --precompile: the export the function is called through")
     static let sandboxSetting = Setting("sandbox", env: "FAAS_SANDBOX", default: "bwrap", help: "bwrap (isolate JS/Python functions) or none")
     static let runtimeIdleSetting = Setting("runtime-idle", env: "FAAS_RUNTIME_IDLE", default: "120", help: "seconds a warm JS/Python runtime is kept without calls")
-    static let known = [sandboxSetting, runtimeIdleSetting, precompileSetting, entrypointSetting, CommonSettings.functionsDir, CommonSettings.wasmLibrary, workerIDSetting, CommonSettings.timeout,
+    static let known = [sandboxSetting, runtimeIdleSetting, precompileSetting, entrypointSetting, CommonSettings.functionsDir, CommonSettings.wasmLibrary, workerIDSetting, CommonSettings.timeout, CommonSettings.memory,
                         outputCapSetting, pythonSetting, CommonSettings.logLevel]
 
     public init(arguments: [String], environment: [String: String]) throws {
@@ -34,6 +36,7 @@ public struct WorkerOptions: Sendable {
         wasmLibrary = library.isEmpty ? nil : library
         workerID = try settings.integer(Self.workerIDSetting, in: 0...1_000_000)
         defaultTimeout = try settings.number(CommonSettings.timeout, in: 0.001...86_400)
+        defaultMemory = try settings.integer(CommonSettings.memory, in: 1...1_048_576)
         // The output travels in one JSON line (at most 8/3 of its size) under the protocol's line limit.
         outputCap = try settings.integer(Self.outputCapSetting, in: 1...(WireProtocol.maxLineLength / 3))
         let python = settings.string(Self.pythonSetting)

@@ -1,34 +1,3 @@
-/// One configurable value: a `--flag`, an environment variable, and a default.
-public struct Setting: Sendable {
-    public let flag: String
-    public let environment: String
-    public let defaultValue: String
-    public let help: String
-
-    public init(_ flag: String, env: String, default defaultValue: String, help: String) {
-        self.flag = flag
-        self.environment = env
-        self.defaultValue = defaultValue
-        self.help = help
-    }
-}
-
-public enum SettingsError: Error, CustomStringConvertible {
-    case unknownFlag(String)
-    case missingValue(String)
-    case invalid(String, String, String)
-    case helpRequested(String)
-
-    public var description: String {
-        switch self {
-        case .unknownFlag(let flag): return "unknown option \(flag)"
-        case .missingValue(let flag): return "option --\(flag) needs a value"
-        case .invalid(let flag, let value, let why): return "invalid --\(flag) \(value.debugDescription): \(why)"
-        case .helpRequested(let usage): return usage
-        }
-    }
-}
-
 /// Resolves settings with the precedence flag > environment > default. Flags are written
 /// `--name value` or `--name=value`.
 public struct Settings {

@@ -26,7 +26,7 @@ public struct HTTPResponse: Equatable, Sendable {
         var body: [UInt8] = []
         body.reserveCapacity(message.utf8.count + 24)
         body.append(contentsOf: #"{"ok":false,"error":"#.utf8)
-        appendJSONString(message, to: &body)
+        JSONText.appendString(message, to: &body)
         body.append(UInt8(ascii: "}"))
         return HTTPResponse(status: status, body: body)
     }
@@ -119,24 +119,4 @@ public struct HTTPResponse: Equatable, Sendable {
     }
 
     /// Appends `string` as a quoted JSON string (RFC 8259 escaping).
-    private static func appendJSONString(_ string: String, to buffer: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        buffer.append(UInt8(ascii: "\""))
-        for b in string.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): buffer.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): buffer.append(contentsOf: #"\\"#.utf8)
-            case 0x0A: buffer.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: buffer.append(contentsOf: #"\r"#.utf8)
-            case 0x09: buffer.append(contentsOf: #"\t"#.utf8)
-            case 0x00..<0x20:
-                buffer.append(contentsOf: #"\u00"#.utf8)
-                buffer.append(hex[Int(b >> 4)])
-                buffer.append(hex[Int(b & 0x0F)])
-            default:
-                buffer.append(b)
-            }
-        }
-        buffer.append(UInt8(ascii: "\""))
-    }
 }

@@ -1,17 +1,6 @@
 import Glibc
 import CFaaSSystem
 
-public enum SpawnError: Error, CustomStringConvertible {
-    case failed(String, errno: Int32)
-
-    public var description: String {
-        switch self {
-        case .failed(let executable, let code):
-            return "posix_spawn \(executable): \(String(cString: strerror(code))) (errno \(code))"
-        }
-    }
-}
-
 /// Starts processes with posix_spawn. The child gets exactly its three standard descriptors
 /// (plus any `extraDescriptors` asked for); everything else is closed (our descriptors are close-on-exec anyway, and closefrom covers
 /// any a library opened without it). Signal mask and dispositions are reset, since daemons

@@ -8,11 +8,16 @@ public enum Socket {
     /// where another daemon still answers is refused, so a second instance never steals it.
     public static func listenUnix(path: String, backlog: Int32 = 1024) throws -> FileDescriptor {
         if access(path, F_OK) == 0 {
-            if let probe = try? connectUnix(path: path) {
-                probe.close()
+            do {
+                try connectUnix(path: path).close()
                 throw SocketError.addressInUse(path)
+            } catch let error as SystemError where error.errno == EAGAIN {
+                // Alive, just busy: still in use.
+                throw SocketError.addressInUse(path)
+            } catch is SystemError {
+                // Nobody answers (ECONNREFUSED): a stale file from a crash.
+                unlink(path)
             }
-            unlink(path)
         }
         let fd = FileDescriptor(rawValue: try syscall("socket") {
             socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
@@ -32,11 +37,12 @@ public enum Socket {
         }
     }
 
-    /// Connects to a UNIX socket; the connection is immediate or refused on Linux, so this
-    /// never waits. The returned descriptor is non-blocking.
+    /// Connects to a UNIX socket without waiting: on Linux the connection is made at once, or
+    /// refused, or (the listener's backlog is full) fails with EAGAIN, which callers treat as
+    /// "try again later". The returned descriptor is non-blocking.
     public static func connectUnix(path: String) throws -> FileDescriptor {
         let fd = FileDescriptor(rawValue: try syscall("socket") {
-            socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         })
         do {
             var address = try unixAddress(path)
@@ -120,19 +126,5 @@ public enum Socket {
             raw[bytes.count] = 0
         }
         return address
-    }
-}
-
-public enum SocketError: Error, CustomStringConvertible {
-    case addressInUse(String)
-    case pathTooLong(String)
-    case badAddress(String)
-
-    public var description: String {
-        switch self {
-        case .addressInUse(let path): return "\(path) is in use by a running daemon; refusing to take it over"
-        case .pathTooLong(let path): return "socket path is empty or longer than 107 bytes: \(path)"
-        case .badAddress(let host): return "not an IPv4 address: \(host)"
-        }
     }
 }

@@ -8,67 +8,6 @@ import Darwin
 // Layouts are LP64 and identical in libwasmer and libwasmtime (see WASM-NOTES.md).
 // Every wasm object (engine, store, module, func, ...) is an opaque pointer.
 
-/// `wasm_byte_vec_t` / `wasm_name_t` / `wasm_message_t`: `{ size_t size; byte_t *data; }`.
-struct WasmByteVec {
-    var size: Int = 0
-    var data: UnsafeMutablePointer<UInt8>? = nil
-}
-
-/// Every vector of object pointers (`wasm_importtype_vec_t`, `wasm_extern_vec_t`,
-/// `wasm_valtype_vec_t`, ...): `{ size_t size; T **data; }`.
-struct WasmPtrVec {
-    var size: Int = 0
-    var data: UnsafeMutablePointer<OpaquePointer?>? = nil
-
-    subscript(i: Int) -> OpaquePointer? {
-        guard i >= 0, i < size, let data else { return nil }
-        return data[i]
-    }
-}
-
-/// `wasm_val_t`: `{ uint8_t kind; union { i32; i64; f32; f64; ref* } of; }`, 16 bytes with the
-/// union at offset 8. The union is held as raw little-endian bits: i32/f32 live in the low half.
-struct WasmVal {
-    var kind: UInt8 = 0
-    var bits: UInt64 = 0
-
-    static let i32: UInt8 = 0
-    static let i64: UInt8 = 1
-    static let f32: UInt8 = 2
-    static let f64: UInt8 = 3
-
-    init() {}
-    init(i32 v: Int32) { kind = WasmVal.i32; bits = UInt64(UInt32(bitPattern: v)) }
-    init(i64 v: Int64) { kind = WasmVal.i64; bits = UInt64(bitPattern: v) }
-    init(f32 v: Float) { kind = WasmVal.f32; bits = UInt64(v.bitPattern) }
-    init(f64 v: Double) { kind = WasmVal.f64; bits = v.bitPattern }
-
-    var asI32: Int32 { Int32(truncatingIfNeeded: bits) }
-    var asI64: Int64 { Int64(bitPattern: bits) }
-    var asF32: Float { Float(bitPattern: UInt32(truncatingIfNeeded: bits)) }
-    var asF64: Double { Double(bitPattern: bits) }
-}
-
-/// `wasm_val_vec_t`: `{ size_t size; wasm_val_t *data; }`.
-struct WasmValVec {
-    var size: Int = 0
-    var data: UnsafeMutablePointer<WasmVal>? = nil
-}
-
-/// Extern kinds (`wasm_externkind_t`).
-enum WasmExternKind {
-    static let function: UInt8 = 0
-    static let global: UInt8 = 1
-    static let table: UInt8 = 2
-    static let memory: UInt8 = 3
-}
-
-/// `wasm_func_callback_with_env_t`. The vectors are `wasm_val_vec_t` (`WasmValVec`), typed
-/// as raw pointers because @convention(c) cannot mention Swift structs.
-typealias WasmHostCallback = @convention(c) (
-    UnsafeMutableRawPointer?, UnsafeRawPointer?, UnsafeMutableRawPointer?
-) -> OpaquePointer?
-
 /// The standard wasm C API functions, resolved with dlsym from one shared library.
 /// Immutable after init; used from the thread that owns the engine.
 final class WasmCAPI {

@@ -1,0 +1,28 @@
+
+/// One call of a module.
+public struct WasmInvocation: Sendable {
+    public enum Mode: Sendable, Equatable {
+        /// A WASI command: `_start` is called with the payload on stdin; stdout is the output.
+        case command
+        /// The named exported function is called with numeric arguments parsed from the payload
+        /// (`2 3`, `2,3` or `[2,3]`); its results, as text, are the output.
+        case export(name: String)
+    }
+
+    public var mode: Mode
+    /// argv[0] seen by the program.
+    public var programName: String
+    /// The payload: stdin in command mode, the argument text in export mode.
+    public var stdin: [UInt8]
+    /// Cap in bytes on stdout and on stderr, each; more is a failure (`.outputTooLarge`).
+    public var outputCap: Int
+    /// Linear memory the instance may use, in bytes (nil: no limit beyond the engine's).
+    public var memoryLimit: Int? = nil
+
+    public init(mode: Mode, programName: String, stdin: [UInt8], outputCap: Int = 1 << 20) {
+        self.mode = mode
+        self.programName = programName
+        self.stdin = stdin
+        self.outputCap = outputCap
+    }
+}

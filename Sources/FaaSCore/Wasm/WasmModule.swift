@@ -1,0 +1,69 @@
+import Foundation
+
+/// A compiled module plus what was worked out once about it: how each import is satisfied
+/// and where the interesting exports are. Cache these; instances are never reused.
+public final class WasmModule {
+    let handle: WasmEngineHandle
+    let raw: OpaquePointer
+    /// Owned import types; `bindings` borrow their functypes, so this lives as long as we do.
+    private var importTypes: WasmPtrVec
+    let bindings: [WasmImportBinding]
+    /// Imports we cannot satisfy ("env.foo (only wasi_snapshot_preview1 imports are provided)").
+    /// Non-empty means every run fails with `.instantiation`; deploy code may reject early.
+    public let unsupportedImports: [String]
+    /// Export names, in the module's (and so the instance's) export order.
+    public let exportNames: [String]
+    let exportKinds: [UInt8]
+    /// Param and result kinds of function exports, by export index.
+    let exportSignatures: [Int: (params: [UInt8], results: [UInt8])]
+    let memoryIndex: Int?
+
+    init(handle: WasmEngineHandle, raw: OpaquePointer) {
+        let api = handle.api
+        self.handle = handle
+        self.raw = raw
+        var imports = WasmPtrVec()
+        api.module_imports(raw, &imports)
+        importTypes = imports
+        let bound = WasiHost.bind(imports: imports, api: api)
+        bindings = bound.bindings
+        unsupportedImports = bound.problems
+
+        var exports = WasmPtrVec()
+        api.module_exports(raw, &exports)
+        defer { api.exporttype_vec_delete(&exports) }
+        var names: [String] = []
+        var kinds: [UInt8] = []
+        var sigs: [Int: (params: [UInt8], results: [UInt8])] = [:]
+        var memory: Int?
+        for i in 0..<exports.size {
+            let e = exports[i]
+            let type = api.exporttype_type(e)
+            let kind = api.externtype_kind(type)
+            names.append(WasmCAPI.string(api.exporttype_name(e)))
+            kinds.append(kind)
+            if kind == WasmExternKind.function, let ft = api.externtype_as_functype_const(type) {
+                sigs[i] = (api.kinds(api.functype_params(ft)), api.kinds(api.functype_results(ft)))
+            } else if kind == WasmExternKind.memory, names[i] == "memory" || memory == nil {
+                memory = i
+            }
+        }
+        exportNames = names
+        exportKinds = kinds
+        exportSignatures = sigs
+        memoryIndex = memory
+    }
+
+    deinit {
+        handle.api.importtype_vec_delete(&importTypes)
+        handle.api.module_delete(raw)
+    }
+
+    /// True if the module is a WASI command (exports `_start`).
+    public var hasCommandEntry: Bool { functionIndex("_start") != nil }
+
+    func functionIndex(_ name: String) -> Int? {
+        guard let i = exportNames.firstIndex(of: name), exportKinds[i] == WasmExternKind.function else { return nil }
+        return i
+    }
+}

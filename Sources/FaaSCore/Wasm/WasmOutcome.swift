@@ -1,0 +1,20 @@
+
+/// The result of `WasmEngine.run`.
+public enum WasmOutcome: Sendable, Equatable {
+    /// Command mode: the program's stdout. Export mode: the results as text.
+    case success(output: [UInt8])
+    /// `error` is a one-line message for the user ("exit status 3", the trap message, ...);
+    /// `stderr` is what the program wrote to stderr before failing.
+    case failure(error: String, stderr: [UInt8], kind: WasmFailureKind)
+
+    public var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
+    }
+
+    /// The error message for a failure, nil on success.
+    public var errorMessage: String? {
+        if case .failure(let error, _, _) = self { return error }
+        return nil
+    }
+}
