@@ -134,9 +134,8 @@ final class RuntimeProcess {
             let remaining = deadline - EventLoop.now()
             if remaining <= 0 { return false }
             var entry = pollfd(fd: fd.rawValue, events: events, revents: 0)
-            let ready = poll(&entry, 1, Int32(min(remaining * 1000 + 1, 60_000)))
-            if ready > 0 { return true }
-            if ready < 0 && errno != EINTR { throw SystemError("poll", errno: errno) }
+            let milliseconds = Int32(min(remaining * 1000 + 1, 60_000))
+            if try syscall("poll", { poll(&entry, 1, milliseconds) }) > 0 { return true }
         }
     }
 
@@ -144,14 +143,8 @@ final class RuntimeProcess {
         var offset = 0
         while offset < bytes.count {
             guard try wait(requests, for: Int16(POLLOUT), deadline: deadline) else { return false }
-            let n = bytes.withUnsafeBytes { raw in
-                Glibc.write(requests.rawValue, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-            }
-            if n < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                throw SystemError("write", errno: errno)
-            }
-            offset += n
+            let result = try bytes.withUnsafeBytes { raw in try requests.write(UnsafeRawBufferPointer(rebasing: raw[offset...])) }
+            if case .processed(let n) = result { offset += n }
         }
         return true
     }
@@ -161,15 +154,12 @@ final class RuntimeProcess {
         var offset = 0
         while offset < count {
             guard try wait(replies, for: Int16(POLLIN), deadline: deadline) else { return nil }
-            let n = result.withUnsafeMutableBytes { raw in
-                Glibc.read(replies.rawValue, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+            let read = try result.withUnsafeMutableBytes { raw in try replies.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[offset...])) }
+            switch read {
+            case .processed(0): throw Gone()
+            case .processed(let n): offset += n
+            case .wouldBlock: continue
             }
-            if n == 0 { throw Gone() }
-            if n < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                throw SystemError("read", errno: errno)
-            }
-            offset += n
         }
         return result
     }

@@ -66,8 +66,7 @@ public enum Subprocess {
             var fds = readers.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
             if let writer { fds.append(pollfd(fd: writer.rawValue, events: Int16(POLLOUT), revents: 0)) }
             let wait = Int32(min(max((deadline - now) * 1000, 1), 50))
-            let ready = poll(&fds, nfds_t(fds.count), wait)
-            if ready < 0 && errno != EINTR { throw SystemError("poll", errno: errno) }
+            let ready = try syscall("poll") { poll(&fds, nfds_t(fds.count), wait) }
             if ready == 0 && exitedAt == nil {
                 var status: Int32 = 0
                 if waitpid(pid, &status, WNOHANG) == pid {
@@ -79,11 +78,14 @@ public enum Subprocess {
             for entry in fds where entry.revents != 0 {
                 if let current = writer, entry.fd == current.rawValue {
                     if entry.revents & Int16(POLLOUT) != 0 {
-                        let n = input.withUnsafeBytes { raw in
-                            Glibc.write(current.rawValue, raw.baseAddress.map { $0 + written }, raw.count - written)
+                        let sent = input.withUnsafeBytes { raw in
+                            Swift.Result { try current.write(UnsafeRawBufferPointer(rebasing: raw[written...])) }
                         }
-                        if n > 0 { written += n }
-                        if n < 0 && errno != EAGAIN && errno != EINTR { written = input.count }
+                        switch sent {
+                        case .success(.processed(let n)): written += n
+                        case .success(.wouldBlock): break
+                        case .failure: written = input.count // EPIPE: the program stopped reading
+                        }
                     } else {
                         written = input.count // the reader went away (POLLERR/POLLHUP): stop feeding it
                     }
@@ -92,7 +94,10 @@ public enum Subprocess {
                 }
                 guard let index = readers.firstIndex(where: { $0.rawValue == entry.fd }) else { continue }
                 let reader = readers[index]
-                let n = chunk.withUnsafeMutableBytes { raw in Glibc.read(reader.rawValue, raw.baseAddress, raw.count) }
+                let received = chunk.withUnsafeMutableBytes { raw in Swift.Result { try reader.read(into: raw) } }
+                if case .success(.wouldBlock) = received { continue }
+                let n: Int
+                if case .success(.processed(let count)) = received { n = count } else { n = 0 }
                 if n > 0 {
                     if reader == stdoutPipe.read {
                         result.standardOutput.append(contentsOf: chunk[0..<n])
@@ -102,7 +107,8 @@ public enum Subprocess {
                     if result.standardOutput.count > outputCap || result.standardError.count > outputCap {
                         result.outputTooLarge = true
                     }
-                } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
+                } else {
+                    // End of file, or a read error: this stream is done.
                     reader.close()
                     readers.remove(at: index)
                 }
