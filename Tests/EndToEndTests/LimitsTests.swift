@@ -209,6 +209,33 @@ final class ProtocolRobustnessTests: SuiteTestCase {
         XCTAssertEqual(answers[903]?["ok"] as? Bool, false)
         XCTAssertEqual(answers[903]?["code"] as? String, "not_found")
     }
+
+    /// A gateway that disconnects with an invoke in flight: its result must never reach the next
+    /// connection, even one reusing the same request id (as a restarted gateway does).
+    func testResultOfAGoneClientNeverReachesANewOne() throws {
+        let suite = try suite
+        let slow = try suite.deployOK(uniqueName("slowid"), "python", source: "import time\ntime.sleep(1)\nprint('for-the-first-client')\n")
+        let fast = try suite.deployOK(uniqueName("fastid"), "python", source: try Examples.source("hello.py"))
+        let first = try unixConnect(suite.serverSocket)
+        let slowLine = #"{"type":"invoke","id":7,"fn":"\#(slow)","payload":""}"# + "\n"
+        _ = Array(slowLine.utf8).withUnsafeBytes { send(first, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        Thread.sleep(forTimeInterval: 0.2)
+        close(first)
+        // Connections opened next reuse the same id; give several a chance to land where the
+        // first one was.
+        for round in 0..<3 {
+            let fd = try unixConnect(suite.serverSocket)
+            defer { close(fd) }
+            let line = #"{"type":"invoke","id":7,"fn":"\#(fast)","payload":"second-\#(round)"}"# + "\n"
+            _ = Array(line.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            var reader = LineReader(fd: fd)
+            let answer = try XCTUnwrap(reader.next(), "an answer")
+            XCTAssertTrue(answer.contains("Hello, second-\(round)"), answer)
+            // Nothing more may arrive on this connection: wait past the slow function's end.
+            var pollEntry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            XCTAssertEqual(poll(&pollEntry, 1, round == 0 ? 1500 : 200), 0, "a second answer arrived on a new connection")
+        }
+    }
 }
 
 /// Reads `\n`-terminated lines from a socket.
