@@ -71,10 +71,11 @@ def run_script(payload):
             for fd in (r_in, w_in, r_out, w_out, r_err, w_err, proto_in, proto_out):
                 os.close(fd)
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-            # As a fresh python3 in a UTF-8 locale: undecodable bytes survive a read/print round trip.
-            sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8", errors="surrogateescape")
-            sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8", errors="surrogateescape")
-            sys.stderr = io.TextIOWrapper(io.BufferedWriter(io.FileIO(2, "w", closefd=False)), encoding="utf-8", errors="backslashreplace", write_through=True)
+            # As a fresh python3 in a UTF-8 locale: undecodable bytes survive a read/print round
+            # trip, and "\r" is not translated (newline="\n", as CPython's own stdio on Unix).
+            sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8", errors="surrogateescape", newline="\n")
+            sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8", errors="surrogateescape", newline="\n")
+            sys.stderr = io.TextIOWrapper(io.BufferedWriter(io.FileIO(2, "w", closefd=False)), encoding="utf-8", errors="backslashreplace", newline="\n", write_through=True)
             sys.argv = [CODE]
             code = 0
             try:

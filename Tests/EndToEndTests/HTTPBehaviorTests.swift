@@ -284,6 +284,15 @@ final class HTTPBehaviorTests: SuiteTestCase {
         XCTAssertEqual(try plain.json()["output"] as? String, text)
     }
 
+    /// A text-mode script (read(), print()) gets exactly the bytes sent, as under a plain
+    /// python3: no newline translation, undecodable bytes kept.
+    func testTextModeScriptIsBinarySafe() throws {
+        let suite = try suite
+        let id = try suite.deployOK(uniqueName("echo-text"), "python", source: "import sys; print('Hello, ' + sys.stdin.read())\n")
+        let payload = Data("a\r\nb\rc".utf8) + Data([0xFF, 0x00, 0x0D, 0x80])
+        XCTAssertEqual(try suite.invokeOutput(id, payload), Data("Hello, ".utf8) + payload + Data("\n".utf8))
+    }
+
     func testHeadHasNoBody() throws {
         let suite = try suite
         let head = try suite.request("HEAD", "/health")
