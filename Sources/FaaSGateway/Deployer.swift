@@ -32,6 +32,9 @@ final class Deployer {
     /// Names with a deploy under way in this gateway: a second one is refused at once (409)
     /// instead of compiling for nothing.
     private var reserved: Set<String> = []
+    /// The wasm sysroot (a folder of links) is checked once per gateway, not per deploy.
+    private var sysrootReady = false
+    private var sysroot: String { store.root + "/.sysroot" }
 
     init(options: GatewayOptions, store: FunctionStore, loop: EventLoop, reaper: ChildReaper, log: Logger) {
         self.options = options
@@ -113,15 +116,17 @@ final class Deployer {
         let mode = entrypoint == "main" && hasMain ? "command" : "export"
         let command: (executable: String, arguments: [String])
         do {
-            let sysroot = store.root + "/.sysroot"
-            try WasmToolchain.ensureSysroot(at: sysroot)
+            if !sysrootReady {
+                try WasmToolchain.ensureSysroot(at: sysroot)
+                sysrootReady = true
+            }
             command = try WasmToolchain.commands(language: request.language.rawValue, source: staged.sourcePath, output: staged.wasmPath,
                                                  entrypoint: mode == "export" ? entrypoint : nil, sysroot: sysroot)
         } catch {
             finish(.failure(Failure(status: .serviceUnavailable, message: "the \(request.language.rawValue) toolchain is not available: \(error)")))
             return
         }
-        let sandboxed = CompileSandbox.wrap(command, staging: staged.directory, sysroot: store.root + "/.sysroot", timeout: options.compileTimeout)
+        let sandboxed = CompileSandbox.wrap(command, staging: staged.directory, sysroot: sysroot, timeout: options.compileTimeout)
         let spawn = SpawnRequest(executable: sandboxed.executable, arguments: sandboxed.arguments,
                                  environment: ["PATH": "/usr/bin:/bin:/opt/swift/usr/bin", "HOME": "/tmp", "LANG": "C.UTF-8"])
         let started = EventLoop.now()

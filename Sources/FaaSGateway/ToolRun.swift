@@ -27,7 +27,6 @@ final class ToolRun {
                       completion: @escaping (Outcome) -> Void) throws {
         let run = ToolRun(loop: loop)
         run.completion = completion
-        let pipe = try FileDescriptor.pipe()
         var spawn = request
         // If the gateway dies (even by SIGKILL) its compilers die with it, instead of running
         // on with nobody to enforce their time limit.
@@ -36,18 +35,12 @@ final class ToolRun {
             spawn.arguments = ["--pdeathsig", "KILL", "--", request.executable] + request.arguments
         }
         spawn.standardInput = nil
-        spawn.standardOutput = pipe.write
-        spawn.standardError = pipe.write
         spawn.newProcessGroup = true
-        do {
-            run.pid = try ProcessSpawner.spawn(spawn)
-        } catch {
-            pipe.read.close()
-            pipe.write.close()
-            throw error
-        }
-        pipe.write.close()
-        let connection = Connection(loop: loop, input: pipe.read, output: pipe.read)
+        // stdout and stderr on one pipe: diagnostics in the order the tool wrote them.
+        let (pid, ends) = try ProcessSpawner.spawn(spawn, pipes: [ChildPipe(.fromChild, on: 1, 2)])
+        run.pid = pid
+        let output = ends[0]
+        let connection = Connection(loop: loop, input: output, output: output)
         connection.onData = { [run] bytes in
             if run.output.count < run.outputCap { run.output.append(contentsOf: bytes.prefix(run.outputCap - run.output.count)) }
         }
@@ -56,7 +49,6 @@ final class ToolRun {
             run.finishIfDone()
         }
         try connection.start()
-        let pid = run.pid
         reaper.watch(pid) { [run] status in
             run.status = status
             // Output still held open by a stray grandchild must not stall the deploy.

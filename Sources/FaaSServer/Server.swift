@@ -28,7 +28,6 @@ final class Server {
     private var slots: [WorkerSlot]
     private var pending: [UInt64: PendingInvoke] = [:]
     private var nextID: UInt64 = 1
-    private var python: String?
     private var stopping = false
 
     /// Seconds past a job's own limit before the server kills its worker (the worker enforces
@@ -48,7 +47,6 @@ final class Server {
         guard access(options.workerPath, X_OK) == 0 else {
             throw SpawnError.failed(options.workerPath, errno: ENOENT)
         }
-        python = options.python ?? Runtimes.resolvePython()
         try loop.onSignals([SIGTERM, SIGINT, SIGCHLD]) { [unowned self] signal in
             if signal == SIGCHLD { self.reaper.reap() } else { self.beginShutdown(signal) }
         }
@@ -73,31 +71,20 @@ final class Server {
             "FAAS_LOG_LEVEL": "\(options.logLevel)",
         ]
         if let library = options.wasmLibrary { environment["FAAS_WASM_LIBRARY"] = library }
-        if let python { environment["FAAS_PYTHON"] = python }
+        // Only an explicit choice: workers pick the interpreter themselves, and only when a
+        // Python function first runs (sandboxed, the system python3; otherwise PATH's, resolved).
+        if let python = options.python { environment["FAAS_PYTHON"] = python }
         for key in ["FAAS_OUTPUT_CAP", "FAAS_SANDBOX", "FAAS_RUNTIME_IDLE", "FAAS_MAX_MEMORY", "FAAS_MEMORY", "FAAS_WASM_POOLING", "LD_LIBRARY_PATH"] {
             if let value = ProcessInfo.processInfo.environment[key] { environment[key] = value }
         }
         do {
-            let toWorker = try FileDescriptor.pipe()
-            let fromWorker: (read: FileDescriptor, write: FileDescriptor)
-            do { fromWorker = try FileDescriptor.pipe() } catch {
-                toWorker.read.close(); toWorker.write.close()
-                throw error
-            }
-            let request = SpawnRequest(executable: options.workerPath, arguments: [], environment: environment,
-                                       standardInput: toWorker.read, standardOutput: fromWorker.write)
-            let pid: pid_t
-            do { pid = try ProcessSpawner.spawn(request) } catch {
-                for fd in [toWorker.read, toWorker.write, fromWorker.read, fromWorker.write] { fd.close() }
-                throw error
-            }
-            // The child's ends are the child's: keeping them would hide its death from us.
-            toWorker.read.close()
-            fromWorker.write.close()
+            let request = SpawnRequest(executable: options.workerPath, arguments: [], environment: environment)
+            let (pid, ends) = try ProcessSpawner.spawn(request, pipes: [ChildPipe(.toChild, on: 0), ChildPipe(.fromChild, on: 1)])
+            let (toWorker, fromWorker) = (ends[0], ends[1])
             slot.pid = pid
             slot.startedAt = EventLoop.now()
             slot.jobs = []
-            let channel = MessageChannel(connection: Connection(loop: loop, input: fromWorker.read, output: toWorker.write))
+            let channel = MessageChannel(connection: Connection(loop: loop, input: fromWorker, output: toWorker))
             slot.channel = channel
             channel.onMessage = { [unowned self, unowned slot] message in self.workerSaid(message, slot: slot, pid: pid) }
             channel.onClose = { [unowned self, unowned slot] why in

@@ -15,7 +15,7 @@ public struct ServerOptions: Sendable {
     public var logLevel: Logger.Level
 
     static let graceSetting = Setting("shutdown-grace", env: "FAAS_SHUTDOWN_GRACE", default: "10", help: "seconds to finish in-flight invocations on SIGTERM")
-    static let pythonSetting = Setting("python", env: "FAAS_PYTHON", default: "", help: "python3 interpreter for Python functions (default: resolved from PATH once)")
+    static let pythonSetting = Setting("python", env: "FAAS_PYTHON", default: "", help: "python3 interpreter for Python functions (default: the system python3 in the sandbox, else PATH's, resolved by each worker)")
     static let known = [CommonSettings.serverSocket, CommonSettings.lbSocket, CommonSettings.workers, CommonSettings.workerPath,
                         CommonSettings.functionsDir, CommonSettings.wasmLibrary, CommonSettings.timeout, pythonSetting,
                         graceSetting, CommonSettings.logLevel]

@@ -129,6 +129,12 @@ final class InterpreterHost {
         prepared.remove(id)
     }
 
+    /// RLIMIT_AS for a memory limit: the interpreter's own footprint on top (64 MiB); for node
+    /// 4 GiB, as V8 reserves address space far beyond its heap (capped by --max-old-space-size).
+    static func addressSpaceMiB(memory: Int, language: Language) -> Int {
+        language == .js ? memory + 4096 : memory + 64
+    }
+
     static func cpuSeconds(_ timeout: Double) -> Int { Int(timeout.rounded(.up)) + 1 }
 
     private func result(_ job: JobMessage, kind: UInt8, code: Int32, output: [UInt8], errors: [UInt8], memory: Int) -> ResultMessage {
@@ -153,8 +159,7 @@ final class InterpreterHost {
     }
 
     private func policy(uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String, language: Language) -> SandboxPolicy {
-        // V8 reserves address space far beyond its heap; its heap is capped by --max-old-space-size.
-        let addressSpace = language == .js ? memory + 4096 : memory + 64
+        let addressSpace = Self.addressSpaceMiB(memory: memory, language: language)
         // Only the two shim files and this function's own copy: never the folder that holds
         // the other functions' copies.
         var binds: [(host: String, inside: String)] = [
@@ -175,7 +180,7 @@ final class InterpreterHost {
         guard sandboxed else {
             // Still limited, just not isolated.
             let env = environment.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }
-            return ("/usr/bin/prlimit", ["--as=\((language == .js ? memory + 4096 : memory + 64) << 20)", "--cpu=\(cpuSeconds)", "--",
+            return ("/usr/bin/prlimit", ["--as=\(Self.addressSpaceMiB(memory: memory, language: language) << 20)", "--cpu=\(cpuSeconds)", "--",
                                          "/usr/bin/env", "-i"] + env + program)
         }
         let built = policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: language)

@@ -30,29 +30,17 @@ final class RuntimeProcess {
     }
 
     static func start(executable: String, arguments: [String], uid: UInt32) throws -> RuntimeProcess {
-        let toRuntime = try FileDescriptor.pipe()
-        let fromRuntime: (read: FileDescriptor, write: FileDescriptor)
-        do { fromRuntime = try FileDescriptor.pipe() } catch {
-            toRuntime.read.close(); toRuntime.write.close()
-            throw error
-        }
         // The protocol goes on fds 3 and 4. What a handler prints is not its output (its return
         // value is) and goes nowhere: not into the daemons' logs, which it could flood.
         var request = SpawnRequest(executable: executable, arguments: arguments, environment: ["PATH": "/usr/bin:/bin"],
                                    standardInput: nil, standardOutput: nil, standardError: nil)
-        request.extraDescriptors = [(toRuntime.read, 3), (fromRuntime.write, 4)]
         request.newProcessGroup = true
-        let pid: pid_t
-        do { pid = try ProcessSpawner.spawn(request) } catch {
-            for fd in [toRuntime.read, toRuntime.write, fromRuntime.read, fromRuntime.write] { fd.close() }
-            throw error
-        }
-        toRuntime.read.close()
-        fromRuntime.write.close()
+        let (pid, ends) = try ProcessSpawner.spawn(request, pipes: [ChildPipe(.toChild, on: 3), ChildPipe(.fromChild, on: 4)])
+        let (requests, replies) = (ends[0], ends[1])
         // Non-blocking, so a runtime that stops reading cannot hold us past the deadline.
-        try? toRuntime.write.setNonBlocking()
-        try? fromRuntime.read.setNonBlocking()
-        return RuntimeProcess(pid: pid, uid: uid, requests: toRuntime.write, replies: fromRuntime.read)
+        try? requests.setNonBlocking()
+        try? replies.setNonBlocking()
+        return RuntimeProcess(pid: pid, uid: uid, requests: requests, replies: replies)
     }
 
     func call(_ payload: [UInt8], timeout: Double, outputCap: Int) -> Reply {

@@ -941,25 +941,9 @@ final class FaultCrashTests: SuiteTestCase {
 
 /// Each test starts its own suite: a stale socket file where a daemon is to listen, and a
 /// second daemon started on a socket that is in use.
-final class FaultStartupTests: XCTestCase {
-    private var suite: FaaSSuite?
-
-    override func tearDown() {
-        if let suite, let run = testRun, run.totalFailureCount > 0 { print(suite.logTails()) }
-        suite?.stop()
-        suite?.removeFiles()
-        suite = nil
-        super.tearDown()
-    }
-
-    private func oneWorker() -> FaaSSuite.Options {
-        var options = FaaSSuite.Options()
-        options.workers = 1
-        return options
-    }
-
+final class FaultStartupTests: OwnSuiteTestCase {
     func testStaleSocketFilesDoNotStopTheDaemonsFromStarting() throws {
-        let suite = try FaaSSuite(name: "fault-stale", options: oneWorker(), start: false)
+        let suite = try FaaSSuite(name: "fault-stale", options: workers(1), start: false)
         self.suite = suite
         for path in [suite.lbSocket, suite.serverSocket] {
             try UnixSocketFile.makeStale(at: path)
@@ -975,7 +959,7 @@ final class FaultStartupTests: XCTestCase {
     }
 
     func testASecondDaemonOnASocketInUseRefusesAndTheFirstKeepsServing() throws {
-        let suite = try FaaSSuite(name: "fault-dup", options: oneWorker())
+        let suite = try FaaSSuite(name: "fault-dup", options: workers(1))
         self.suite = suite
         let id = try suite.deployOK("dup", "python", source: try Examples.source("hello.py"))
         let registered = suite.registrations()

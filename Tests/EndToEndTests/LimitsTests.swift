@@ -122,27 +122,9 @@ final class ProtocolRobustnessTests: SuiteTestCase {
         return options
     }
 
-    private func unixConnect(_ path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let result = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard result == 0 else { throw HTTPClientError.connect(errno) }
-        var tv = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        return fd
-    }
-
     /// Sends `bytes` and reads until the peer closes; returns what it said (nil: no close).
     private func sendAndReadToClose(_ path: String, _ bytes: [UInt8]) throws -> String? {
-        let fd = try unixConnect(path)
+        let fd = try UnixSocketFile.connect(path)
         defer { close(fd) }
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         var received: [UInt8] = []
@@ -184,7 +166,7 @@ final class ProtocolRobustnessTests: SuiteTestCase {
     func testInvokeOverTheServerSocketAnswersByID() throws {
         let suite = try suite
         let id = try suite.deployOK(uniqueName("direct"), "python", source: try Examples.source("hello.py"))
-        let fd = try unixConnect(suite.serverSocket)
+        let fd = try UnixSocketFile.connect(suite.serverSocket)
         defer { close(fd) }
         // Two invokes on one connection, then an unknown function: three answers, matched by id.
         let lines = [
@@ -216,7 +198,7 @@ final class ProtocolRobustnessTests: SuiteTestCase {
         let suite = try suite
         let slow = try suite.deployOK(uniqueName("slowid"), "python", source: "import time\ntime.sleep(1)\nprint('for-the-first-client')\n")
         let fast = try suite.deployOK(uniqueName("fastid"), "python", source: try Examples.source("hello.py"))
-        let first = try unixConnect(suite.serverSocket)
+        let first = try UnixSocketFile.connect(suite.serverSocket)
         let slowLine = #"{"type":"invoke","id":7,"fn":"\#(slow)","payload":""}"# + "\n"
         _ = Array(slowLine.utf8).withUnsafeBytes { send(first, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         Thread.sleep(forTimeInterval: 0.2)
@@ -224,7 +206,7 @@ final class ProtocolRobustnessTests: SuiteTestCase {
         // Connections opened next reuse the same id; give several a chance to land where the
         // first one was.
         for round in 0..<3 {
-            let fd = try unixConnect(suite.serverSocket)
+            let fd = try UnixSocketFile.connect(suite.serverSocket)
             defer { close(fd) }
             let line = #"{"type":"invoke","id":7,"fn":"\#(fast)","payload":"second-\#(round)"}"# + "\n"
             _ = Array(line.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

@@ -110,25 +110,9 @@ final class RestartTests: SuiteTestCase {
 /// Start order and shutdown: the daemons come up in any order and find each other; SIGTERM
 /// stops every daemon cleanly, finishing an invocation in flight, and no worker outlives the
 /// server.
-final class LifecycleTests: XCTestCase {
-    private var suite: FaaSSuite?
-
-    override func tearDown() {
-        if let suite, let run = testRun, run.totalFailureCount > 0 { print(suite.logTails()) }
-        suite?.stop()
-        suite?.removeFiles()
-        suite = nil
-        super.tearDown()
-    }
-
-    private func twoWorkers() -> FaaSSuite.Options {
-        var options = FaaSSuite.Options()
-        options.workers = 2
-        return options
-    }
-
+final class LifecycleTests: OwnSuiteTestCase {
     func testGracefulShutdownFinishesInFlightInvoke() throws {
-        let suite = try FaaSSuite(name: "lifecycle", options: twoWorkers())
+        let suite = try FaaSSuite(name: "lifecycle", options: workers(2))
         self.suite = suite
         let id = try suite.deployOK("sleepy", "python", source: "import time, sys\ntime.sleep(1)\nprint('finished', sys.stdin.read())\n")
         let workers = suite.workerPIDs()
@@ -158,7 +142,7 @@ final class LifecycleTests: XCTestCase {
     }
 
     func testDaemonsStartedInReverseOrderFindEachOther() throws {
-        let suite = try FaaSSuite(name: "reverse", options: twoWorkers(), start: false)
+        let suite = try FaaSSuite(name: "reverse", options: workers(2), start: false)
         self.suite = suite
         // Gateway first: it answers, but has no server yet.
         try suite.launchGateway()

@@ -16,7 +16,6 @@
 int pipe2(int pipefd[2], int flags);
 int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
-int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);
 
 // prctl is variadic, which Swift cannot call: the one use, wrapped.
 static inline int faas_set_parent_death_signal(int signal) {

@@ -138,16 +138,7 @@ public final class Connection {
         // A few reads per wake-up keeps one busy peer from starving the others.
         for _ in 0..<4 {
             guard !isClosed, !readingPaused, inputOpen else { return }
-            let result: IOResult<Int>
-            do {
-                result = try input.read(into: buffer)
-            } catch let error as SystemError {
-                close(.failed(error))
-                return
-            } catch {
-                close(.local("\(error)"))
-                return
-            }
+            guard let result = io({ try input.read(into: buffer) }) else { return }
             switch result {
             case .wouldBlock:
                 return
@@ -170,16 +161,8 @@ public final class Connection {
     private func flush() {
         guard !isClosed else { return }
         while pendingOutputCount > 0 {
-            let result: IOResult<Int>
-            do {
-                result = try pending.withUnsafeBytes { raw in
-                    try output.write(UnsafeRawBufferPointer(rebasing: raw[pendingOffset...]))
-                }
-            } catch let error as SystemError {
-                close(.failed(error))
-                return
-            } catch {
-                close(.local("\(error)"))
+            let offset = pendingOffset
+            guard let result = io({ try pending.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) } }) else {
                 return
             }
             switch result {
@@ -193,6 +176,16 @@ public final class Connection {
         pendingOffset = 0
         if writeInterest { updateWriteInterest(false) }
         if closeWhenFlushed { close(.local("closed after flush")) }
+    }
+
+    /// Runs one read or write; a failure closes the connection (nil), naming the syscall.
+    private func io(_ operation: () throws -> IOResult<Int>) -> IOResult<Int>? {
+        do {
+            return try operation()
+        } catch {
+            if let systemError = error as? SystemError { close(.failed(systemError)) } else { close(.local("\(error)")) }
+            return nil
+        }
     }
 
     private func updateWriteInterest(_ on: Bool) {

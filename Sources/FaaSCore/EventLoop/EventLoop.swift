@@ -171,10 +171,6 @@ public final class EventLoop {
         runDeferred()
     }
 
-    /// Runs the deferred tasks (queued writes) now: for owners about to exit after `run()`.
-    public func drain() {
-        runDeferred()
-    }
 
     private func runDeferred() {
         while !deferred.isEmpty {

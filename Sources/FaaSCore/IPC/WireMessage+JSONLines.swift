@@ -120,47 +120,29 @@ extension WireMessage {
         return encoding
     }
 
-    private static func string(_ json: JSONValue, _ key: String) throws -> String {
-        guard let value = json[key] else { throw FieldError(reason: "missing field \"\(key)\"") }
-        guard let text = value.string else { throw FieldError(reason: "\"\(key)\" must be a string") }
-        return text
-    }
-
-    private static func optionalString(_ json: JSONValue, _ key: String) throws -> String? {
+    /// A field that may be absent (or null); present, it must convert.
+    private static func optional<T>(_ json: JSONValue, _ key: String, _ kind: String, _ convert: (JSONValue) -> T?) throws -> T? {
         guard let value = json[key], !value.isNull else { return nil }
-        guard let text = value.string else { throw FieldError(reason: "\"\(key)\" must be a string") }
-        return text
+        guard let converted = convert(value) else { throw FieldError(reason: "\"\(key)\" must be \(kind)") }
+        return converted
     }
 
-    private static func uint(_ json: JSONValue, _ key: String) throws -> UInt64 {
-        guard let value = json[key] else { throw FieldError(reason: "missing field \"\(key)\"") }
-        guard let number = value.uint64 else { throw FieldError(reason: "\"\(key)\" must be a non-negative integer") }
-        return number
+    /// A field that must be there.
+    private static func required<T>(_ json: JSONValue, _ key: String, _ kind: String, _ convert: (JSONValue) -> T?) throws -> T {
+        guard let value = try optional(json, key, kind, convert) else { throw FieldError(reason: "missing field \"\(key)\"") }
+        return value
     }
 
-    private static func optionalUInt(_ json: JSONValue, _ key: String) throws -> UInt64? {
-        guard let value = json[key], !value.isNull else { return nil }
-        guard let number = value.uint64 else { throw FieldError(reason: "\"\(key)\" must be a non-negative integer") }
-        return number
-    }
-
-    private static func int(_ json: JSONValue, _ key: String) throws -> Int {
-        guard let value = json[key] else { throw FieldError(reason: "missing field \"\(key)\"") }
-        guard let number = value.int64, let int = Int(exactly: number) else { throw FieldError(reason: "\"\(key)\" must be an integer") }
-        return int
-    }
-
-    private static func optionalInt(_ json: JSONValue, _ key: String) throws -> Int? {
-        guard let value = json[key], !value.isNull else { return nil }
-        guard let number = value.int64, let int = Int(exactly: number) else { throw FieldError(reason: "\"\(key)\" must be an integer") }
-        return int
-    }
-
+    private static func string(_ json: JSONValue, _ key: String) throws -> String { try required(json, key, "a string", \.string) }
+    private static func optionalString(_ json: JSONValue, _ key: String) throws -> String? { try optional(json, key, "a string", \.string) }
+    private static func uint(_ json: JSONValue, _ key: String) throws -> UInt64 { try required(json, key, "a non-negative integer", \.uint64) }
+    private static func optionalUInt(_ json: JSONValue, _ key: String) throws -> UInt64? { try optional(json, key, "a non-negative integer", \.uint64) }
+    private static func int(_ json: JSONValue, _ key: String) throws -> Int { try required(json, key, "an integer", anInt) }
+    private static func optionalInt(_ json: JSONValue, _ key: String) throws -> Int? { try optional(json, key, "an integer", anInt) }
     private static func optionalDouble(_ json: JSONValue, _ key: String) throws -> Double? {
-        guard let value = json[key], !value.isNull else { return nil }
-        guard let number = value.double, number.isFinite else { throw FieldError(reason: "\"\(key)\" must be a number") }
-        return number
+        try optional(json, key, "a number", { $0.double.flatMap { $0.isFinite ? $0 : nil } })
     }
+    private static func anInt(_ value: JSONValue) -> Int? { value.int64.flatMap { Int(exactly: $0) } }
 
     private static func pid(_ json: JSONValue) throws -> Int32 {
         let value = try int(json, "pid")

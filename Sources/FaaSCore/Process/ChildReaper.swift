@@ -12,8 +12,6 @@ public final class ChildReaper {
         watchers[pid] = onExit
     }
 
-    public var watchedCount: Int { watchers.count }
-
     /// Call on SIGCHLD (and whenever a child may have ended).
     public func reap() {
         while true {

@@ -30,9 +30,6 @@ public enum ProcessSpawner {
         }
         let firstUnused = (request.extraDescriptors.map(\.target).max() ?? 2) + 1
         posix_spawn_file_actions_addclosefrom_np(&actions, max(3, firstUnused))
-        if let directory = request.workingDirectory {
-            posix_spawn_file_actions_addchdir_np(&actions, directory)
-        }
 
         var emptyMask = sigset_t()
         sigemptyset(&emptyMask)
@@ -59,5 +56,35 @@ public enum ProcessSpawner {
             : posix_spawnp(&pid, request.executable, &actions, &attributes, argv, envp)
         if rc != 0 { throw SpawnError.failed(request.executable, errno: rc) }
         return pid
+    }
+
+    /// Spawns `request` with fresh pipes on the child's descriptors `pipes` asks for, and
+    /// returns our ends in the same order. The child's ends are closed here whatever happens
+    /// (kept, they would hide the child's death from us); on failure ours are closed too.
+    public static func spawn(_ request: SpawnRequest, pipes: [ChildPipe]) throws -> (pid: pid_t, ends: [FileDescriptor]) {
+        var ours: [FileDescriptor] = []
+        var theirs: [FileDescriptor] = []
+        defer { for fd in theirs { fd.close() } }
+        var spawn = request
+        do {
+            for pipe in pipes {
+                let (read, write) = try FileDescriptor.pipe()
+                let (mine, child) = pipe.direction == .toChild ? (write, read) : (read, write)
+                ours.append(mine)
+                theirs.append(child)
+                for target in pipe.childDescriptors {
+                    switch target {
+                    case 0: spawn.standardInput = child
+                    case 1: spawn.standardOutput = child
+                    case 2: spawn.standardError = child
+                    default: spawn.extraDescriptors.append((child, target))
+                    }
+                }
+            }
+            return (try self.spawn(spawn), ours)
+        } catch {
+            for fd in ours { fd.close() }
+            throw error
+        }
     }
 }

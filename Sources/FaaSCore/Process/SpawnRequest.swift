@@ -7,7 +7,6 @@ public struct SpawnRequest {
     public var standardInput: FileDescriptor?
     public var standardOutput: FileDescriptor?
     public var standardError: FileDescriptor?
-    public var workingDirectory: String?
     /// Put the child in its own process group, so a group kill reaches its children too.
     public var newProcessGroup = false
     /// More descriptors for the child, at fixed numbers above 2 (e.g. a private protocol pipe

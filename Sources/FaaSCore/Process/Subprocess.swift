@@ -15,41 +15,16 @@ public enum Subprocess {
     }
 
     public static func run(_ request: SpawnRequest, input: [UInt8], timeout: Double, outputCap: Int) throws -> Result {
-        let stdinPipe = try FileDescriptor.pipe()
-        let stdoutPipe: (read: FileDescriptor, write: FileDescriptor)
-        let stderrPipe: (read: FileDescriptor, write: FileDescriptor)
-        do {
-            stdoutPipe = try FileDescriptor.pipe()
-        } catch {
-            stdinPipe.read.close(); stdinPipe.write.close()
-            throw error
-        }
-        do {
-            stderrPipe = try FileDescriptor.pipe()
-        } catch {
-            stdinPipe.read.close(); stdinPipe.write.close(); stdoutPipe.read.close(); stdoutPipe.write.close()
-            throw error
-        }
         var spawn = request
-        spawn.standardInput = stdinPipe.read
-        spawn.standardOutput = stdoutPipe.write
-        spawn.standardError = stderrPipe.write
         spawn.newProcessGroup = true
-        let pid: pid_t
-        do {
-            pid = try ProcessSpawner.spawn(spawn)
-        } catch {
-            for fd in [stdinPipe.read, stdinPipe.write, stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write] { fd.close() }
-            throw error
-        }
-        // The child's ends belong to the child now.
-        stdinPipe.read.close()
-        stdoutPipe.write.close()
-        stderrPipe.write.close()
+        let (pid, ends) = try ProcessSpawner.spawn(spawn, pipes: [
+            ChildPipe(.toChild, on: 0), ChildPipe(.fromChild, on: 1), ChildPipe(.fromChild, on: 2),
+        ])
+        let standardOutput = ends[1]
 
         var result = Result(status: nil, standardOutput: [], standardError: [])
-        var writer: FileDescriptor? = stdinPipe.write
-        var readers: [FileDescriptor] = [stdoutPipe.read, stderrPipe.read]
+        var writer: FileDescriptor? = ends[0]
+        var readers: [FileDescriptor] = [ends[1], ends[2]]
         try? writer?.setNonBlocking()
         for reader in readers { try? reader.setNonBlocking() }
         if input.isEmpty { writer?.close(); writer = nil }
@@ -99,7 +74,7 @@ public enum Subprocess {
                 let n: Int
                 if case .success(.processed(let count)) = received { n = count } else { n = 0 }
                 if n > 0 {
-                    if reader == stdoutPipe.read {
+                    if reader == standardOutput {
                         result.standardOutput.append(contentsOf: chunk[0..<n])
                     } else {
                         result.standardError.append(contentsOf: chunk[0..<n])

@@ -54,9 +54,11 @@ public final class FunctionStore {
 
     public func versions(name: String) -> [FunctionMetadata] { byName[name] ?? [] }
 
-    /// An exact id first, else the newest version of a name.
+    /// An id or a name (its newest version). Names and ids never coincide (`publish` sees to
+    /// it), so the in-memory maps answer first and only an unknown id costs a disk lookup: an
+    /// invoke by name stays off the disk.
     public func resolve(_ idOrName: String) -> FunctionMetadata? {
-        function(id: idOrName) ?? latest(name: idOrName)
+        byID[idOrName] ?? latest(name: idOrName) ?? function(id: idOrName)
     }
 
     /// The newest version of every function, by name.

@@ -44,10 +44,6 @@ public struct FileDescriptor: Hashable, Sendable, CustomStringConvertible {
         if wanted != flags { try syscall("fcntl(F_SETFL)") { fcntl(rawValue, F_SETFL, wanted) } }
     }
 
-    public func setCloseOnExec() throws {
-        try syscall("fcntl(F_SETFD)") { fcntl(rawValue, F_SETFD, FD_CLOEXEC) }
-    }
-
     /// A close-on-exec duplicate.
     public func duplicate() throws -> FileDescriptor {
         FileDescriptor(rawValue: try syscall("fcntl(F_DUPFD_CLOEXEC)") { fcntl(rawValue, F_DUPFD_CLOEXEC, 3) })

@@ -19,21 +19,11 @@ public enum Socket {
                 unlink(path)
             }
         }
-        let fd = FileDescriptor(rawValue: try syscall("socket") {
-            socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        })
-        do {
-            var address = try unixAddress(path)
-            _ = try withUnsafePointer(to: &address) { pointer in
-                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                    try syscall("bind") { bind(fd.rawValue, sa, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-                }
+        return try openSocket(AF_UNIX) { fd in
+            try withSocketAddress(try unixAddress(path)) { address, length in
+                _ = try syscall("bind") { bind(fd.rawValue, address, length) }
             }
             try syscall("listen") { listen(fd.rawValue, backlog) }
-            return fd
-        } catch {
-            fd.close()
-            throw error
         }
     }
 
@@ -41,50 +31,30 @@ public enum Socket {
     /// refused, or (the listener's backlog is full) fails with EAGAIN, which callers treat as
     /// "try again later". The returned descriptor is non-blocking.
     public static func connectUnix(path: String) throws -> FileDescriptor {
-        let fd = FileDescriptor(rawValue: try syscall("socket") {
-            socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        })
-        do {
-            var address = try unixAddress(path)
-            _ = try withUnsafePointer(to: &address) { pointer in
-                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                    try syscall("connect") { connect(fd.rawValue, sa, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-                }
+        try openSocket(AF_UNIX) { fd in
+            try withSocketAddress(try unixAddress(path)) { address, length in
+                _ = try syscall("connect") { connect(fd.rawValue, address, length) }
             }
-            try fd.setNonBlocking()
-            return fd
-        } catch {
-            fd.close()
-            throw error
         }
     }
 
     /// Listens on TCP `host:port` (port 0 picks a free port: see `localPort`).
     public static func listenTCP(host: String, port: UInt16, backlog: Int32 = 4096) throws -> FileDescriptor {
-        let fd = FileDescriptor(rawValue: try syscall("socket") {
-            socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        })
-        do {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr) == 1 else {
+            throw SocketError.badAddress(host)
+        }
+        return try openSocket(AF_INET) { fd in
             var one: Int32 = 1
             try syscall("setsockopt(SO_REUSEADDR)") {
                 setsockopt(fd.rawValue, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
             }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr) == 1 else {
-                throw SocketError.badAddress(host)
-            }
-            _ = try withUnsafePointer(to: &address) { pointer in
-                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                    try syscall("bind") { bind(fd.rawValue, sa, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
+            try withSocketAddress(address) { address, length in
+                _ = try syscall("bind") { bind(fd.rawValue, address, length) }
             }
             try syscall("listen") { listen(fd.rawValue, backlog) }
-            return fd
-        } catch {
-            fd.close()
-            throw error
         }
     }
 
@@ -113,6 +83,29 @@ public enum Socket {
     public static func setNoDelay(_ fd: FileDescriptor) {
         var one: Int32 = 1
         _ = setsockopt(fd.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// A new stream socket, non-blocking and close-on-exec, set up by `body`; closed again if
+    /// the set-up fails.
+    private static func openSocket(_ family: Int32, _ body: (FileDescriptor) throws -> Void) throws -> FileDescriptor {
+        let fd = FileDescriptor(rawValue: try syscall("socket") {
+            socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        })
+        do {
+            try body(fd)
+            return fd
+        } catch {
+            fd.close()
+            throw error
+        }
+    }
+
+    /// Hands `body` a concrete address as the generic `sockaddr` the socket calls take.
+    private static func withSocketAddress<Address>(_ address: Address, _ body: (UnsafePointer<sockaddr>, socklen_t) throws -> Void) throws {
+        var address = address
+        try withUnsafePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, socklen_t(MemoryLayout<Address>.size)) }
+        }
     }
 
     private static func unixAddress(_ path: String) throws -> sockaddr_un {

@@ -11,10 +11,4 @@ public enum WasmOutcome: Sendable, Equatable {
         if case .success = self { return true }
         return false
     }
-
-    /// The error message for a failure, nil on success.
-    public var errorMessage: String? {
-        if case .failure(let error, _, _) = self { return error }
-        return nil
-    }
 }

@@ -24,20 +24,7 @@ final class RawClient {
     private(set) var fd: Int32
 
     init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HTTPClientError.io("socket", errno) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            let error = errno
-            Glibc.close(fd)
-            throw HTTPClientError.connect(error)
-        }
+        fd = try connectLoopback(port: port)
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
@@ -225,16 +212,34 @@ enum UnixSocketFile {
         guard listen(fd, 1) == 0 else { throw HTTPClientError.io("listen", errno) }
     }
 
-    /// 0 when a connection to `path` succeeds, otherwise the errno.
-    static func connectError(_ path: String) -> Int32 {
+    /// A blocking connection to `path` (reads time out after 10 s).
+    static func connect(_ path: String) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return errno }
-        defer { Glibc.close(fd) }
+        guard fd >= 0 else { throw HTTPClientError.io("socket", errno) }
         var address = address(path)
         let result = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        return result == 0 ? 0 : errno
+        guard result == 0 else {
+            let error = errno
+            Glibc.close(fd)
+            throw HTTPClientError.connect(error)
+        }
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    /// 0 when a connection to `path` succeeds, otherwise the errno.
+    static func connectError(_ path: String) -> Int32 {
+        do {
+            Glibc.close(try connect(path))
+            return 0
+        } catch HTTPClientError.connect(let error) {
+            return error
+        } catch {
+            return EIO
+        }
     }
 
     static func isSocket(_ path: String) -> Bool {
