@@ -1,7 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Mini FaaS: four daemons built from one package around the FaaSCore library.
+// Mini FaaS: four daemons built from one package. The library targets are layered as the
+// daemon diagram: FaaSSystem (syscalls, event loop, child processes, settings, logging) at
+// the bottom; FaaSProtocol (JSON-lines wire messages), FaaSHTTP (the gateway's HTTP/1.1),
+// FaaSStore (the function store), FaaSSandbox (bubblewrap/rlimit policy) and FaaSWasm (the
+// wasm C API engine, WASI host and toolchain) above it; one library per daemon role on top.
 // No third-party Swift packages: Foundation, Glibc and the toolchain only.
 let package = Package(
     name: "MiniFaaS",
@@ -10,23 +14,32 @@ let package = Package(
         .executable(name: "faas-server", targets: ["faas-server"]),
         .executable(name: "faas-load-balancer", targets: ["faas-load-balancer"]),
         .executable(name: "faas-worker", targets: ["faas-worker"]),
-        .library(name: "FaaSCore", targets: ["FaaSCore"]),
     ],
     targets: [
         .target(name: "CFaaSSystem"),
-        .target(name: "FaaSCore", dependencies: ["CFaaSSystem"]),
-        .target(name: "FaaSGateway", dependencies: ["FaaSCore"]),
-        .target(name: "FaaSServer", dependencies: ["FaaSCore"]),
-        .target(name: "FaaSLoadBalancer", dependencies: ["FaaSCore"]),
-        .target(name: "FaaSWorker", dependencies: ["FaaSCore"]),
+        .target(name: "FaaSSystem", dependencies: ["CFaaSSystem"]),
+        .target(name: "FaaSProtocol", dependencies: ["FaaSSystem"]),
+        .target(name: "FaaSHTTP", dependencies: ["FaaSSystem"]),
+        .target(name: "FaaSStore", dependencies: ["FaaSSystem"]),
+        .target(name: "FaaSSandbox", dependencies: ["FaaSSystem"]),
+        .target(name: "FaaSWasm", dependencies: ["FaaSSystem", "FaaSStore", "FaaSSandbox"]),
+        .target(name: "FaaSGateway", dependencies: ["FaaSSystem", "FaaSProtocol", "FaaSHTTP", "FaaSStore", "FaaSSandbox", "FaaSWasm"]),
+        .target(name: "FaaSServer", dependencies: ["FaaSSystem", "FaaSProtocol"]),
+        .target(name: "FaaSLoadBalancer", dependencies: ["FaaSSystem", "FaaSProtocol"]),
+        .target(name: "FaaSWorker", dependencies: ["FaaSSystem", "FaaSProtocol", "FaaSStore", "FaaSSandbox", "FaaSWasm"]),
         .executableTarget(name: "faas-gateway", dependencies: ["FaaSGateway"]),
         .executableTarget(name: "faas-server", dependencies: ["FaaSServer"]),
         .executableTarget(name: "faas-load-balancer", dependencies: ["FaaSLoadBalancer"]),
         .executableTarget(name: "faas-worker", dependencies: ["FaaSWorker"]),
-        .testTarget(name: "FaaSCoreTests", dependencies: ["FaaSCore", "FaaSLoadBalancer"]),
+        .testTarget(name: "FaaSSystemTests", dependencies: ["FaaSSystem"]),
+        .testTarget(name: "FaaSProtocolTests", dependencies: ["FaaSProtocol"]),
+        .testTarget(name: "FaaSHTTPTests", dependencies: ["FaaSHTTP"]),
+        .testTarget(name: "FaaSStoreTests", dependencies: ["FaaSStore"]),
+        .testTarget(name: "FaaSWasmTests", dependencies: ["FaaSWasm"]),
+        .testTarget(name: "FaaSLoadBalancerTests", dependencies: ["FaaSLoadBalancer"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["FaaSCore", "faas-gateway", "faas-server", "faas-load-balancer", "faas-worker"]
+            dependencies: ["FaaSSystem", "faas-gateway", "faas-server", "faas-load-balancer", "faas-worker"]
         ),
     ]
 )

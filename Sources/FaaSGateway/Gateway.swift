@@ -1,4 +1,9 @@
-import FaaSCore
+import FaaSSystem
+import FaaSProtocol
+import FaaSHTTP
+import FaaSStore
+import FaaSSandbox
+import FaaSWasm
 import Foundation
 import Glibc
 

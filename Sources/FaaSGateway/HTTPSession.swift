@@ -1,4 +1,9 @@
-import FaaSCore
+import FaaSSystem
+import FaaSProtocol
+import FaaSHTTP
+import FaaSStore
+import FaaSSandbox
+import FaaSWasm
 
 /// One client connection: feeds bytes to the parser, answers `100 Continue`, hands complete
 /// requests to the gateway one at a time (so responses leave in request order even when the

@@ -1,4 +1,9 @@
-import FaaSCore
+import FaaSSystem
+import FaaSProtocol
+import FaaSHTTP
+import FaaSStore
+import FaaSSandbox
+import FaaSWasm
 
 /// The gateway's one multiplexed connection to the server: many invokes in flight, matched to
 /// their results by id. Reconnects by itself; while it is down, invokes fail at once (503).

@@ -1,4 +1,9 @@
-import FaaSCore
+import FaaSSystem
+import FaaSProtocol
+import FaaSHTTP
+import FaaSStore
+import FaaSSandbox
+import FaaSWasm
 import Glibc
 
 /// A tool (compiler, precompiler) run off the event loop: the loop keeps serving while it runs,

@@ -1,4 +1,5 @@
-import FaaSCore
+import FaaSSystem
+import FaaSProtocol
 import Glibc
 
 /// Runs the load balancer until SIGTERM/SIGINT.

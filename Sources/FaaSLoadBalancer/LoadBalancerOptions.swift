@@ -1,4 +1,5 @@
-import FaaSCore
+import FaaSSystem
+import FaaSProtocol
 
 public struct LoadBalancerOptions: Sendable {
     public var socketPath: String

@@ -1,4 +1,5 @@
-import FaaSCore
+import FaaSSystem
+import FaaSProtocol
 import Foundation
 
 public struct ServerOptions: Sendable {

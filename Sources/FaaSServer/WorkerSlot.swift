@@ -1,4 +1,5 @@
-import FaaSCore
+import FaaSSystem
+import FaaSProtocol
 import Glibc
 
 /// One pre-forked worker position. The slot keeps its id across restarts; each process that

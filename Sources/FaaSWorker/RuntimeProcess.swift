@@ -1,4 +1,8 @@
-import FaaSCore
+import FaaSSystem
+import FaaSProtocol
+import FaaSStore
+import FaaSSandbox
+import FaaSWasm
 import Glibc
 
 /// A warm language runtime (our shim, in the function's sandbox) that the worker keeps for one

@@ -1,4 +1,8 @@
-import FaaSCore
+import FaaSSystem
+import FaaSProtocol
+import FaaSStore
+import FaaSSandbox
+import FaaSWasm
 import Foundation
 import Glibc
 

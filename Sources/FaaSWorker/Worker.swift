@@ -1,5 +1,9 @@
 import CFaaSSystem
-import FaaSCore
+import FaaSSystem
+import FaaSProtocol
+import FaaSStore
+import FaaSSandbox
+import FaaSWasm
 import Foundation
 import Glibc
 

@@ -1,4 +1,8 @@
-import FaaSCore
+import FaaSSystem
+import FaaSProtocol
+import FaaSStore
+import FaaSSandbox
+import FaaSWasm
 
 public struct WorkerOptions: Sendable {
     public var functionsDirectory: String

@@ -1,4 +1,4 @@
-import FaaSCore
+import FaaSSystem
 import FaaSGateway
 
 DaemonEntry.main(program: "faas-gateway", parse: GatewayOptions.init, run: { try runGateway($0) })

@@ -1,4 +1,4 @@
-import FaaSCore
+import FaaSSystem
 import FaaSLoadBalancer
 
 DaemonEntry.main(program: "faas-load-balancer", parse: LoadBalancerOptions.init, run: runLoadBalancer)

@@ -1,4 +1,4 @@
-import FaaSCore
+import FaaSSystem
 import FaaSServer
 
 DaemonEntry.main(program: "faas-server", parse: ServerOptions.init, run: runServer)

@@ -1,4 +1,4 @@
-import FaaSCore
+import FaaSSystem
 import FaaSWorker
 
 DaemonEntry.main(program: "faas-worker", parse: WorkerOptions.init, run: runWorker)
