@@ -69,6 +69,11 @@ function exportedHandler(exported) {
   return undefined;
 }
 
+/** exportedHandler for a command's module object, which may be anything (a throwing Proxy). */
+function exportsHandler(moduleObject) {
+  try { return exportedHandler(moduleObject.exports) !== undefined; } catch (e) { return false; }
+}
+
 function render(result) {
   if (result === undefined || result === null) return Buffer.alloc(0);
   if (Buffer.isBuffer(result)) return result;
@@ -192,7 +197,7 @@ function commandRunner(code, cap) {
       for (const t of timers) { clearTimeout(t); clearInterval(t); clearImmediate(t); }
       timers.clear();
       if (kind === frame.kind.OUTPUT_TOO_LARGE) return resolve([kind, 0, none, none]);
-      if (kind === frame.kind.EXITED && status === 0 && outLength === 0 && exportedHandler(moduleObject.exports)) {
+      if (kind === frame.kind.EXITED && status === 0 && outLength === 0 && exportsHandler(moduleObject)) {
         // A handler module run as a command: never a silent empty success.
         return resolve([kind, 1, none, Buffer.concat([...err, Buffer.from(HANDLER_NOT_CALLED)])]);
       }

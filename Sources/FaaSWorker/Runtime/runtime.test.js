@@ -206,3 +206,8 @@ test("an unknown mode exits with usage", async () => {
   assert.notEqual(code, 0);
   assert.match(stderr, /usage/);
 });
+
+test("command: exports that throw when read do not hang the call", async (t) => {
+  const rt = new Runtime(t, "command", "module.exports = new Proxy({}, { get() { throw new Error('trap'); } });");
+  assert.deepEqual(await rt.call(""), [EXITED, 0, "", ""]);
+});

@@ -7,6 +7,7 @@ import fcntl, os, select, shutil, signal, subprocess, sys, tempfile, textwrap, u
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in a Swift target's folder
 import runtime  # noqa: E402
 from runtime import Frame  # noqa: E402
 
