@@ -77,6 +77,7 @@ final class Deployer {
             return
         }
         reserved.insert(request.name)
+        // Succeeds with the compiled module's file name (C, Rust) or nil (JS, Python).
         let finish: (Result<String?, Failure>) -> Void = { [unowned self] outcome in
             self.reserved.remove(request.name)
             switch outcome {
