@@ -26,16 +26,23 @@ let package = Package(
         .target(name: "FaaSGateway", dependencies: ["FaaSSystem", "FaaSProtocol", "FaaSHTTP", "FaaSStore", "FaaSSandbox", "FaaSWasm"]),
         .target(name: "FaaSServer", dependencies: ["FaaSSystem", "FaaSProtocol"]),
         .target(name: "FaaSLoadBalancer", dependencies: ["FaaSSystem", "FaaSProtocol"]),
-        .target(name: "FaaSWorker", dependencies: ["FaaSSystem", "FaaSProtocol", "FaaSStore", "FaaSSandbox", "FaaSWasm"]),
+        // The JS and Python runtimes are real files (with their own tests beside them), compiled
+        // into faas-worker so that nothing has to be installed beside the executables.
+        .target(
+            name: "FaaSWorker",
+            dependencies: ["FaaSSystem", "FaaSProtocol", "FaaSStore", "FaaSSandbox", "FaaSWasm"],
+            exclude: ["Runtime/README.md", "Runtime/test_runtime.py", "Runtime/runtime.test.js"],
+            resources: [.embedInCode("Runtime/runtime.py"), .embedInCode("Runtime/runtime.js")]
+        ),
         .executableTarget(name: "faas-gateway", dependencies: ["FaaSGateway"]),
         .executableTarget(name: "faas-server", dependencies: ["FaaSServer"]),
         .executableTarget(name: "faas-load-balancer", dependencies: ["FaaSLoadBalancer"]),
         .executableTarget(name: "faas-worker", dependencies: ["FaaSWorker"]),
-        .testTarget(name: "FaaSSystemTests", dependencies: ["FaaSSystem"]),
+        .testTarget(name: "FaaSSystemTests", dependencies: ["FaaSSystem", "FaaSLoadBalancer"]),
         .testTarget(name: "FaaSProtocolTests", dependencies: ["FaaSProtocol"]),
         .testTarget(name: "FaaSHTTPTests", dependencies: ["FaaSHTTP"]),
         .testTarget(name: "FaaSStoreTests", dependencies: ["FaaSStore"]),
-        .testTarget(name: "FaaSWasmTests", dependencies: ["FaaSWasm"]),
+        .testTarget(name: "FaaSWasmTests", dependencies: ["FaaSWasm", "FaaSStore"]),
         .testTarget(name: "FaaSLoadBalancerTests", dependencies: ["FaaSLoadBalancer"]),
         .testTarget(
             name: "EndToEndTests",

@@ -19,8 +19,8 @@ final class Deployer {
         var timeout: Double?
         var memory: Int?
         var update: Bool
-        /// `handler` or `script` for JS/Python; nil: detected from the source.
-        var mode: String?
+        /// `&mode`; nil: decided from the source (`DeployPlan`).
+        var mode: FunctionMode?
     }
 
     struct Failure: Error {
@@ -63,6 +63,11 @@ final class Deployer {
             completion(.failure(Failure(status: .badRequest, message: "the request body (the function's source) is empty")))
             return
         }
+        let plan: DeployPlan
+        switch DeployPlan.decide(language: request.language, requested: request.mode, entrypoint: request.entrypoint, source: request.source) {
+        case .success(let decided): plan = decided
+        case .failure(let failure): return completion(.failure(failure))
+        }
         let staged: StagedFunction
         do {
             staged = try store.stage(language: request.language, source: request.source)
@@ -72,16 +77,17 @@ final class Deployer {
             return
         }
         reserved.insert(request.name)
-        let finish: (Result<(mode: String, entrypoint: String, wasm: String?), Failure>) -> Void = { [unowned self] outcome in
+        // Succeeds with the compiled module's file name (C, Rust) or nil (JS, Python).
+        let finish: (Result<String?, Failure>) -> Void = { [unowned self] outcome in
             self.reserved.remove(request.name)
             switch outcome {
             case .failure(let failure):
                 self.store.discard(staged)
                 completion(.failure(failure))
-            case .success(let built):
+            case .success(let wasm):
                 do {
-                    let metadata = try self.store.publish(staged, name: request.name, entrypoint: built.entrypoint, mode: built.mode,
-                                                          wasm: built.wasm, timeout: request.timeout, memory: request.memory,
+                    let metadata = try self.store.publish(staged, name: request.name, entrypoint: plan.entrypoint, mode: plan.mode,
+                                                          wasm: wasm, timeout: request.timeout, memory: request.memory,
                                                           update: request.update)
                     completion(.success(metadata))
                 } catch StoreError.duplicateName(let name) {
@@ -98,35 +104,22 @@ final class Deployer {
             }
         }
         guard request.language.compilesToWasm else {
-            let handler = request.mode.map { $0 == "handler" } ?? Self.looksLikeHandler(request.source, request.language)
-            finish(.success((mode: handler ? "handler" : "command", entrypoint: handler ? "handler" : "main", wasm: nil)))
+            finish(.success(nil))
             return
         }
-        compile(request, staged, finish)
+        compile(request, staged, plan.wasmBuild, finish)
     }
 
-    private func compile(_ request: Request, _ staged: StagedFunction,
-                         _ finish: @escaping (Result<(mode: String, entrypoint: String, wasm: String?), Failure>) -> Void) {
-        let text = String(decoding: request.source, as: UTF8.self)
-        let hasMain = request.language == .c ? WasmToolchain.cHasMain(text) : WasmToolchain.rustHasMain(text)
-        let entrypoint: String
-        if hasMain && request.entrypoint == nil {
-            entrypoint = "main"
-        } else if let requested = request.entrypoint {
-            entrypoint = requested
-        } else {
-            finish(.failure(Failure(status: .badRequest, message: "a \(request.language.rawValue) source without main needs &entrypoint=NAME, the export to call")))
-            return
-        }
-        let mode = entrypoint == "main" && hasMain ? "command" : "export"
+    private func compile(_ request: Request, _ staged: StagedFunction, _ build: WasmInvocation.Mode,
+                         _ finish: @escaping (Result<String?, Failure>) -> Void) {
         let command: (executable: String, arguments: [String])
         do {
             if !sysrootReady {
                 try WasmToolchain.ensureSysroot(at: sysroot)
                 sysrootReady = true
             }
-            command = try WasmToolchain.commands(language: request.language.rawValue, source: staged.sourcePath, output: staged.wasmPath,
-                                                 entrypoint: mode == "export" ? entrypoint : nil, sysroot: sysroot)
+            command = try WasmToolchain.commands(language: request.language, build: build, source: staged.sourcePath,
+                                                 output: staged.wasmPath, sysroot: sysroot)
         } catch {
             finish(.failure(Failure(status: .serviceUnavailable, message: "the \(request.language.rawValue) toolchain is not available: \(error)")))
             return
@@ -145,7 +138,7 @@ final class Deployer {
                 } else {
                     self.log.info("compiled", ["name": request.name, "language": request.language.rawValue,
                                                "ms": Int((EventLoop.now() - started) * 1000)])
-                    self.precompile(staged, mode: mode, entrypoint: entrypoint, finish)
+                    self.precompile(staged, build, finish)
                 }
             }
         } catch {
@@ -156,9 +149,10 @@ final class Deployer {
     /// Asks `faas-worker --precompile` to validate the module with the engine and store it
     /// serialized, so a worker's first call skips compilation. No engine here is not fatal: the
     /// function deploys and its invokes say the engine is missing.
-    private func precompile(_ staged: StagedFunction, mode: String, entrypoint: String,
-                            _ finish: @escaping (Result<(mode: String, entrypoint: String, wasm: String?), Failure>) -> Void) {
-        var arguments = ["--precompile", staged.directory, "--entrypoint", mode == "export" ? entrypoint : ""]
+    private func precompile(_ staged: StagedFunction, _ build: WasmInvocation.Mode, _ finish: @escaping (Result<String?, Failure>) -> Void) {
+        var export = ""
+        if case .export(let name) = build { export = name }
+        var arguments = ["--precompile", staged.directory, "--entrypoint", export]
         if let library = options.wasmLibrary { arguments += ["--wasm-library", library] }
         // The same engine settings as the workers', so the prepared module loads there.
         var environment = ["HOME": "/tmp", "FAAS_MAX_MEMORY": String(options.maxMemory)]
@@ -169,31 +163,17 @@ final class Deployer {
                 let message = String(decoding: outcome.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 switch outcome.status {
                 case .exited(0):
-                    finish(.success((mode: mode, entrypoint: entrypoint, wasm: "code.wasm")))
+                    finish(.success("code.wasm"))
                 case .exited(WorkerExit.noEngine):
                     self.log.warn("no wasm engine to precompile with; deploying the plain module", ["detail": message])
-                    finish(.success((mode: mode, entrypoint: entrypoint, wasm: "code.wasm")))
+                    finish(.success("code.wasm"))
                 default:
                     finish(.failure(Failure(status: .unprocessableContent, message: "the compiled module cannot run here", details: message)))
                 }
             }
         } catch {
             log.warn("cannot run the precompiler", ["error": error])
-            finish(.success((mode: mode, entrypoint: entrypoint, wasm: "code.wasm")))
-        }
-    }
-
-    /// A Python module defining `handler(...)` at top level, or a JS module assigning
-    /// `module.exports` / `exports.handler`, is a handler; anything else is a stdin/stdout script.
-    static func looksLikeHandler(_ source: [UInt8], _ language: Language) -> Bool {
-        let text = String(decoding: source, as: UTF8.self)
-        switch language {
-        case .python:
-            return text.range(of: #"(?m)^(async\s+)?def\s+handler\s*\("#, options: .regularExpression) != nil
-        case .js:
-            return text.range(of: #"(?m)^\s*(module\.exports\s*=|exports\.handler\s*=|module\.exports\.handler\s*=)"#, options: .regularExpression) != nil
-        default:
-            return false
+            finish(.success("code.wasm"))
         }
     }
 

@@ -271,14 +271,13 @@ final class Gateway {
             }
             entrypoint = text
         }
-        var mode: String?
+        var mode: FunctionMode?
         if let text = request.queryValue("mode"), !text.isEmpty {
-            switch (text, language.compilesToWasm) {
-            case ("handler", false): mode = "handler"
-            case ("script", false), ("command", false): mode = "script"
-            default:
-                return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid mode \(text.debugDescription): js and python take handler or script; c and rust choose by main / &entrypoint"))
+            // Which modes fit the language is the deploy plan's to say (DeployPlan).
+            guard let parsed = FunctionMode(parameter: text) else {
+                return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid mode \(text.debugDescription): \(language.rawValue) functions run as \(DeployPlan.names(of: language))"))
             }
+            mode = parsed
         }
         let deployRequest = Deployer.Request(name: name, language: language, source: request.body, entrypoint: entrypoint,
                                              timeout: timeout, memory: memory, update: update, mode: mode)
@@ -299,7 +298,7 @@ final class Gateway {
     private static func summary(_ metadata: FunctionMetadata) -> [String: Any] {
         var summary: [String: Any] = [
             "id": metadata.id, "name": metadata.name, "language": metadata.language.rawValue, "version": metadata.version,
-            "entrypoint": metadata.entrypoint, "mode": metadata.mode, "created_at": metadata.createdAt, "size": metadata.size,
+            "entrypoint": metadata.entrypoint, "mode": metadata.mode.rawValue, "created_at": metadata.createdAt, "size": metadata.size,
         ]
         if let timeout = metadata.timeout { summary["timeout"] = timeout }
         if let memory = metadata.memory { summary["memory"] = memory }

@@ -12,8 +12,8 @@ public struct FunctionMetadata: Codable, Sendable, Equatable {
     public var size: Int
     /// 1 for the first deploy of a name, then one more per update.
     public var version: Int
-    /// `command` (stdin -> stdout) or `export` (call `entrypoint` with numeric arguments).
-    public var mode: String
+    /// How it runs (`command`, `handler` or `export`).
+    public var mode: FunctionMode
     /// The compiled module's file name for C and Rust.
     public var wasm: String?
     /// Per-function limits (seconds, MiB); nil means the platform default.
@@ -26,7 +26,7 @@ public struct FunctionMetadata: Codable, Sendable, Equatable {
     }
 
     public init(id: String, name: String, language: Language, entrypoint: String, createdAt: String, size: Int,
-                version: Int = 1, mode: String = "command", wasm: String? = nil, timeout: Double? = nil, memory: Int? = nil) {
+                version: Int = 1, mode: FunctionMode = .command, wasm: String? = nil, timeout: Double? = nil, memory: Int? = nil) {
         self.id = id
         self.name = name
         self.language = language

@@ -113,7 +113,7 @@ public final class FunctionStore {
     /// Gives the staged function its id and metadata and renames it into place.
     /// - Parameter update: true to add a new version of an existing name, false to create a name
     ///   (which must not exist yet).
-    public func publish(_ staged: StagedFunction, name: String, entrypoint: String, mode: String, wasm: String?,
+    public func publish(_ staged: StagedFunction, name: String, entrypoint: String, mode: FunctionMode, wasm: String?,
                         timeout: Double?, memory: Int?, update: Bool) throws -> FunctionMetadata {
         try withLock {
             refreshFromDisk(name: name)

@@ -1,3 +1,4 @@
+import FaaSStore
 
 /// One call of a module.
 public struct WasmInvocation: Sendable {
@@ -7,6 +8,12 @@ public struct WasmInvocation: Sendable {
         /// The named exported function is called with numeric arguments parsed from the payload
         /// (`2 3`, `2,3` or `[2,3]`); its results, as text, are the output.
         case export(name: String)
+
+        /// How a stored function is built and called: `export` calls its entrypoint; `command`
+        /// (and `handler`, which no wasm function has) runs `_start`.
+        public init(_ mode: FunctionMode, entrypoint: String) {
+            self = mode == .export ? .export(name: entrypoint) : .command
+        }
     }
 
     public var mode: Mode

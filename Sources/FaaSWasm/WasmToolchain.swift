@@ -1,3 +1,4 @@
+import FaaSStore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,13 +9,13 @@ import Darwin
 /// spawns the command (asynchronously, with its own limits) and reads the diagnostics.
 public enum WasmToolchain {
     public enum ToolchainError: Error, CustomStringConvertible, Equatable {
-        case unsupportedLanguage(String)
+        case unsupportedLanguage(Language)
         case missing(String)
         case io(String)
 
         public var description: String {
             switch self {
-            case .unsupportedLanguage(let l): return "no wasm toolchain for language '\(l)' (c and rust only)"
+            case .unsupportedLanguage(let l): return "no wasm toolchain for language '\(l.rawValue)' (c and rust only)"
             case .missing(let m): return "wasm toolchain incomplete: \(m) (run scripts/setup-wasm.sh)"
             case .io(let m): return "cannot prepare the wasm sysroot: \(m)"
             }
@@ -61,44 +62,43 @@ public enum WasmToolchain {
         return code.contains(/(?:^|[^A-Za-z0-9_])fn\s+main\s*\(/)
     }
 
-    /// The compiler command for one deploy. `language` is "c" or "rust". For C, `source` is read
-    /// to decide between a WASI command (has main: wasi-libc, `_start`) and the spec's bare
-    /// module (`-nostdlib --no-entry --export-all`, whose `entrypoint` export is called).
-    /// `sysroot` is a folder prepared by `ensureSysroot`.
+    /// The compiler command for one deploy: `build` (decided by the caller, once) says whether
+    /// the module is a WASI command (`main`, wasi-libc, `_start`) or the spec's module whose
+    /// export is called (`-nostdlib --no-entry --export-all`, with wasi-libc linked for the
+    /// functions it uses, so a source that also has a `main` links too). `sysroot` is a folder
+    /// prepared by `ensureSysroot`.
     public static func commands(
-        language: String, source: String, output: String, entrypoint: String?, sysroot: String
+        language: Language, build: WasmInvocation.Mode, source: String, output: String, sysroot: String
     ) throws -> (executable: String, arguments: [String]) {
-        switch language {
-        case "c":
-            let text = readText(source) ?? ""
-            let builtins = sysroot + "/" + builtinsInSysroot
-            if cHasMain(text) {
-                // -nodefaultlibs + explicit archive: clang 21 looks for builtins in its own
-                // resource dir, where the Swift toolchain ships none for wasm32.
-                return (clang, [
-                    "--target=wasm32-wasi", "--sysroot=\(sysroot)", "-O2", "-nodefaultlibs",
-                    "-o", output, source, "-lc", builtins,
-                ])
-            }
+        switch (language, build) {
+        case (.c, .command):
+            // -nodefaultlibs + explicit archive: clang 21 looks for builtins in its own
+            // resource dir, where the Swift toolchain ships none for wasm32.
+            return (clang, [
+                "--target=wasm32-wasi", "--sysroot=\(sysroot)", "-O2", "-nodefaultlibs",
+                "-o", output, source, "-lc", builtinsPath(sysroot),
+            ])
+        case (.c, .export(let entrypoint)):
             var args = [
                 "--target=wasm32-wasi", "--sysroot=\(sysroot)", "-nostdlib", "-Wl,--no-entry",
-                "-Wl,--export-all", "-O2", "-o", output, source, builtins,
+                "-Wl,--export-all", "-O2", "-o", output, source, "-lc", builtinsPath(sysroot),
             ]
-            if let entrypoint, !entrypoint.isEmpty, isIdentifier(entrypoint) {
+            if !entrypoint.isEmpty, isIdentifier(entrypoint) {
                 // Fails the link with a clear message when the entrypoint is not defined.
                 args.insert("-Wl,--export=\(entrypoint)", at: 4)
             }
             return (clang, args)
-        case "rust":
-            let text = readText(source) ?? ""
+        case (.rust, _):
             var args = ["--target", "wasm32-wasi", "-O", "-C", "strip=symbols"]
-            if !rustHasMain(text) { args += ["--crate-type", "cdylib"] }
+            if case .export = build { args += ["--crate-type", "cdylib"] }
             args += ["-o", output, source]
             return (rustc, args)
-        default:
+        case (.js, _), (.python, _):
             throw ToolchainError.unsupportedLanguage(language)
         }
     }
+
+    private static func builtinsPath(_ sysroot: String) -> String { sysroot + "/" + builtinsInSysroot }
 
     /// Makes `path` a clang sysroot for wasm32-wasi out of symlinks to Debian's wasi-libc and
     /// compiler-rt: include/wasm32-wasi, lib/wasm32-wasi, lib/libclang_rt.builtins-wasm32.a.
@@ -121,19 +121,6 @@ public enum WasmToolchain {
 
     static func isIdentifier(_ s: String) -> Bool {
         s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
-    }
-
-    static func readText(_ path: String) -> String? {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n <= 0 { break }
-            bytes.append(contentsOf: buf[0..<n])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Source with comments and string/char literals blanked (newlines kept).

@@ -43,18 +43,19 @@ final class InterpreterHost {
         self.options = options
         self.log = log
         switch options.sandbox {
-        case "none":
+        case .off:
             sandboxed = false
             log.warn("functions run WITHOUT a sandbox (FAAS_SANDBOX=none)")
-        default:
+        case .bwrap:
             sandboxed = true
         }
         runtimeDirectory = "/tmp/faas-worker-\(getpid())"
         try? FileManager.default.removeItem(atPath: runtimeDirectory)
         try syscall("mkdir") { mkdir(runtimeDirectory, 0o755) }
         try syscall("chmod") { chmod(runtimeDirectory, 0o755) }
-        try write(RuntimeShims.python, to: "\(runtimeDirectory)/runtime.py")
-        try write(RuntimeShims.javascript, to: "\(runtimeDirectory)/runtime.js")
+        // The runtimes are Runtime/runtime.{py,js}, compiled in (Package.swift: embedInCode).
+        try write(PackageResources.runtime_py, to: "\(runtimeDirectory)/runtime.py")
+        try write(PackageResources.runtime_js, to: "\(runtimeDirectory)/runtime.js")
     }
 
     deinit {
@@ -83,15 +84,16 @@ final class InterpreterHost {
         let source = metadata.language.sourceFile
         let codePath = sandboxed ? "/fn/\(source)" : "\(functionCopy)/\(source)"
         let shimDirectory = sandboxed ? "/rt" : runtimeDirectory
-        let handler = metadata.mode == "handler"
+        // Runtime/README.md, "Command line".
+        let mode: FunctionMode = metadata.mode == .handler ? .handler : .command
 
         let isolation = sandboxed ? "pidns" : "shared"
         let program: [String]
         if metadata.language == .js {
-            program = [interpreter, "--max-old-space-size=\(memory)", "\(shimDirectory)/runtime.js", handler ? "handler" : "script",
+            program = [interpreter, "--max-old-space-size=\(memory)", "\(shimDirectory)/runtime.js", mode.rawValue,
                        codePath, String(options.outputCap), isolation]
         } else {
-            program = [interpreter, "-I", "\(shimDirectory)/runtime.py", handler ? "handler" : "script", codePath,
+            program = [interpreter, "-I", "\(shimDirectory)/runtime.py", mode.rawValue, codePath,
                        String(options.outputCap), isolation, String(Self.cpuSeconds(timeout))]
         }
         let runtime: RuntimeProcess
@@ -141,15 +143,16 @@ final class InterpreterHost {
 
     static func cpuSeconds(_ timeout: Double) -> Int { Int(timeout.rounded(.up)) + 1 }
 
-    private func result(_ job: JobMessage, kind: UInt8, code: Int32, output: [UInt8], errors: [UInt8], memory: Int) -> ResultMessage {
+    private func result(_ job: JobMessage, kind: RuntimeReplyKind, code: Int32, output: [UInt8], errors: [UInt8], memory: Int) -> ResultMessage {
         switch kind {
-        case 0 where code == 0:
+        case .exited where code == 0:
             return .success(id: job.id, output: output)
-        case 2:
+        case .outputTooLarge:
             return .failure(id: job.id, .failed, "output exceeds the \(options.outputCap)-byte limit")
-        default:
-            let status = kind == 1 ? ExitStatus.signaled(code).description : "exit status \(code)"
-            return .failure(id: job.id, .failed, Self.describeFailure(status: status, errors: errors, memory: memory))
+        case .signaled:
+            return .failure(id: job.id, .failed, Self.describeFailure(status: ExitStatus.signaled(code).description, errors: errors, memory: memory))
+        case .exited, .runtimeError:
+            return .failure(id: job.id, .failed, Self.describeFailure(status: "exit status \(code)", errors: errors, memory: memory))
         }
     }
 
@@ -229,10 +232,6 @@ final class InterpreterHost {
         try syscall("chmod") { chmod(target, 0o400) }
         prepared.insert(metadata.id)
         return copy
-    }
-
-    private func write(_ text: String, to path: String) throws {
-        try write(Array(text.utf8), to: path)
     }
 
     private func write(_ bytes: [UInt8], to path: String) throws {

@@ -6,13 +6,12 @@ import FaaSWasm
 import Glibc
 
 /// A warm language runtime (our shim, in the function's sandbox) that the worker keeps for one
-/// function and calls many times over a framed pipe protocol (see `RuntimeShims`). Calls are
+/// function and calls many times over a framed pipe protocol (`RuntimeFrame`). Calls are
 /// blocking with a deadline: the worker runs one job at a time anyway.
 final class RuntimeProcess {
     enum Reply {
-        /// The shim's answer: kind 0 exited (code = exit status or 0/1 for handlers), 1 killed by
-        /// signal `code`, 2 output too large, 3 the runtime itself failed (stderr says why).
-        case answer(kind: UInt8, code: Int32, output: [UInt8], errors: [UInt8])
+        /// The runtime's answer; `code` as `kind` says.
+        case answer(kind: RuntimeReplyKind, code: Int32, output: [UInt8], errors: [UInt8])
         case timedOut
         /// The runtime went away or broke the protocol; `why` names its exit status when known.
         case died(String)
@@ -50,22 +49,18 @@ final class RuntimeProcess {
     func call(_ payload: [UInt8], timeout: Double, outputCap: Int) -> Reply {
         lastUsed = EventLoop.now()
         let deadline = lastUsed + timeout
-        var frame = [UInt8](repeating: 0, count: 4)
-        let length = UInt32(payload.count)
-        frame[0] = UInt8(length >> 24); frame[1] = UInt8((length >> 16) & 0xFF)
-        frame[2] = UInt8((length >> 8) & 0xFF); frame[3] = UInt8(length & 0xFF)
         // A fresh nonce per call: a reply without it (forged by the function, or left over from
         // an earlier call) is refused and the runtime replaced.
-        let nonce = (0..<8).map { _ in UInt8.random(in: 0...255) }
-        frame.append(contentsOf: nonce)
-        frame.append(contentsOf: payload)
+        let nonce = (0..<RuntimeFrame.nonceLength).map { _ in UInt8.random(in: 0...255) }
+        let frame = RuntimeFrame.request(payload: payload, nonce: nonce)
         do {
             guard try transfer(frame, deadline: deadline) else { return fail(.timedOut) }
-            guard let header = try receive(21, deadline: deadline) else { return fail(.timedOut) }
-            guard Array(header[13..<21]) == nonce else { return fail(.died("the runtime's reply did not match the call")) }
-            let kind = header[0]
-            let code = Int32(bitPattern: Self.u32(header, 1))
-            let outLength = Int(Self.u32(header, 5)), errLength = Int(Self.u32(header, 9))
+            guard let bytes = try receive(RuntimeFrame.replyHeaderLength, deadline: deadline) else { return fail(.timedOut) }
+            let header = RuntimeFrame.ReplyHeader(bytes)
+            guard header.nonce == nonce else { return fail(.died("the runtime's reply did not match the call")) }
+            guard let kind = header.kind else { return fail(.died("the runtime sent an unknown reply kind \(bytes[0])")) }
+            let code = header.code
+            let outLength = header.outputLength, errLength = header.errorsLength
             // Our shim caps what it sends; a larger frame means the stream is not to be trusted.
             guard outLength <= outputCap + 4096, errLength <= outputCap + 4096 else {
                 return fail(.died("runtime sent an oversized reply"))
@@ -115,10 +110,6 @@ final class RuntimeProcess {
 
     /// End of the reply stream: the runtime is gone.
     private struct Gone: Error {}
-
-    private static func u32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
-        UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
-    }
 
     /// Waits until `fd` is ready or the deadline passes; false on time-out.
     private func wait(_ fd: FileDescriptor, for events: Int16, deadline: Double) throws -> Bool {

@@ -43,8 +43,7 @@ final class WasmExecutor {
         } catch {
             return .failure(id: job.id, .internal, "cannot load the function's module: \(error)")
         }
-        let mode: WasmInvocation.Mode = metadata.mode == "export" ? .export(name: metadata.entrypoint) : .command
-        var invocation = WasmInvocation(mode: mode, programName: metadata.name, stdin: payload, outputCap: options.outputCap)
+        var invocation = WasmInvocation(mode: WasmInvocation.Mode(metadata.mode, entrypoint: metadata.entrypoint), programName: metadata.name, stdin: payload, outputCap: options.outputCap)
         invocation.memoryLimit = (job.memory ?? metadata.memory ?? options.defaultMemory) << 20
         switch engine.run(module, invocation) {
         case .success(let output):

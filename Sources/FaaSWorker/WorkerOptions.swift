@@ -17,8 +17,7 @@ public struct WorkerOptions: Sendable {
     public var logLevel: Logger.Level
     /// Seconds a warm runtime (handler, zygote, JS context host) is kept without calls.
     public var runtimeIdleSeconds: Double
-    /// `bwrap` (default): each JS/Python function in its own sandbox; `none`: limits only.
-    public var sandbox: String
+    public var sandbox: SandboxMode
     /// Set for `--precompile DIR`: prepare that function's module and exit.
     public var precompile: String?
     public var entrypoint: String?
@@ -47,10 +46,11 @@ public struct WorkerOptions: Sendable {
         self.python = python.isEmpty ? nil : python
         logLevel = try settings.logLevel(CommonSettings.logLevel)
         runtimeIdleSeconds = try settings.number(Self.runtimeIdleSetting, in: 1...86_400)
-        sandbox = settings.string(Self.sandboxSetting)
-        guard sandbox == "bwrap" || sandbox == "none" else {
-            throw SettingsError.invalid("sandbox", sandbox, "expected bwrap or none")
+        let sandboxName = settings.string(Self.sandboxSetting)
+        guard let sandbox = SandboxMode(rawValue: sandboxName) else {
+            throw SettingsError.invalid("sandbox", sandboxName, "expected \(SandboxMode.names)")
         }
+        self.sandbox = sandbox
         let precompile = settings.string(Self.precompileSetting)
         self.precompile = precompile.isEmpty ? nil : precompile
         let entrypoint = settings.string(Self.entrypointSetting)

@@ -22,7 +22,7 @@ final class FunctionStoreTests: XCTestCase {
                         update: Bool = false) throws -> FunctionMetadata {
         let staged = try store.stage(language: language, source: source ?? pythonSource)
         do {
-            return try store.publish(staged, name: name, entrypoint: "main", mode: "command", wasm: nil, timeout: nil, memory: nil, update: update)
+            return try store.publish(staged, name: name, entrypoint: "main", mode: .command, wasm: nil, timeout: nil, memory: nil, update: update)
         } catch {
             store.discard(staged)
             throw error
@@ -264,7 +264,7 @@ final class FunctionStoreTests: XCTestCase {
                 let store = shared.stores[index]
                 let staged = shared.staged[index]
                 let outcome = Result {
-                    try store.publish(staged, name: "race", entrypoint: "main", mode: "command", wasm: nil,
+                    try store.publish(staged, name: "race", entrypoint: "main", mode: .command, wasm: nil,
                                       timeout: nil, memory: nil, update: false)
                 }
                 if case .failure = outcome { store.discard(staged) }

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import FaaSWasm
+import FaaSStore
 
 /// End-to-end checks of the wasm path: real C and Rust sources compiled with the deploy-time
 /// toolchain commands, run through the dynamically loaded engine. Needs scripts/setup-wasm.sh
@@ -39,7 +40,11 @@ final class WasmEngineTests: XCTestCase {
         try source.write(toFile: src, atomically: true, encoding: .utf8)
         let sysroot = "\(dir)/sysroot"
         try WasmToolchain.ensureSysroot(at: sysroot)
-        let cmd = try WasmToolchain.commands(language: language, source: src, output: out, entrypoint: entrypoint, sysroot: sysroot)
+        // As the deploy decides it: an entrypoint asks for an export; else main makes a command.
+        let lang = try XCTUnwrap(Language(rawValue: language))
+        let hasMain = lang == .c ? WasmToolchain.cHasMain(source) : WasmToolchain.rustHasMain(source)
+        let mode: WasmInvocation.Mode = entrypoint.map { .export(name: $0) } ?? (hasMain ? .command : .export(name: ""))
+        let cmd = try WasmToolchain.commands(language: lang, build: mode, source: src, output: out, sysroot: sysroot)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: cmd.executable)
         p.arguments = cmd.arguments
@@ -393,6 +398,22 @@ final class WasmEngineTests: XCTestCase {
         guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
+
+    /// A C source with main, linked as an export module (&entrypoint=add): the export runs,
+    /// and libc links for the main it does not call.
+    func testCSourceWithMainBuiltAsExport() throws {
+        let engine = try makeEngine()
+        let src = """
+            #include <stdio.h>
+            int add(int a, int b) { return a + b; }
+            int main(void) { int a, b; if (scanf("%d %d", &a, &b) == 2) printf("%d\\n", add(a, b)); return 0; }
+            """
+        let module = try engine.compile(try build("c", src, entrypoint: "add"))
+        XCTAssertEqual(output(engine.run(module, export("add", "2 3"))), "5")
+        XCTAssertEqual(module.unsupportedImports, [])
+        let program = try engine.compile(try build("c", src, name: "asCommand"))
+        XCTAssertEqual(output(engine.run(program, command("2 3"))), "5\n")
+    }
 }
 
 /// Pure logic: argument parsing, rendering, toolchain commands.
@@ -421,22 +442,22 @@ final class WasmToolchainTests: XCTestCase {
     }
 
     func testCommands() throws {
-        let dir = NSTemporaryDirectory() + "wasm-cmd-\(getpid())"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try "int main(void){return 0;}".write(toFile: "\(dir)/m.c", atomically: true, encoding: .utf8)
-        try "int add(int a,int b){return a+b;}".write(toFile: "\(dir)/a.c", atomically: true, encoding: .utf8)
-        let m = try WasmToolchain.commands(language: "c", source: "\(dir)/m.c", output: "o.wasm", entrypoint: nil, sysroot: "/S")
+        let m = try WasmToolchain.commands(language: .c, build: .command, source: "m.c", output: "o.wasm", sysroot: "/S")
         XCTAssertTrue(m.executable.hasSuffix("clang"))
-        XCTAssertEqual(m.arguments, ["--target=wasm32-wasi", "--sysroot=/S", "-O2", "-nodefaultlibs", "-o", "o.wasm", "\(dir)/m.c", "-lc", "/S/lib/libclang_rt.builtins-wasm32.a"])
-        let a = try WasmToolchain.commands(language: "c", source: "\(dir)/a.c", output: "o.wasm", entrypoint: "add", sysroot: "/S")
+        XCTAssertEqual(m.arguments, ["--target=wasm32-wasi", "--sysroot=/S", "-O2", "-nodefaultlibs", "-o", "o.wasm", "m.c", "-lc", "/S/lib/libclang_rt.builtins-wasm32.a"])
+        // The caller's decision, not the source, says how it links: a source with main deployed
+        // with &entrypoint=add is an export module.
+        let a = try WasmToolchain.commands(language: .c, build: .export(name: "add"), source: "m.c", output: "o.wasm", sysroot: "/S")
         XCTAssertTrue(a.arguments.contains("-nostdlib"))
         XCTAssertTrue(a.arguments.contains("-Wl,--export-all"))
         XCTAssertTrue(a.arguments.contains("-Wl,--no-entry"))
         XCTAssertTrue(a.arguments.contains("-Wl,--export=add"))
-        let r = try WasmToolchain.commands(language: "rust", source: "\(dir)/none.rs", output: "o.wasm", entrypoint: nil, sysroot: "/S")
+        let r = try WasmToolchain.commands(language: .rust, build: .export(name: "mul"), source: "main.rs", output: "o.wasm", sysroot: "/S")
         XCTAssertEqual(r.executable, "/usr/bin/rustc")
-        XCTAssertThrowsError(try WasmToolchain.commands(language: "go", source: "x", output: "y", entrypoint: nil, sysroot: "/S"))
+        XCTAssertTrue(r.arguments.contains("cdylib"))
+        let rm = try WasmToolchain.commands(language: .rust, build: .command, source: "main.rs", output: "o.wasm", sysroot: "/S")
+        XCTAssertFalse(rm.arguments.contains("cdylib"))
+        XCTAssertThrowsError(try WasmToolchain.commands(language: .js, build: .command, source: "x", output: "y", sysroot: "/S"))
     }
 
     func testEnsureSysrootIsIdempotent() throws {

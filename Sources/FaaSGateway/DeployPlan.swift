@@ -1,0 +1,81 @@
+import FaaSHTTP
+import FaaSStore
+import FaaSWasm
+
+/// How a deployed function runs, decided once, before anything is stored, from the request
+/// (`&mode`, `&entrypoint`) and the source: the mode and entrypoint its metadata keeps, and for
+/// C and Rust how the compiler links it. Nothing decides it again downstream.
+struct DeployPlan: Equatable {
+    var mode: FunctionMode
+    var entrypoint: String
+
+    /// C and Rust: a WASI command (`_start` runs `main`) or a module whose export is called.
+    var wasmBuild: WasmInvocation.Mode { WasmInvocation.Mode(mode, entrypoint: entrypoint) }
+
+    /// - Parameters:
+    ///   - requested: `&mode`, already parsed; nil to decide from the source.
+    ///   - entrypoint: `&entrypoint`, already validated as a name.
+    static func decide(language: Language, requested: FunctionMode?, entrypoint: String?, source: [UInt8]) -> Result<DeployPlan, Deployer.Failure> {
+        if let requested, !FunctionMode.modes(of: language).contains(requested) {
+            return .failure(badRequest("\(language.rawValue) functions run as \(names(of: language)); \(requested.rawValue) is not one of them"))
+        }
+        return language.compilesToWasm
+            ? decideWasm(language: language, requested: requested, entrypoint: entrypoint, source: source)
+            : decideInterpreted(language: language, requested: requested, source: source)
+    }
+
+    /// `command (alias script) or handler`, for messages.
+    static func names(of language: Language) -> String {
+        FunctionMode.modes(of: language).map { $0 == .command ? "command (alias \(FunctionMode.commandAlias))" : $0.rawValue }
+            .joined(separator: " or ")
+    }
+
+    private static func decideInterpreted(language: Language, requested: FunctionMode?, source: [UInt8]) -> Result<DeployPlan, Deployer.Failure> {
+        let found = HandlerDetection.definesHandler(source, language)
+        switch requested ?? (found ? .handler : .command) {
+        case .handler:
+            guard found else {
+                return .failure(Deployer.Failure(status: .unprocessableContent,
+                                                 message: "mode=handler, but the source defines no handler: looked for \(HandlerDetection.lookedFor(language))"))
+            }
+            return .success(DeployPlan(mode: .handler, entrypoint: "handler"))
+        default:
+            return .success(DeployPlan(mode: .command, entrypoint: "main"))
+        }
+    }
+
+    private static func decideWasm(language: Language, requested: FunctionMode?, entrypoint: String?, source: [UInt8]) -> Result<DeployPlan, Deployer.Failure> {
+        let text = String(decoding: source, as: UTF8.self)
+        let hasMain = language == .c ? WasmToolchain.cHasMain(text) : WasmToolchain.rustHasMain(text)
+        switch requested {
+        case .command:
+            guard hasMain else {
+                return .failure(Deployer.Failure(status: .unprocessableContent,
+                                                 message: "mode=command runs main, and the \(language.rawValue) source defines none"))
+            }
+            if let entrypoint, entrypoint != "main" {
+                return .failure(badRequest("mode=command runs main; &entrypoint=\(entrypoint) names an export (use mode=export, or drop &entrypoint)"))
+            }
+            return .success(DeployPlan(mode: .command, entrypoint: "main"))
+        case .export:
+            guard let entrypoint else {
+                return .failure(badRequest("mode=export needs &entrypoint=NAME, the export to call"))
+            }
+            return .success(DeployPlan(mode: .export, entrypoint: entrypoint))
+        case nil, .handler:  // (handler was refused above)
+            // An entrypoint other than main asks for that export, main or not.
+            switch (entrypoint, hasMain) {
+            case (nil, true), ("main", true):
+                return .success(DeployPlan(mode: .command, entrypoint: "main"))
+            case (let name?, _):
+                return .success(DeployPlan(mode: .export, entrypoint: name))
+            case (nil, false):
+                return .failure(badRequest("a \(language.rawValue) source without main needs &entrypoint=NAME, the export to call"))
+            }
+        }
+    }
+
+    private static func badRequest(_ message: String) -> Deployer.Failure {
+        Deployer.Failure(status: .badRequest, message: message)
+    }
+}

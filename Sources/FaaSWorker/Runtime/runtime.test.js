@@ -1,0 +1,213 @@
+// Tests of runtime.js: the frame format, and a real runtime process driven over fds 3 and 4
+// as the worker drives it (without the sandbox: isolation "shared").
+// Run: node --test Sources/FaaSWorker/Runtime/
+"use strict";
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const { spawn } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { frame, exportedHandler, render } = require("./runtime.js");
+
+const CAP = 4096;
+const { EXITED, SIGNALED, OUTPUT_TOO_LARGE, RUNTIME_ERROR } = frame.kind;
+
+/** A runtime.js process and the worker's end of its fds 3 and 4. */
+class Runtime {
+  constructor(t, mode, source, cap = CAP) {
+    this.folder = fs.mkdtempSync(path.join(os.tmpdir(), "runtime-js-test-"));
+    this.code = path.join(this.folder, "code.js");
+    fs.writeFileSync(this.code, source);
+    this.child = spawn(process.execPath, [path.join(__dirname, "runtime.js"), mode, this.code, String(cap), "shared"],
+                       { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
+    this.stderr = "";
+    this.child.stderr.on("data", (chunk) => { this.stderr += chunk; });
+    this.received = Buffer.alloc(0);
+    this.waiting = null;
+    this.child.stdio[4].on("data", (chunk) => {
+      this.received = Buffer.concat([this.received, chunk]);
+      this.deliver();
+    });
+    this.exited = new Promise((resolve) => this.child.on("exit", (code, signal) => {
+      resolve([code, signal]);
+      if (this.waiting) this.waiting.reject(new Error(`the runtime exited (${code}, ${signal}): ${this.stderr}`));
+    }));
+    this.counter = 0;
+    t.after(() => this.stop());
+  }
+
+  deliver() {
+    const reply = frame.parseReply(this.received);
+    if (!reply || !this.waiting) return;
+    this.received = Buffer.from(reply.rest);
+    const { resolve, nonce } = this.waiting;
+    this.waiting = null;
+    assert.deepEqual(reply.nonce, nonce, "the reply carries the call's nonce");
+    resolve([reply.kind, reply.code, reply.out.toString("latin1"), reply.err.toString()]);
+  }
+
+  /** [kind, code, stdout (latin1), stderr] of one call. */
+  call(payload) {
+    const nonce = Buffer.alloc(frame.NONCE_LENGTH);
+    nonce.writeUInt32BE(++this.counter, 4);
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject, nonce };
+      this.child.stdio[3].write(frame.request(nonce, Buffer.from(payload)));
+    });
+  }
+
+  async stop() {
+    this.child.stdio[3].end();
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+    fs.rmSync(this.folder, { recursive: true, force: true });
+  }
+}
+
+test("frame: request and reply layout", () => {
+  const nonce = Buffer.from("NONCE-01");
+  assert.deepEqual(frame.request(nonce, Buffer.from("abc")), Buffer.concat([Buffer.from([0, 0, 0, 3]), nonce, Buffer.from("abc")]));
+  const reply = frame.reply(SIGNALED, -2, nonce, Buffer.from("out"), Buffer.from("error"));
+  assert.equal(reply.length, frame.REPLY_HEADER + 8);
+  assert.deepEqual(reply.subarray(0, 13), Buffer.from([1, 255, 255, 255, 254, 0, 0, 0, 3, 0, 0, 0, 5]));
+  const parsed = frame.parseReply(Buffer.concat([reply, Buffer.from("next")]));
+  assert.equal(parsed.kind, SIGNALED);
+  assert.equal(parsed.code, -2);
+  assert.equal(parsed.out.toString(), "out");
+  assert.equal(parsed.err.toString(), "error");
+  assert.equal(parsed.rest.toString(), "next");
+  assert.equal(frame.parseReply(reply.subarray(0, reply.length - 1)), null, "incomplete");
+  assert.deepEqual([EXITED, SIGNALED, OUTPUT_TOO_LARGE, RUNTIME_ERROR], [0, 1, 2, 3]);
+});
+
+test("frame: requests split across and within chunks", () => {
+  const one = frame.request(Buffer.alloc(8, 1), Buffer.from("first"));
+  const two = frame.request(Buffer.alloc(8, 2), Buffer.alloc(0));
+  const all = Buffer.concat([one, two]);
+  const [complete, rest] = frame.takeRequests(all.subarray(0, all.length - 3));
+  assert.equal(complete.length, 1);
+  assert.equal(complete[0][1].toString(), "first");
+  const [later] = frame.takeRequests(Buffer.concat([rest, all.subarray(all.length - 3)]));
+  assert.equal(later.length, 1);
+  assert.deepEqual(later[0][0], Buffer.alloc(8, 2));
+  assert.equal(later[0][1].length, 0);
+});
+
+test("exportedHandler and render", () => {
+  const f = () => 1;
+  assert.equal(exportedHandler(f), f);
+  assert.equal(exportedHandler({ handler: f }), f);
+  assert.equal(exportedHandler({ default: f }), f);
+  assert.equal(exportedHandler({}), undefined);
+  assert.equal(exportedHandler({ handler: 3 }), undefined);
+  assert.equal(render(undefined).length, 0);
+  assert.equal(render({ a: 1 }).toString(), '{"a":1}');
+  assert.equal(render(new Uint8Array([255]))[0], 255);
+});
+
+test("command: stdin to stdout", async (t) => {
+  const rt = new Runtime(t, "command", "const s = require('fs').readFileSync(0, 'utf8'); console.log('Hello, ' + s);");
+  assert.deepEqual(await rt.call("World"), [EXITED, 0, "Hello, World\n", ""]);
+  assert.deepEqual(await rt.call(""), [EXITED, 0, "Hello, \n", ""]);
+});
+
+test("command: process.stdin events and timers", async (t) => {
+  const rt = new Runtime(t, "command", `
+    let data = "";
+    process.stdin.on("data", (c) => { data += c; });
+    process.stdin.on("end", () => setTimeout(() => process.stdout.write("late " + data), 20));`);
+  assert.deepEqual(await rt.call("x"), [EXITED, 0, "late x", ""]);
+});
+
+test("command: no state survives a call", async (t) => {
+  const rt = new Runtime(t, "command", "globalThis.n = (globalThis.n || 0) + 1; console.log(n);");
+  for (let i = 0; i < 3; i++) assert.deepEqual(await rt.call(""), [EXITED, 0, "1\n", ""]);
+});
+
+test("command: exit status, exceptions, syntax errors", async (t) => {
+  const exits = new Runtime(t, "command", "console.error('bad'); process.exit(3);");
+  assert.deepEqual(await exits.call(""), [EXITED, 3, "", "bad\n"]);
+  const throws = new Runtime(t, "command", "throw new TypeError('boom');");
+  const [kind, code, , err] = await throws.call("");
+  assert.deepEqual([kind, code], [EXITED, 1]);
+  assert.match(err, /TypeError: boom/);
+  const broken = new Runtime(t, "command", "function (");
+  const [kind2, code2, , err2] = await broken.call("");
+  assert.deepEqual([kind2, code2], [EXITED, 1]);
+  assert.match(err2, /SyntaxError/);
+});
+
+test("command: output over the cap", async (t) => {
+  const rt = new Runtime(t, "command", "process.stdout.write('x'.repeat(5000));", 1000);
+  assert.deepEqual(await rt.call(""), [OUTPUT_TOO_LARGE, 0, "", ""]);
+});
+
+test("command: printing nothing is an empty success", async (t) => {
+  const rt = new Runtime(t, "command", "require('fs').readFileSync(0);");
+  assert.deepEqual(await rt.call("x"), [EXITED, 0, "", ""]);
+});
+
+test("command: a module exporting a handler and printing nothing is not a silent success", async (t) => {
+  // issue 17: `let n=0; module.exports = ...` on one line ran as a command and answered "".
+  const rt = new Runtime(t, "command", "let n=0; module.exports = () => String(++n);");
+  const [kind, code, out, err] = await rt.call("");
+  assert.deepEqual([kind, code, out], [EXITED, 1, ""]);
+  assert.match(err, /mode=handler/);
+  const named = new Runtime(t, "command", "exports.handler = async (p) => p;");
+  assert.equal((await named.call(""))[1], 1);
+  const printing = new Runtime(t, "command", "module.exports = (p) => p; console.log(module.exports('printed'));");
+  assert.deepEqual(await printing.call(""), [EXITED, 0, "printed\n", ""]);
+});
+
+test("handler: results, state, payload as a string", async (t) => {
+  const rt = new Runtime(t, "handler", "let n=0; module.exports = (p) => p === 'json' ? { n: ++n } : String(++n) + p;");
+  assert.deepEqual(await rt.call("a"), [EXITED, 0, "1a", ""]);
+  assert.deepEqual(await rt.call("json"), [EXITED, 0, '{"n":2}', ""]);
+  assert.deepEqual(await rt.call("é"), [EXITED, 0, Buffer.from("3é").toString("latin1"), ""]);
+});
+
+test("handler: exports.handler, async, Buffer results", async (t) => {
+  const rt = new Runtime(t, "handler", "exports.handler = async (p) => Buffer.from([0xff, p.length]);");
+  assert.deepEqual(await rt.call("abc"), [EXITED, 0, "\xff\x03", ""]);
+});
+
+test("handler: a throw is exit 1 and the next call works", async (t) => {
+  const rt = new Runtime(t, "handler", "module.exports = (p) => { if (p === 'fail') throw new Error('nope'); return 'ok'; };");
+  const [kind, code, out, err] = await rt.call("fail");
+  assert.deepEqual([kind, code, out], [EXITED, 1, ""]);
+  assert.match(err, /Error: nope/);
+  assert.deepEqual(await rt.call("x"), [EXITED, 0, "ok", ""]);
+});
+
+test("handler: output over the cap", async (t) => {
+  const rt = new Runtime(t, "handler", "module.exports = () => 'x'.repeat(5000);", 1000);
+  assert.deepEqual(await rt.call(""), [OUTPUT_TOO_LARGE, 0, "", ""]);
+});
+
+test("handler: what it prints is not its output", async (t) => {
+  const rt = new Runtime(t, "handler", "module.exports = () => { console.log('log'); process.stdout.write('raw'); return 'result'; };");
+  assert.deepEqual(await rt.call(""), [EXITED, 0, "result", ""]);
+});
+
+test("handler: a module without an exported function is a runtime error", async (t) => {
+  const rt = new Runtime(t, "handler", "module.exports = { notAFunction: 1 };");
+  const [kind, code, out, err] = await rt.call("");
+  assert.deepEqual([kind, code, out], [RUNTIME_ERROR, 1, ""]);
+  assert.match(err, /exports no function/);
+});
+
+test("an unknown mode exits with usage", async () => {
+  const child = spawn(process.execPath, [path.join(__dirname, "runtime.js"), "script", "x", "1", "shared"], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => { stderr += chunk; });
+  const code = await new Promise((resolve) => child.on("exit", resolve));
+  assert.notEqual(code, 0);
+  assert.match(stderr, /usage/);
+});
+
+test("command: exports that throw when read do not hang the call", async (t) => {
+  const rt = new Runtime(t, "command", "module.exports = new Proxy({}, { get() { throw new Error('trap'); } });");
+  assert.deepEqual(await rt.call(""), [EXITED, 0, "", ""]);
+});
