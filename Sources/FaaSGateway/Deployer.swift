@@ -119,21 +119,28 @@ final class Deployer {
             return
         }
         let mode = entrypoint == "main" && hasMain ? "command" : "export"
-        let command: (executable: String, arguments: [String])
+        let sandboxed: (executable: String, arguments: [String])
+        let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"]
         do {
             if !sysrootReady {
                 try WasmToolchain.ensureSysroot(at: sysroot)
                 sysrootReady = true
             }
-            command = try WasmToolchain.commands(language: request.language.rawValue, source: staged.sourcePath, output: staged.wasmPath,
-                                                 entrypoint: mode == "export" ? entrypoint : nil, sysroot: sysroot)
+            let command = try WasmToolchain.commands(language: request.language.rawValue, source: staged.sourcePath, output: staged.wasmPath,
+                                                     entrypoint: mode == "export" ? entrypoint : nil, sysroot: sysroot, tools: options.toolchain)
+            let policy = SandboxPolicy.compiler(mode: options.sandbox, tools: options.sandboxTools,
+                                                toolchain: try options.toolchain.executables(language: request.language.rawValue),
+                                                sysroot: sysroot, staging: staged.directory, timeout: options.compileTimeout)
+            sandboxed = try policy.command(program: [command.executable] + command.arguments, environment: environment)
+        } catch let error as SandboxError {
+            // Fails closed: compilers never run unconfined unless FAAS_SANDBOX=none says so.
+            finish(.failure(Failure(status: .serviceUnavailable, message: "cannot compile: \(error)")))
+            return
         } catch {
             finish(.failure(Failure(status: .serviceUnavailable, message: "the \(request.language.rawValue) toolchain is not available: \(error)")))
             return
         }
-        let sandboxed = CompileSandbox.wrap(command, staging: staged.directory, sysroot: sysroot, timeout: options.compileTimeout)
-        let spawn = SpawnRequest(executable: sandboxed.executable, arguments: sandboxed.arguments,
-                                 environment: ["PATH": "/usr/bin:/bin:/opt/swift/usr/bin", "HOME": "/tmp", "LANG": "C.UTF-8"])
+        let spawn = SpawnRequest(executable: sandboxed.executable, arguments: sandboxed.arguments, environment: environment)
         let started = EventLoop.now()
         do {
             try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop, reaper: reaper) { [unowned self] outcome in
@@ -153,33 +160,31 @@ final class Deployer {
         }
     }
 
-    /// Asks `faas-worker --precompile` to validate the module with the engine and store it
-    /// serialized, so a worker's first call skips compilation. No engine here is not fatal: the
-    /// function deploys and its invokes say the engine is missing.
+    /// Asks `faas-worker --precompile` to check the module with the engine (its imports, its
+    /// entry) and store it serialized, so a worker's first call skips compilation. No engine
+    /// here refuses the deploy (503): an unchecked module is never stored.
     private func precompile(_ staged: StagedFunction, mode: String, entrypoint: String,
                             _ finish: @escaping (Result<(mode: String, entrypoint: String, wasm: String?), Failure>) -> Void) {
-        var arguments = ["--precompile", staged.directory, "--entrypoint", mode == "export" ? entrypoint : ""]
-        if let library = options.wasmLibrary { arguments += ["--wasm-library", library] }
         // The same engine settings as the workers', so the prepared module loads there.
-        var environment = ["HOME": "/tmp", "FAAS_MAX_MEMORY": String(options.maxMemory)]
-        if let pooling = ProcessInfo.processInfo.environment["FAAS_WASM_POOLING"] { environment["FAAS_WASM_POOLING"] = pooling }
-        let spawn = SpawnRequest(executable: options.workerPath, arguments: arguments, environment: environment)
+        var arguments = ["--precompile", staged.directory, "--entrypoint", mode == "export" ? entrypoint : "",
+                         "--wasm-pooling", options.wasmPooling ? "on" : "off", "--log-level", "\(options.logLevel)"]
+        if let library = options.wasmLibrary { arguments += ["--wasm-library", library] }
         do {
-            try ToolRun.start(spawn, timeout: 60, loop: loop, reaper: reaper) { [unowned self] outcome in
+            let command = try options.sandboxTools.dieWithParent([options.workerPath] + arguments)
+            let spawn = SpawnRequest(executable: command.executable, arguments: command.arguments, environment: ["HOME": "/tmp"])
+            try ToolRun.start(spawn, timeout: 60, loop: loop, reaper: reaper) { outcome in
                 let message = String(decoding: outcome.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 switch outcome.status {
                 case .exited(0):
                     finish(.success((mode: mode, entrypoint: entrypoint, wasm: "code.wasm")))
                 case .exited(WorkerExit.noEngine):
-                    self.log.warn("no wasm engine to precompile with; deploying the plain module", ["detail": message])
-                    finish(.success((mode: mode, entrypoint: entrypoint, wasm: "code.wasm")))
+                    finish(.failure(Failure(status: .serviceUnavailable, message: "no wasm engine is loaded, so the module cannot be checked: \(message)")))
                 default:
                     finish(.failure(Failure(status: .unprocessableContent, message: "the compiled module cannot run here", details: message)))
                 }
             }
         } catch {
-            log.warn("cannot run the precompiler", ["error": error])
-            finish(.success((mode: mode, entrypoint: entrypoint, wasm: "code.wasm")))
+            finish(.failure(Failure(status: .serviceUnavailable, message: "cannot run the precompiler \(options.workerPath): \(error)")))
         }
     }
 

@@ -42,13 +42,8 @@ final class InterpreterHost {
     init(options: WorkerOptions, log: Logger) throws {
         self.options = options
         self.log = log
-        switch options.sandbox {
-        case "none":
-            sandboxed = false
-            log.warn("functions run WITHOUT a sandbox (FAAS_SANDBOX=none)")
-        default:
-            sandboxed = true
-        }
+        sandboxed = options.sandbox == .bwrap
+        if !sandboxed { log.warn(CommonSettings.sandboxOffWarning) }
         runtimeDirectory = "/tmp/faas-worker-\(getpid())"
         try? FileManager.default.removeItem(atPath: runtimeDirectory)
         try syscall("mkdir") { mkdir(runtimeDirectory, 0o755) }
@@ -72,9 +67,6 @@ final class InterpreterHost {
         }
         guard let interpreter else {
             return .failure(id: job.id, .noEngine, "no \(metadata.language.rawValue) interpreter is installed on this host")
-        }
-        if sandboxed && access("/usr/bin/bwrap", X_OK) != 0 {
-            return .failure(id: job.id, .noEngine, "the function sandbox (bubblewrap) is not installed; run scripts/setup")
         }
         let functionCopy: String
         do { functionCopy = try prepare(metadata, from: directory) } catch {
@@ -100,6 +92,9 @@ final class InterpreterHost {
         } else {
             do {
                 runtime = try startRuntime(metadata, program: program, functionCopy: functionCopy, memory: memory, timeout: timeout)
+            } catch let error as SandboxError {
+                // Fails closed: no sandbox, no run (503, naming what is missing).
+                return .failure(id: job.id, .noEngine, "\(error)")
             } catch {
                 return .failure(id: job.id, .internal, "cannot start the \(metadata.language.rawValue) runtime: \(error)")
             }
@@ -173,21 +168,15 @@ final class InterpreterHost {
         if let interpreter = language == .js ? node : python, !interpreter.hasPrefix("/usr/") {
             binds.append((interpreter, interpreter))
         }
-        return SandboxPolicy(uid: uid, addressSpaceMiB: addressSpace, cpuSeconds: cpuSeconds, readOnlyBinds: binds)
+        return SandboxPolicy(mode: options.sandbox, tools: options.sandboxTools, uid: uid, addressSpaceMiB: addressSpace,
+                             cpuSeconds: cpuSeconds, readOnlyBinds: binds)
     }
 
-    private func command(_ program: [String], metadata: FunctionMetadata, uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String) -> (String, [String]) {
-        let language = metadata.language
+    private func command(_ program: [String], metadata: FunctionMetadata, uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String) throws -> (String, [String]) {
         let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
                            "FAAS_FUNCTION_ID": metadata.id, "FAAS_FUNCTION_NAME": metadata.name,
                            "FAAS_WORKER_ID": String(options.workerID), "FAAS_WORKER_PID": String(getpid())]
-        guard sandboxed else {
-            // Still limited, just not isolated.
-            let env = environment.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }
-            return ("/usr/bin/prlimit", ["--as=\(Self.addressSpaceMiB(memory: memory, language: language) << 20)", "--cpu=\(cpuSeconds)", "--",
-                                         "/usr/bin/env", "-i"] + env + program)
-        }
-        let built = policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: language)
+        let built = try policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: metadata.language)
             .command(program: program, environment: environment)
         return (built.executable, built.arguments)
     }
@@ -209,7 +198,7 @@ final class InterpreterHost {
             try syscall("chmod") { chmod(functionCopy, 0o700) }
             try syscall("chown") { chown(source, uid, uid) }
         }
-        let (executable, arguments) = command(program, metadata: metadata, uid: uid, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy)
+        let (executable, arguments) = try command(program, metadata: metadata, uid: uid, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy)
         let runtime = try RuntimeProcess.start(executable: executable, arguments: arguments, uid: uid)
         runtimes[metadata.id] = runtime
         log.debug("runtime started for \(metadata.id) pid \(runtime.pid)")
