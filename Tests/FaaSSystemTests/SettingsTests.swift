@@ -36,8 +36,8 @@ final class SettingsTests: XCTestCase {
         let s = try settings(["--lb-sock=/run/x=y.sock", "--strategy=weighted"])
         XCTAssertEqual(s.string(CommonSettings.lbSocket), "/run/x=y.sock", "only the first = separates name and value")
         XCTAssertEqual(s.string(CommonSettings.strategy), "weighted")
-        let empty = try settings(["--strategy="])
-        XCTAssertEqual(empty.string(CommonSettings.strategy), "", "an explicit empty value is a value")
+        let empty = try settings(["--lb-sock="])
+        XCTAssertEqual(empty.string(CommonSettings.lbSocket), "", "an explicit empty value is a value")
     }
 
     func testLastFlagWins() throws {
