@@ -96,6 +96,7 @@ final class WasmExecutor {
             print("\(error)")
             return WorkerExit.noEngine
         }
+        log.debug("engine loaded", ["library": engine.libraryPath])
         do {
             let bytes = try FileDescriptor.open("\(directory)/code.wasm", O_RDONLY).closeAfter { try $0.readAll() }
             let module = try engine.compile(bytes)
