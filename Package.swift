@@ -35,6 +35,7 @@ let package = Package(
         .testTarget(name: "FaaSProtocolTests", dependencies: ["FaaSProtocol"]),
         .testTarget(name: "FaaSHTTPTests", dependencies: ["FaaSHTTP"]),
         .testTarget(name: "FaaSStoreTests", dependencies: ["FaaSStore"]),
+        .testTarget(name: "FaaSSandboxTests", dependencies: ["FaaSSandbox"]),
         .testTarget(name: "FaaSWasmTests", dependencies: ["FaaSWasm"]),
         .testTarget(name: "FaaSLoadBalancerTests", dependencies: ["FaaSLoadBalancer"]),
         .testTarget(

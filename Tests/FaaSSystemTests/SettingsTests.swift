@@ -84,4 +84,49 @@ final class SettingsTests: XCTestCase {
         XCTAssertEqual(try settings(["--log-level", "WARNING"]).logLevel(CommonSettings.logLevel), .warn)
         XCTAssertThrowsError(try settings(["--log-level", "loud"]).logLevel(CommonSettings.logLevel))
     }
+
+    func testAnInvalidValueIsNamedAsTheUserSetIt() {
+        XCTAssertThrowsError(try settings([], ["FAAS_WORKERS": "abc"])) { error in
+            XCTAssertEqual("\(error)", #"invalid FAAS_WORKERS "abc": expected an integer in 1...256"#)
+        }
+        XCTAssertThrowsError(try settings(["--workers", "abc"], ["FAAS_WORKERS": "2"])) { error in
+            XCTAssertEqual("\(error)", #"invalid --workers "abc": expected an integer in 1...256"#)
+        }
+        XCTAssertThrowsError(try settings([], ["FAAS_LB_STRATEGY": "random"])) { error in
+            XCTAssertEqual("\(error)", #"invalid FAAS_LB_STRATEGY "random": expected rr, fifo or weighted"#)
+        }
+    }
+
+    func testEveryValueIsCheckedAgainstItsKindAtParse() throws {
+        XCTAssertThrowsError(try settings(["--port", "70000"]), "a port beyond 65535")
+        XCTAssertThrowsError(try settings(["--timeout", "nan"]))
+        XCTAssertThrowsError(try settings(["--log-level", "loud"]))
+        XCTAssertEqual(try settings(["--strategy", "FIFO"]).string(CommonSettings.strategy), "FIFO", "choices ignore case")
+        XCTAssertEqual(try settings(["--lb-sock", "any text"]).string(CommonSettings.lbSocket), "any text")
+    }
+
+    func testReportSaysWhereEachValueCameFrom() throws {
+        let report = try settings(["--port", "9000"], ["FAAS_WORKERS": "3"]).report()
+        XCTAssertTrue(report.contains("--port=9000 [flag]\n"), report)
+        XCTAssertTrue(report.contains("--workers=3 [environment FAAS_WORKERS]\n"), report)
+        XCTAssertTrue(report.contains("--strategy=rr [default]\n"), report)
+    }
+
+    func testEverySettingIsDeclaredOnce() {
+        let declared = [CommonSettings.port, CommonSettings.host, CommonSettings.lbSocket, CommonSettings.serverSocket, CommonSettings.functionsDir,
+                        CommonSettings.workers, CommonSettings.strategy, CommonSettings.workerPath, CommonSettings.logLevel,
+                        CommonSettings.timeout, CommonSettings.maxTimeout, CommonSettings.memory, CommonSettings.maxMemory,
+                        CommonSettings.maxBody, CommonSettings.maxConnections, CommonSettings.readTimeout, CommonSettings.idleTimeout,
+                        CommonSettings.compileTimeout, CommonSettings.clang, CommonSettings.wasmLinker, CommonSettings.rustc,
+                        CommonSettings.shutdownGrace, CommonSettings.queueSize, CommonSettings.queueTimeout, CommonSettings.wasmLibrary,
+                        CommonSettings.wasmPooling, CommonSettings.outputCap, CommonSettings.sandbox, CommonSettings.bwrap,
+                        CommonSettings.runtimeIdle, CommonSettings.python, CommonSettings.workerID, CommonSettings.precompile,
+                        CommonSettings.entrypoint]
+        XCTAssertEqual(Set(declared.map(\.flag)).count, declared.count, "one flag, one setting")
+        let variables = declared.filter { !$0.isInternal }.map(\.environment)
+        XCTAssertEqual(Set(variables).count, variables.count, "one variable, one setting")
+        for setting in declared where !setting.isInternal {
+            XCTAssertNoThrow(try Settings(arguments: [], environment: [:], known: [setting], program: "test"), "\(setting.flag)'s default fits its kind")
+        }
+    }
 }
