@@ -459,7 +459,7 @@ final class WasmToolchainTests: XCTestCase {
         XCTAssertThrowsError(try found.resolvedClang(path: dir + "/llvm/bin")) { error in
             XCTAssertTrue("\(error)".contains("FAAS_CLANG"), "\(error)")
         }
-        XCTAssertThrowsError(try found.resolvedWasmLinker(clang: dir + "/llvm/bin/clang", path: dir + "/none"))
+        XCTAssertThrowsError(try found.resolvedWasmLinker(clang: dir + "/none/clang", path: dir + "/none"))
         // Explicit settings win, and an explicit linker is passed to clang.
         let explicit = WasmToolchain.Tools(clang: "/x/clang", wasmLinker: "/y/wasm-ld", rustc: "/z/rustc")
         try "int main(void){return 0;}".write(toFile: "\(dir)/m.c", atomically: true, encoding: .utf8)
