@@ -22,10 +22,12 @@ final class InterpreterHost {
     private let maxRuntimes = 8
     private lazy var node: String? = Runtimes.which("node")
     private lazy var python: String? = {
+        // An explicit --python is used as given (bound into the sandbox when outside /usr).
+        if let explicit = options.python { return explicit }
         // Inside the sandbox only world-readable interpreters work: prefer the system one.
         // (a pyenv interpreter under /root cannot be bound for the unprivileged sandbox user).
         if sandboxed, access("/usr/bin/python3", X_OK) == 0 { return "/usr/bin/python3" }
-        return options.python ?? Runtimes.resolvePython()
+        return Runtimes.resolvePython()
     }()
 
     /// Each warm runtime runs as a host user of its own (never root): RLIMIT_NPROC counts per

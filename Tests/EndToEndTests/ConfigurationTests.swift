@@ -52,7 +52,7 @@ final class ConfigurationTests: OwnSuiteTestCase {
 
     func testServerHandsWorkersTheirSettingsAsFlagsNotTheEnvironment() throws {
         var options = workers(1)
-        options.serverArguments = ["--output-cap", "8"]
+        options.serverArguments = ["--output-cap", "8", "--python", "/usr/bin/python3.11"]
         options.environment = ["FAAS_RUNTIME_IDLE": "30"]
         let suite = try start(options)
         let worker = try XCTUnwrap(suite.workerPIDs().first)
@@ -68,6 +68,9 @@ final class ConfigurationTests: OwnSuiteTestCase {
         let response = try suite.invoke(id, "")
         XCTAssertEqual(response.status, 500, "\(response)")
         XCTAssertTrue(response.text.contains("8-byte limit"), "\(response)")
+        // An explicit interpreter is the one that runs (sandboxed too).
+        let which = try suite.deployOK("which", "python", source: "import sys\nprint(sys.executable == '/usr/bin/python3.11', end='')\n")
+        XCTAssertEqual(try suite.invokeText(which, ""), "True", "(the output cap is 8 bytes)")
     }
 
     func testSandboxNoneIsWarnedAtStartAndRunsAsTheDaemonsUser() throws {
