@@ -38,10 +38,11 @@ let package = Package(
         .executableTarget(name: "faas-server", dependencies: ["FaaSServer"]),
         .executableTarget(name: "faas-load-balancer", dependencies: ["FaaSLoadBalancer"]),
         .executableTarget(name: "faas-worker", dependencies: ["FaaSWorker"]),
-        .testTarget(name: "FaaSSystemTests", dependencies: ["FaaSSystem", "FaaSLoadBalancer"]),
+        .testTarget(name: "FaaSSystemTests", dependencies: ["FaaSSystem"]),
         .testTarget(name: "FaaSProtocolTests", dependencies: ["FaaSProtocol"]),
         .testTarget(name: "FaaSHTTPTests", dependencies: ["FaaSHTTP"]),
         .testTarget(name: "FaaSStoreTests", dependencies: ["FaaSStore"]),
+        .testTarget(name: "FaaSSandboxTests", dependencies: ["FaaSSandbox"]),
         .testTarget(name: "FaaSWasmTests", dependencies: ["FaaSWasm", "FaaSStore"]),
         .testTarget(name: "FaaSLoadBalancerTests", dependencies: ["FaaSLoadBalancer"]),
         .testTarget(

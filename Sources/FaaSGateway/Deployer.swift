@@ -112,21 +112,28 @@ final class Deployer {
 
     private func compile(_ request: Request, _ staged: StagedFunction, _ build: WasmInvocation.Mode,
                          _ finish: @escaping (Result<String?, Failure>) -> Void) {
-        let command: (executable: String, arguments: [String])
+        let sandboxed: (executable: String, arguments: [String])
+        let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"]
         do {
             if !sysrootReady {
                 try WasmToolchain.ensureSysroot(at: sysroot)
                 sysrootReady = true
             }
-            command = try WasmToolchain.commands(language: request.language, build: build, source: staged.sourcePath,
-                                                 output: staged.wasmPath, sysroot: sysroot)
+            let command = try WasmToolchain.commands(language: request.language, build: build, source: staged.sourcePath,
+                                                     output: staged.wasmPath, sysroot: sysroot, tools: options.toolchain)
+            let policy = SandboxPolicy.compiler(mode: options.sandbox, tools: options.sandboxTools,
+                                                toolchain: try options.toolchain.executables(language: request.language),
+                                                sysroot: sysroot, staging: staged.directory, timeout: options.compileTimeout)
+            sandboxed = try policy.command(program: [command.executable] + command.arguments, environment: environment)
+        } catch let error as SandboxError {
+            // Fails closed: compilers never run unconfined unless FAAS_SANDBOX=none says so.
+            finish(.failure(Failure(status: .serviceUnavailable, message: "cannot compile: \(error)")))
+            return
         } catch {
             finish(.failure(Failure(status: .serviceUnavailable, message: "the \(request.language.rawValue) toolchain is not available: \(error)")))
             return
         }
-        let sandboxed = CompileSandbox.wrap(command, staging: staged.directory, sysroot: sysroot, timeout: options.compileTimeout)
-        let spawn = SpawnRequest(executable: sandboxed.executable, arguments: sandboxed.arguments,
-                                 environment: ["PATH": "/usr/bin:/bin:/opt/swift/usr/bin", "HOME": "/tmp", "LANG": "C.UTF-8"])
+        let spawn = SpawnRequest(executable: sandboxed.executable, arguments: sandboxed.arguments, environment: environment)
         let started = EventLoop.now()
         do {
             try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop, reaper: reaper) { [unowned self] outcome in
@@ -146,34 +153,32 @@ final class Deployer {
         }
     }
 
-    /// Asks `faas-worker --precompile` to validate the module with the engine and store it
-    /// serialized, so a worker's first call skips compilation. No engine here is not fatal: the
-    /// function deploys and its invokes say the engine is missing.
+    /// Asks `faas-worker --precompile` to check the module with the engine (its imports, its
+    /// entry) and store it serialized, so a worker's first call skips compilation. No engine
+    /// here refuses the deploy (503): an unchecked module is never stored.
     private func precompile(_ staged: StagedFunction, _ build: WasmInvocation.Mode, _ finish: @escaping (Result<String?, Failure>) -> Void) {
         var export = ""
         if case .export(let name) = build { export = name }
-        var arguments = ["--precompile", staged.directory, "--entrypoint", export]
-        if let library = options.wasmLibrary { arguments += ["--wasm-library", library] }
         // The same engine settings as the workers', so the prepared module loads there.
-        var environment = ["HOME": "/tmp", "FAAS_MAX_MEMORY": String(options.maxMemory)]
-        if let pooling = ProcessInfo.processInfo.environment["FAAS_WASM_POOLING"] { environment["FAAS_WASM_POOLING"] = pooling }
-        let spawn = SpawnRequest(executable: options.workerPath, arguments: arguments, environment: environment)
+        var arguments = ["--precompile", staged.directory, "--entrypoint", export,
+                         "--wasm-pooling", options.wasmPooling ? "on" : "off", "--log-level", "\(options.logLevel)"]
+        if let library = options.wasmLibrary { arguments += ["--wasm-library", library] }
         do {
-            try ToolRun.start(spawn, timeout: 60, loop: loop, reaper: reaper) { [unowned self] outcome in
+            let command = try options.sandboxTools.dieWithParent([options.workerPath] + arguments)
+            let spawn = SpawnRequest(executable: command.executable, arguments: command.arguments, environment: ["HOME": "/tmp"])
+            try ToolRun.start(spawn, timeout: 60, loop: loop, reaper: reaper) { outcome in
                 let message = String(decoding: outcome.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 switch outcome.status {
                 case .exited(0):
                     finish(.success("code.wasm"))
                 case .exited(WorkerExit.noEngine):
-                    self.log.warn("no wasm engine to precompile with; deploying the plain module", ["detail": message])
-                    finish(.success("code.wasm"))
+                    finish(.failure(Failure(status: .serviceUnavailable, message: "no wasm engine is loaded, so the module cannot be checked: \(message)")))
                 default:
                     finish(.failure(Failure(status: .unprocessableContent, message: "the compiled module cannot run here", details: message)))
                 }
             }
         } catch {
-            log.warn("cannot run the precompiler", ["error": error])
-            finish(.success("code.wasm"))
+            finish(.failure(Failure(status: .serviceUnavailable, message: "cannot run the precompiler \(options.workerPath): \(error)")))
         }
     }
 

@@ -61,6 +61,7 @@ final class Gateway {
         sweep()
         let port = try Socket.localPort(listener)
         log.info("listening", ["port": port, "functions": store.count, "dir": options.functionsDirectory])
+        if options.sandbox == .none { log.warn(CommonSettings.sandboxOffWarning) }
         return port
     }
 

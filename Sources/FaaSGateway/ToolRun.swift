@@ -32,13 +32,8 @@ final class ToolRun {
                       completion: @escaping (Outcome) -> Void) throws {
         let run = ToolRun(loop: loop)
         run.completion = completion
+        // The caller's command dies with the gateway (SandboxPolicy, SandboxTools.dieWithParent).
         var spawn = request
-        // If the gateway dies (even by SIGKILL) its compilers die with it, instead of running
-        // on with nobody to enforce their time limit.
-        if access("/usr/bin/setpriv", X_OK) == 0 {
-            spawn.executable = "/usr/bin/setpriv"
-            spawn.arguments = ["--pdeathsig", "KILL", "--", request.executable] + request.arguments
-        }
         spawn.standardInput = nil
         spawn.newProcessGroup = true
         // stdout and stderr on one pipe: diagnostics in the order the tool wrote them.

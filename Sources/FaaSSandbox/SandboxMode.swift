@@ -1,10 +1,12 @@
-/// `--sandbox` / `FAAS_SANDBOX`: how JS and Python functions are isolated.
-public enum SandboxMode: String, Sendable, CaseIterable {
-    /// Each function in its own bubblewrap sandbox, as a user of its own (`SandboxPolicy`).
-    case bwrap
-    /// Only the rlimits: functions run as the worker's user with its view of the host
-    /// (development only).
-    case off = "none"
+import FaaSSystem
 
-    public static var names: String { allCases.map(\.rawValue).joined(separator: " or ") }
+/// How untrusted code (functions, and the compilers reading their source) is confined.
+public enum SandboxMode: String, Sendable {
+    /// bubblewrap namespaces (no network, own PID namespace, read-only /usr), an unprivileged
+    /// user for functions, and rlimits. Missing tools fail the call: never a silent fallback.
+    case bwrap
+    /// rlimits only: the code runs as the daemon's own user (root under a plain `scripts/run`)
+    /// with the host's network and files. The one explicit way out, for machines without user
+    /// namespaces; never for untrusted code.
+    case none
 }

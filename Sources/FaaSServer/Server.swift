@@ -57,29 +57,16 @@ final class Server {
         for slot in slots { spawn(slot) }
         connectBalancer()
         log.info("listening", ["socket": options.socketPath, "workers": options.workerCount, "worker": options.workerPath])
+        if options.sandboxOff { log.warn(CommonSettings.sandboxOffWarning) }
     }
 
     // MARK: workers
 
     private func spawn(_ slot: WorkerSlot) {
         guard !stopping else { return }
-        var environment: [String: String] = [
-            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
-            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
-            "FAAS_FUNCTIONS_DIR": options.functionsDirectory,
-            "FAAS_WORKER_ID": String(slot.id),
-            "FAAS_TIMEOUT": String(options.defaultTimeout),
-            "FAAS_LOG_LEVEL": "\(options.logLevel)",
-        ]
-        if let library = options.wasmLibrary { environment["FAAS_WASM_LIBRARY"] = library }
-        // Only an explicit choice: workers pick the interpreter themselves, and only when a
-        // Python function first runs (sandboxed, the system python3; otherwise PATH's, resolved).
-        if let python = options.python { environment["FAAS_PYTHON"] = python }
-        for key in ["FAAS_OUTPUT_CAP", "FAAS_SANDBOX", "FAAS_RUNTIME_IDLE", "FAAS_MAX_MEMORY", "FAAS_MEMORY", "FAAS_WASM_POOLING", "LD_LIBRARY_PATH"] {
-            if let value = ProcessInfo.processInfo.environment[key] { environment[key] = value }
-        }
         do {
-            let request = SpawnRequest(executable: options.workerPath, arguments: [], environment: environment)
+            let request = SpawnRequest(executable: options.workerPath, arguments: options.workerArguments(id: slot.id),
+                                       environment: options.workerEnvironment)
             let (pid, ends) = try ProcessSpawner.spawn(request, pipes: [ChildPipe(.toChild, on: 0), ChildPipe(.fromChild, on: 1)])
             let (toWorker, fromWorker) = (ends[0], ends[1])
             slot.pid = pid

@@ -8,34 +8,52 @@ public struct ServerOptions: Sendable {
     public var workerCount: Int
     public var workerPath: String
     public var functionsDirectory: String
-    public var wasmLibrary: String?
-    public var defaultTimeout: Double
-    public var python: String?
+    /// For an invoke that carries no time limit. The gateway owns the limits (`--timeout`) and
+    /// every invoke it sends carries one: this is only the documented default, for other peers.
+    public let defaultTimeout: Double = Double(CommonSettings.timeout.defaultValue)!
     /// Seconds SIGTERM waits for invocations in flight before stopping the workers.
     public var shutdownGrace: Double
     public var logLevel: Logger.Level
+    /// Functions run without isolation (`--sandbox none`): warned about at start.
+    public var sandboxOff: Bool
+    /// The workers' settings as this server resolved them, `--flag value` pairs: workers get
+    /// them on their command line, never through the environment.
+    public var workerSettings: [String]
 
-    static let graceSetting = Setting("shutdown-grace", env: "FAAS_SHUTDOWN_GRACE", default: "10", help: "seconds to finish in-flight invocations on SIGTERM")
-    static let pythonSetting = Setting("python", env: "FAAS_PYTHON", default: "", help: "python3 interpreter for Python functions (default: the system python3 in the sandbox, else PATH's, resolved by each worker)")
-    static let known = [CommonSettings.serverSocket, CommonSettings.lbSocket, CommonSettings.workers, CommonSettings.workerPath,
-                        CommonSettings.functionsDir, CommonSettings.wasmLibrary, CommonSettings.timeout, pythonSetting,
-                        graceSetting, CommonSettings.logLevel]
+    public static let known = [CommonSettings.serverSocket, CommonSettings.lbSocket, CommonSettings.workers, CommonSettings.workerPath,
+                               CommonSettings.shutdownGrace] + CommonSettings.handedToWorkers
 
     public init(arguments: [String], environment: [String: String]) throws {
-        let settings = try Settings(arguments: arguments, environment: environment, known: Self.known, program: "faas-server")
+        try self.init(Settings(arguments: arguments, environment: environment, known: Self.known, program: "faas-server"))
+    }
+
+    public init(_ settings: Settings) throws {
         socketPath = settings.string(CommonSettings.serverSocket)
         balancerSocketPath = settings.string(CommonSettings.lbSocket)
-        workerCount = try settings.integer(CommonSettings.workers, in: 1...256)
-        let explicitWorker = settings.string(CommonSettings.workerPath)
-        workerPath = explicitWorker.isEmpty ? Runtimes.besideThisExecutable("faas-worker") : explicitWorker
+        workerCount = try settings.integer(CommonSettings.workers)
+        workerPath = settings.optionalString(CommonSettings.workerPath) ?? Runtimes.besideThisExecutable("faas-worker")
         // Workers run elsewhere (cwd /tmp for functions): hand them an absolute folder.
         functionsDirectory = URL(fileURLWithPath: settings.string(CommonSettings.functionsDir)).standardizedFileURL.path
-        let library = settings.string(CommonSettings.wasmLibrary)
-        wasmLibrary = library.isEmpty ? nil : library
-        defaultTimeout = try settings.number(CommonSettings.timeout, in: 0.001...86_400)
-        let python = settings.string(Self.pythonSetting)
-        self.python = python.isEmpty ? nil : python
-        shutdownGrace = try settings.number(Self.graceSetting, in: 0...3600)
+        shutdownGrace = try settings.number(CommonSettings.shutdownGrace)
         logLevel = try settings.logLevel(CommonSettings.logLevel)
+        sandboxOff = settings.string(CommonSettings.sandbox).lowercased() == "none"
+        let absolute = functionsDirectory
+        workerSettings = CommonSettings.handedToWorkers.flatMap { setting in
+            ["--\(setting.flag)", setting.flag == CommonSettings.functionsDir.flag ? absolute : settings.string(setting)]
+        }
+    }
+
+    /// A worker's whole environment: only what the loader and the interpreters' lookup need
+    /// (its settings are on its command line).
+    public var workerEnvironment: [String: String] {
+        let own = ProcessInfo.processInfo.environment
+        var environment = ["PATH": own["PATH"] ?? "/usr/local/bin:/usr/bin:/bin", "HOME": own["HOME"] ?? "/tmp"]
+        if let loader = own["LD_LIBRARY_PATH"] { environment["LD_LIBRARY_PATH"] = loader }
+        return environment
+    }
+
+    /// The command line of the worker in slot `id`.
+    public func workerArguments(id: Int) -> [String] {
+        workerSettings + ["--\(CommonSettings.workerID.flag)", String(id)]
     }
 }

@@ -73,10 +73,15 @@ final class WasmCAPI {
     /// Where the project-local wheel puts the library (pip --target layout, scripts/setup-wasm.sh).
     static let wheelRelativePath = ".tools/wasmtime/wasmtime/linux-x86_64/_libwasmtime.so"
 
-    /// Loads the library: `explicitPath` if given (the daemons pass FAAS_WASM_LIBRARY), else
-    /// `libwasmer.so`, else `libwasmtime.so` (both by name, through the loader's search path),
-    /// else the project-local wasmtime wheel found by walking up from the executable's folder.
-    init(explicitPath: String?) throws {
+    /// Engine libraries looked for in `../lib/` beside the executable (an install such as
+    /// /opt/minifaas/bin + /opt/minifaas/lib).
+    static let installedNames = ["libwasmer.so", "libwasmtime.so"]
+
+    /// Loads the library: `explicitPath` if given (`--wasm-library`), else `libwasmer.so`, else
+    /// `libwasmtime.so` (both by name, through the loader's search path), else either of them
+    /// in `../lib/` relative to the executable's folder, else the project-local wasmtime wheel
+    /// found by walking up from the executable's folder.
+    init(explicitPath: String?, pooling: Bool = true) throws {
         var tried: [String] = []
         var handle: UnsafeMutableRawPointer?
         var path = ""
@@ -97,6 +102,9 @@ final class WasmCAPI {
         } else {
             attempt("libwasmer.so")
             attempt("libwasmtime.so")
+            let installed = WasmCAPI.installedBesideExecutable()
+            for library in installed where handle == nil { attempt(library) }
+            if installed.isEmpty { tried.append("no \(WasmCAPI.installedNames.joined(separator: " or ")) in ../lib beside \(WasmCAPI.executableDirectory() ?? "?")") }
             if handle == nil {
                 if let wheel = WasmCAPI.findProjectWheel() {
                     attempt(wheel)
@@ -107,7 +115,7 @@ final class WasmCAPI {
         }
         guard let handle else {
             throw WasmError.libraryUnavailable(
-                "no wasm C API library could be loaded (set FAAS_WASM_LIBRARY or run scripts/setup-wasm.sh): "
+                "no wasm C API library could be loaded (set --wasm-library / FAAS_WASM_LIBRARY, install one in ../lib beside the executables, or run scripts/setup-wasm.sh): "
                     + tried.joined(separator: "; "))
         }
         libraryPath = path
@@ -126,7 +134,7 @@ final class WasmCAPI {
             engineName = "wasm"
         }
         engine_new = try sym("wasm_engine_new")
-        tunedEngineNew = WasmEngineTuning.engineFactory(library: handle, engineName: engineName)
+        tunedEngineNew = WasmEngineTuning.engineFactory(library: handle, engineName: engineName, pooling: pooling)
         engine_delete = try sym("wasm_engine_delete")
         store_new = try sym("wasm_store_new")
         store_delete = try sym("wasm_store_delete")
@@ -178,6 +186,13 @@ final class WasmCAPI {
         let exe = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard let slash = exe.lastIndex(of: "/") else { return nil }
         return String(exe[..<slash])
+    }
+
+    /// The engine libraries present in `../lib/` relative to the executable's folder.
+    static func installedBesideExecutable() -> [String] {
+        guard let directory = executableDirectory(), let slash = directory.lastIndex(of: "/") else { return [] }
+        let lib = String(directory[..<slash]) + "/lib/"
+        return installedNames.map { lib + $0 }.filter { access($0, R_OK) == 0 }
     }
 
     /// Walks up from the executable's folder looking for the wheel installed by setup-wasm.sh.

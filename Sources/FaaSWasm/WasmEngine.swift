@@ -17,8 +17,10 @@ public final class WasmEngine {
 
     /// Loads the library (see `WasmCAPI.init(explicitPath:)` for the search order) and creates
     /// the engine. Throws `WasmError.libraryUnavailable` when no engine can be loaded.
-    public init(libraryPath: String?) throws {
-        handle = try WasmEngineHandle(api: try WasmCAPI(explicitPath: libraryPath))
+    /// `pooling`: wasmtime's pooling allocator (see `WasmEngineTuning`); the precompiler and the
+    /// workers make the same choice.
+    public init(libraryPath: String?, pooling: Bool = true) throws {
+        handle = try WasmEngineHandle(api: try WasmCAPI(explicitPath: libraryPath, pooling: pooling))
     }
 
     /// Compiles a `.wasm` binary to native code (milliseconds: do it once, then cache).

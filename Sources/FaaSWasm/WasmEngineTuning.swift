@@ -1,11 +1,13 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Engine settings beyond the standard API, applied only when the loaded library has them.
 ///
 /// With its default allocator wasmtime maps and unmaps each instance's linear memory, and a
 /// fresh instance per call spent most of a worker's time in mmap/munmap and page faults. Its
 /// pooling allocator reserves a few slots once and reuses them, keeping the first pages
-/// resident. Everything else stays standard `wasm.h`; `FAAS_WASM_POOLING=0` turns this off, and
+/// resident. Everything else stays standard `wasm.h`; `--wasm-pooling off` turns this off, and
 /// the precompiler and the workers make the same choice, so serialized modules stay loadable.
 enum WasmEngineTuning {
     typealias Ptr = OpaquePointer
@@ -15,14 +17,13 @@ enum WasmEngineTuning {
     /// Linear memory kept mapped between instances in a reused slot.
     static let keepResidentBytes = 1 << 20
 
-    /// FAAS_MAX_MEMORY (MiB, default 2048), the largest memory limit a deploy may ask for.
-    static var maxMemoryBytes: Int {
-        let mebibytes = ProcessInfo.processInfo.environment["FAAS_MAX_MEMORY"].flatMap { Int($0) } ?? 2048
-        return max(1, min(mebibytes, 4096)) << 20
-    }
+    /// The largest linear memory a slot holds: all of wasm32's 4 GiB. A function's own limit
+    /// (any the gateway accepted, up to its `--max-memory`) is checked around each call; the
+    /// worker cannot know the gateway's maximum, so the pool must not cap below it.
+    static let maxMemoryBytes = 4 << 30
 
-    static func engineFactory(library: UnsafeMutableRawPointer, engineName: String) -> (() -> Ptr?)? {
-        guard engineName == "wasmtime", ProcessInfo.processInfo.environment["FAAS_WASM_POOLING"] != "0" else { return nil }
+    static func engineFactory(library: UnsafeMutableRawPointer, engineName: String, pooling: Bool) -> (() -> Ptr?)? {
+        guard engineName == "wasmtime", pooling else { return nil }
         func symbol<T>(_ name: String, as type: T.Type) -> T? {
             dlsym(library, name).map { unsafeBitCast($0, to: T.self) }
         }
@@ -50,8 +51,7 @@ enum WasmEngineTuning {
             totalMemories(pooling, slots)
             totalTables(pooling, slots)
             keepResident(pooling, keepResidentBytes)
-            // No instance grows past the largest limit a function may have: the per-call limit is
-            // checked around the call, this one holds during it.
+            // The per-call limit is checked around the call; this one holds during it.
             maxMemorySize(pooling, maxMemoryBytes)
             strategy(config, pooling)
             poolingDelete(pooling)

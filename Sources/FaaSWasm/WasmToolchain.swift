@@ -29,24 +29,50 @@ public enum WasmToolchain {
     /// Name of the builtins archive inside a sysroot made by `ensureSysroot`.
     static let builtinsInSysroot = "lib/libclang_rt.builtins-wasm32.a"
 
-    /// The clang to use: $FAAS_CLANG, else the clang beside the `swift` found on PATH (the
-    /// Swift toolchain's clang targets wasm32 and carries wasm-ld), else /opt/swift/usr/bin/clang.
-    public static let clang: String = {
-        if let env = getenv("FAAS_CLANG").map({ String(cString: $0) }), !env.isEmpty { return env }
-        if let swift = findOnPath("swift") {
-            let dir = String(swift[..<(swift.lastIndex(of: "/") ?? swift.endIndex)])
-            let candidate = dir + "/clang"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return "/opt/swift/usr/bin/clang"
-    }()
+    /// The compilers a deploy runs: explicit paths (the gateway's `--clang`, `--wasm-ld`,
+    /// `--rustc`) or found on PATH. Nothing is hard-coded to one installation.
+    public struct Tools: Sendable, Equatable {
+        public var clang: String?
+        public var wasmLinker: String?
+        public var rustc: String
 
-    /// The rustc to use: $FAAS_RUSTC, else Debian's /usr/bin/rustc (its wasm32-wasi std is
-    /// the libstd-rust-dev-wasm32 package).
-    public static let rustc: String = {
-        if let env = getenv("FAAS_RUSTC").map({ String(cString: $0) }), !env.isEmpty { return env }
-        return "/usr/bin/rustc"
-    }()
+        public init(clang: String? = nil, wasmLinker: String? = nil, rustc: String = "/usr/bin/rustc") {
+            self.clang = clang
+            self.wasmLinker = wasmLinker
+            self.rustc = rustc
+        }
+
+        /// The clang to use: the explicit one, else `clang` on PATH, else the clang beside the
+        /// `swift` found on PATH (the Swift toolchain's clang targets wasm32).
+        public func resolvedClang(path: String? = nil) throws -> String {
+            if let clang { return clang }
+            // Not resolved: the driver reads its own name (clang, not clang-21).
+            if let found = WasmToolchain.findOnPath("clang", path: path, resolvingLinks: false) { return found }
+            if let swift = WasmToolchain.findOnPath("swift", path: path) {
+                let candidate = String(swift[..<(swift.lastIndex(of: "/") ?? swift.endIndex)]) + "/clang"
+                if access(candidate, X_OK) == 0 { return candidate }
+            }
+            throw ToolchainError.missing("no clang on PATH or beside swift (set --clang / FAAS_CLANG)")
+        }
+
+        /// The wasm-ld clang should be told about (`-fuse-ld=`): nil when clang finds its own
+        /// beside itself; else the explicit one, else `wasm-ld` on PATH.
+        public func resolvedWasmLinker(clang: String, path: String? = nil) throws -> String? {
+            if let wasmLinker { return wasmLinker }
+            let real = WasmToolchain.realPath(clang)
+            let beside = String(real[..<(real.lastIndex(of: "/") ?? real.endIndex)]) + "/wasm-ld"
+            if access(beside, X_OK) == 0 { return nil }
+            if let found = WasmToolchain.findOnPath("wasm-ld", path: path) { return found }
+            throw ToolchainError.missing("no wasm-ld beside \(clang) or on PATH (set --wasm-ld / FAAS_WASM_LD)")
+        }
+
+        /// The executables a compile for `language` runs (to make them visible in the sandbox).
+        public func executables(language: Language) throws -> [String] {
+            guard language == .c else { return [rustc] }
+            let clang = try resolvedClang()
+            return [clang] + (try resolvedWasmLinker(clang: clang).map { [$0] } ?? [])
+        }
+    }
 
     /// True if C source defines `main` (then it is built as a WASI command). Comments and
     /// string literals are ignored, so `// int main(` does not count.
@@ -68,17 +94,21 @@ public enum WasmToolchain {
     /// functions it uses, so a source that also has a `main` links too). `sysroot` is a folder
     /// prepared by `ensureSysroot`.
     public static func commands(
-        language: Language, build: WasmInvocation.Mode, source: String, output: String, sysroot: String
+        language: Language, build: WasmInvocation.Mode, source: String, output: String, sysroot: String, tools: Tools = Tools()
     ) throws -> (executable: String, arguments: [String]) {
         switch (language, build) {
         case (.c, .command):
+            let clang = try tools.resolvedClang()
+            let linker = try tools.resolvedWasmLinker(clang: clang).map { ["-fuse-ld=\($0)"] } ?? []
             // -nodefaultlibs + explicit archive: clang 21 looks for builtins in its own
             // resource dir, where the Swift toolchain ships none for wasm32.
             return (clang, [
                 "--target=wasm32-wasi", "--sysroot=\(sysroot)", "-O2", "-nodefaultlibs",
                 "-o", output, source, "-lc", builtinsPath(sysroot),
-            ])
+            ] + linker)
         case (.c, .export(let entrypoint)):
+            let clang = try tools.resolvedClang()
+            let linker = try tools.resolvedWasmLinker(clang: clang).map { ["-fuse-ld=\($0)"] } ?? []
             var args = [
                 "--target=wasm32-wasi", "--sysroot=\(sysroot)", "-nostdlib", "-Wl,--no-entry",
                 "-Wl,--export-all", "-O2", "-o", output, source, "-lc", builtinsPath(sysroot),
@@ -87,18 +117,19 @@ public enum WasmToolchain {
                 // Fails the link with a clear message when the entrypoint is not defined.
                 args.insert("-Wl,--export=\(entrypoint)", at: 4)
             }
-            return (clang, args)
+            return (clang, args + linker)
         case (.rust, _):
             var args = ["--target", "wasm32-wasi", "-O", "-C", "strip=symbols"]
             if case .export = build { args += ["--crate-type", "cdylib"] }
             args += ["-o", output, source]
-            return (rustc, args)
+            return (tools.rustc, args)
         case (.js, _), (.python, _):
             throw ToolchainError.unsupportedLanguage(language)
         }
     }
 
     private static func builtinsPath(_ sysroot: String) -> String { sysroot + "/" + builtinsInSysroot }
+
 
     /// Makes `path` a clang sysroot for wasm32-wasi out of symlinks to Debian's wasi-libc and
     /// compiler-rt: include/wasm32-wasi, lib/wasm32-wasi, lib/libclang_rt.builtins-wasm32.a.
@@ -170,19 +201,22 @@ public enum WasmToolchain {
         return false
     }
 
-    static func findOnPath(_ name: String) -> String? {
-        guard let path = getenv("PATH").map({ String(cString: $0) }) else { return nil }
+    /// `name` in the folders of `path` (default: this process's PATH), symlinks resolved
+    /// unless told not to (/usr/bin/swift may point into the real toolchain folder).
+    static func findOnPath(_ name: String, path: String? = nil, resolvingLinks: Bool = true) -> String? {
+        guard let path = path ?? getenv("PATH").map({ String(cString: $0) }) else { return nil }
         for dir in path.split(separator: ":") where !dir.isEmpty {
             let candidate = "\(dir)/\(name)"
             guard access(candidate, X_OK) == 0 else { continue }
-            // Resolve symlinks: /usr/bin/swift may point into the real toolchain folder.
-            if let real = realpath(candidate, nil) {
-                defer { free(real) }
-                return String(cString: real)
-            }
-            return candidate
+            return resolvingLinks ? realPath(candidate) : candidate
         }
         return nil
+    }
+
+    static func realPath(_ path: String) -> String {
+        guard let real = realpath(path, nil) else { return path }
+        defer { free(real) }
+        return String(cString: real)
     }
 
     static func isDirectory(_ path: String) -> Bool {

@@ -22,10 +22,12 @@ final class InterpreterHost {
     private let maxRuntimes = 8
     private lazy var node: String? = Runtimes.which("node")
     private lazy var python: String? = {
+        // An explicit --python is used as given (bound into the sandbox when outside /usr).
+        if let explicit = options.python { return explicit }
         // Inside the sandbox only world-readable interpreters work: prefer the system one.
         // (a pyenv interpreter under /root cannot be bound for the unprivileged sandbox user).
         if sandboxed, access("/usr/bin/python3", X_OK) == 0 { return "/usr/bin/python3" }
-        return options.python ?? Runtimes.resolvePython()
+        return Runtimes.resolvePython()
     }()
 
     /// Each warm runtime runs as a host user of its own (never root): RLIMIT_NPROC counts per
@@ -42,13 +44,8 @@ final class InterpreterHost {
     init(options: WorkerOptions, log: Logger) throws {
         self.options = options
         self.log = log
-        switch options.sandbox {
-        case .off:
-            sandboxed = false
-            log.warn("functions run WITHOUT a sandbox (FAAS_SANDBOX=none)")
-        case .bwrap:
-            sandboxed = true
-        }
+        sandboxed = options.sandbox == .bwrap
+        if !sandboxed { log.warn(CommonSettings.sandboxOffWarning) }
         runtimeDirectory = "/tmp/faas-worker-\(getpid())"
         try? FileManager.default.removeItem(atPath: runtimeDirectory)
         try syscall("mkdir") { mkdir(runtimeDirectory, 0o755) }
@@ -73,9 +70,6 @@ final class InterpreterHost {
         }
         guard let interpreter else {
             return .failure(id: job.id, .noEngine, "no \(metadata.language.rawValue) interpreter is installed on this host")
-        }
-        if sandboxed && access("/usr/bin/bwrap", X_OK) != 0 {
-            return .failure(id: job.id, .noEngine, "the function sandbox (bubblewrap) is not installed; run scripts/setup")
         }
         let functionCopy: String
         do { functionCopy = try prepare(metadata, from: directory) } catch {
@@ -102,6 +96,9 @@ final class InterpreterHost {
         } else {
             do {
                 runtime = try startRuntime(metadata, program: program, functionCopy: functionCopy, memory: memory, timeout: timeout)
+            } catch let error as SandboxError {
+                // Fails closed: no sandbox, no run (503, naming what is missing).
+                return .failure(id: job.id, .noEngine, "\(error)")
             } catch {
                 return .failure(id: job.id, .internal, "cannot start the \(metadata.language.rawValue) runtime: \(error)")
             }
@@ -176,21 +173,15 @@ final class InterpreterHost {
         if let interpreter = language == .js ? node : python, !interpreter.hasPrefix("/usr/") {
             binds.append((interpreter, interpreter))
         }
-        return SandboxPolicy(uid: uid, addressSpaceMiB: addressSpace, cpuSeconds: cpuSeconds, readOnlyBinds: binds)
+        return SandboxPolicy(mode: options.sandbox, tools: options.sandboxTools, uid: uid, addressSpaceMiB: addressSpace,
+                             cpuSeconds: cpuSeconds, readOnlyBinds: binds)
     }
 
-    private func command(_ program: [String], metadata: FunctionMetadata, uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String) -> (String, [String]) {
-        let language = metadata.language
+    private func command(_ program: [String], metadata: FunctionMetadata, uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String) throws -> (String, [String]) {
         let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
                            "FAAS_FUNCTION_ID": metadata.id, "FAAS_FUNCTION_NAME": metadata.name,
                            "FAAS_WORKER_ID": String(options.workerID), "FAAS_WORKER_PID": String(getpid())]
-        guard sandboxed else {
-            // Still limited, just not isolated.
-            let env = environment.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }
-            return ("/usr/bin/prlimit", ["--as=\(Self.addressSpaceMiB(memory: memory, language: language) << 20)", "--cpu=\(cpuSeconds)", "--",
-                                         "/usr/bin/env", "-i"] + env + program)
-        }
-        let built = policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: language)
+        let built = try policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: metadata.language)
             .command(program: program, environment: environment)
         return (built.executable, built.arguments)
     }
@@ -212,7 +203,7 @@ final class InterpreterHost {
             try syscall("chmod") { chmod(functionCopy, 0o700) }
             try syscall("chown") { chown(source, uid, uid) }
         }
-        let (executable, arguments) = command(program, metadata: metadata, uid: uid, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy)
+        let (executable, arguments) = try command(program, metadata: metadata, uid: uid, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy)
         let runtime = try RuntimeProcess.start(executable: executable, arguments: arguments, uid: uid)
         runtimes[metadata.id] = runtime
         log.debug("runtime started for \(metadata.id) pid \(runtime.pid)")

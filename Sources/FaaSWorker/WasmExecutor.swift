@@ -26,7 +26,7 @@ final class WasmExecutor {
     /// quickly and clearly every time.
     func engine() throws -> WasmEngine {
         if let engineResult { return try engineResult.get() }
-        let result = Result { try WasmEngine(libraryPath: options.wasmLibrary) }
+        let result = Result { try WasmEngine(libraryPath: options.wasmLibrary, pooling: options.wasmPooling) }
         engineResult = result
         if case .failure(let error) = result { log.warn("no wasm engine", ["error": error]) }
         return try result.get()
@@ -91,10 +91,11 @@ final class WasmExecutor {
     static func precompile(directory: String, entrypoint: String?, options: WorkerOptions) -> Int32 {
         let log = Logger(daemon: "precompile", level: options.logLevel)
         let engine: WasmEngine
-        do { engine = try WasmEngine(libraryPath: options.wasmLibrary) } catch {
+        do { engine = try WasmEngine(libraryPath: options.wasmLibrary, pooling: options.wasmPooling) } catch {
             print("\(error)")
             return WorkerExit.noEngine
         }
+        log.debug("engine loaded", ["library": engine.libraryPath])
         do {
             let bytes = try FileDescriptor.open("\(directory)/code.wasm", O_RDONLY).closeAfter { try $0.readAll() }
             let module = try engine.compile(bytes)

@@ -4,56 +4,53 @@ import FaaSStore
 import FaaSSandbox
 import FaaSWasm
 
+/// A worker's settings. The server starts workers with every one of them as a flag (it reads
+/// them itself: `CommonSettings.handedToWorkers`); nothing reaches a worker through the
+/// environment.
 public struct WorkerOptions: Sendable {
     public var functionsDirectory: String
     public var wasmLibrary: String?
+    /// wasmtime's pooling allocator (the precompiler and the workers make the same choice).
+    public var wasmPooling: Bool
     public var workerID: Int
-    public var defaultTimeout: Double
-    /// MiB, for a job that carries no memory limit of its own.
-    public var defaultMemory: Int
+    /// For a job that carries no time limit. The gateway owns the limits (`--timeout`,
+    /// `--memory`) and every job it causes carries them: this is only the documented default.
+    public let defaultTimeout: Double = Double(CommonSettings.timeout.defaultValue)!
+    /// MiB, for a job that carries no memory limit of its own (see `defaultTimeout`).
+    public let defaultMemory: Int = Int(CommonSettings.memory.defaultValue)!
     public var outputCap: Int
-    /// The real python3 binary (not a pyenv shim); resolved once by the server.
+    /// An explicit python3; nil: the system one when sandboxed, else PATH's (resolved lazily).
     public var python: String?
     public var logLevel: Logger.Level
     /// Seconds a warm runtime (handler, zygote, JS context host) is kept without calls.
     public var runtimeIdleSeconds: Double
+    /// `bwrap` (default): each JS/Python function in its own sandbox; `none`: limits only.
     public var sandbox: SandboxMode
+    public var sandboxTools: SandboxTools
     /// Set for `--precompile DIR`: prepare that function's module and exit.
     public var precompile: String?
     public var entrypoint: String?
 
-    static let workerIDSetting = Setting("worker-id", env: "FAAS_WORKER_ID", default: "0", help: "this worker's slot number")
-    static let outputCapSetting = Setting("output-cap", env: "FAAS_OUTPUT_CAP", default: "1048576", help: "largest output (stdout, stderr) a function may produce, bytes")
-    static let pythonSetting = Setting("python", env: "FAAS_PYTHON", default: "", help: "python3 interpreter to run Python functions with")
-    static let precompileSetting = Setting("precompile", env: "FAAS_PRECOMPILE", default: "", help: "prepare DIR/code.wasm for fast loading, then exit (used by the gateway at deploy)")
-    static let entrypointSetting = Setting("entrypoint", env: "FAAS_ENTRYPOINT", default: "", help: "with --precompile: the export the function is called through")
-    static let sandboxSetting = Setting("sandbox", env: "FAAS_SANDBOX", default: "bwrap", help: "bwrap (isolate JS/Python functions) or none")
-    static let runtimeIdleSetting = Setting("runtime-idle", env: "FAAS_RUNTIME_IDLE", default: "120", help: "seconds a warm JS/Python runtime is kept without calls")
-    static let known = [sandboxSetting, runtimeIdleSetting, precompileSetting, entrypointSetting, CommonSettings.functionsDir, CommonSettings.wasmLibrary, workerIDSetting, CommonSettings.timeout, CommonSettings.memory,
-                        outputCapSetting, pythonSetting, CommonSettings.logLevel]
+    public static let known = [CommonSettings.functionsDir, CommonSettings.wasmLibrary, CommonSettings.wasmPooling, CommonSettings.outputCap,
+                               CommonSettings.sandbox, CommonSettings.bwrap, CommonSettings.runtimeIdle, CommonSettings.python,
+                               CommonSettings.logLevel, CommonSettings.workerID, CommonSettings.precompile, CommonSettings.entrypoint]
 
     public init(arguments: [String], environment: [String: String]) throws {
-        let settings = try Settings(arguments: arguments, environment: environment, known: Self.known, program: "faas-worker")
+        try self.init(Settings(arguments: arguments, environment: environment, known: Self.known, program: "faas-worker"))
+    }
+
+    public init(_ settings: Settings) throws {
         functionsDirectory = settings.string(CommonSettings.functionsDir)
-        let library = settings.string(CommonSettings.wasmLibrary)
-        wasmLibrary = library.isEmpty ? nil : library
-        workerID = try settings.integer(Self.workerIDSetting, in: 0...1_000_000)
-        defaultTimeout = try settings.number(CommonSettings.timeout, in: 0.001...86_400)
-        defaultMemory = try settings.integer(CommonSettings.memory, in: 1...1_048_576)
-        // The output travels in one JSON line (at most 8/3 of its size) under the protocol's line limit.
-        outputCap = try settings.integer(Self.outputCapSetting, in: 1...(WireProtocol.maxLineLength / 3))
-        let python = settings.string(Self.pythonSetting)
-        self.python = python.isEmpty ? nil : python
+        wasmLibrary = settings.optionalString(CommonSettings.wasmLibrary)
+        wasmPooling = try settings.choice(CommonSettings.wasmPooling, as: Switch.self) == .on
+        workerID = try settings.integer(CommonSettings.workerID)
+        outputCap = try settings.integer(CommonSettings.outputCap)
+        python = settings.optionalString(CommonSettings.python)
         logLevel = try settings.logLevel(CommonSettings.logLevel)
-        runtimeIdleSeconds = try settings.number(Self.runtimeIdleSetting, in: 1...86_400)
-        let sandboxName = settings.string(Self.sandboxSetting)
-        guard let sandbox = SandboxMode(rawValue: sandboxName) else {
-            throw SettingsError.invalid("sandbox", sandboxName, "expected \(SandboxMode.names)")
-        }
-        self.sandbox = sandbox
-        let precompile = settings.string(Self.precompileSetting)
-        self.precompile = precompile.isEmpty ? nil : precompile
-        let entrypoint = settings.string(Self.entrypointSetting)
-        self.entrypoint = entrypoint.isEmpty ? nil : entrypoint
+        runtimeIdleSeconds = try settings.number(CommonSettings.runtimeIdle)
+        sandbox = try settings.choice(CommonSettings.sandbox, as: SandboxMode.self)
+        sandboxTools = SandboxTools(bwrap: settings.string(CommonSettings.bwrap))
+        precompile = settings.optionalString(CommonSettings.precompile)
+        entrypoint = settings.optionalString(CommonSettings.entrypoint)
     }
 }

@@ -1,4 +1,4 @@
 import FaaSSystem
 import FaaSGateway
 
-DaemonEntry.main(program: "faas-gateway", parse: GatewayOptions.init, run: { try runGateway($0) })
+DaemonEntry.main(program: "faas-gateway", known: GatewayOptions.known, parse: GatewayOptions.init, run: { try runGateway($0) })

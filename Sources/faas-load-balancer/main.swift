@@ -1,4 +1,4 @@
 import FaaSSystem
 import FaaSLoadBalancer
 
-DaemonEntry.main(program: "faas-load-balancer", parse: LoadBalancerOptions.init, run: runLoadBalancer)
+DaemonEntry.main(program: "faas-load-balancer", known: LoadBalancerOptions.known, parse: LoadBalancerOptions.init, run: runLoadBalancer)

@@ -1,4 +1,4 @@
 import FaaSSystem
 import FaaSServer
 
-DaemonEntry.main(program: "faas-server", parse: ServerOptions.init, run: runServer)
+DaemonEntry.main(program: "faas-server", known: ServerOptions.known, parse: ServerOptions.init, run: runServer)

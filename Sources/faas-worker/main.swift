@@ -1,4 +1,4 @@
 import FaaSSystem
 import FaaSWorker
 
-DaemonEntry.main(program: "faas-worker", parse: WorkerOptions.init, run: runWorker)
+DaemonEntry.main(program: "faas-worker", known: WorkerOptions.known, parse: WorkerOptions.init, run: runWorker)

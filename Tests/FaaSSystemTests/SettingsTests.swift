@@ -1,7 +1,6 @@
 import XCTest
 
 @testable import FaaSSystem
-import FaaSLoadBalancer
 
 final class SettingsTests: XCTestCase {
     private let known = [CommonSettings.port, CommonSettings.workers, CommonSettings.strategy, CommonSettings.lbSocket,
@@ -37,8 +36,8 @@ final class SettingsTests: XCTestCase {
         let s = try settings(["--lb-sock=/run/x=y.sock", "--strategy=weighted"])
         XCTAssertEqual(s.string(CommonSettings.lbSocket), "/run/x=y.sock", "only the first = separates name and value")
         XCTAssertEqual(s.string(CommonSettings.strategy), "weighted")
-        let empty = try settings(["--strategy="])
-        XCTAssertEqual(empty.string(CommonSettings.strategy), "", "an explicit empty value is a value")
+        let empty = try settings(["--lb-sock="])
+        XCTAssertEqual(empty.string(CommonSettings.lbSocket), "", "an explicit empty value is a value")
     }
 
     func testLastFlagWins() throws {
@@ -86,11 +85,48 @@ final class SettingsTests: XCTestCase {
         XCTAssertThrowsError(try settings(["--log-level", "loud"]).logLevel(CommonSettings.logLevel))
     }
 
-    func testLoadBalancerOptionsParseStrategy() throws {
-        XCTAssertEqual(try LoadBalancerOptions(arguments: ["--strategy", "FIFO"], environment: [:]).strategy, .fifo)
-        XCTAssertEqual(try LoadBalancerOptions(arguments: [], environment: ["FAAS_LB_STRATEGY": "weighted"]).strategy, .weighted)
-        XCTAssertEqual(try LoadBalancerOptions(arguments: ["--lb-sock", "/tmp/x.sock"], environment: [:]).socketPath, "/tmp/x.sock")
-        XCTAssertThrowsError(try LoadBalancerOptions(arguments: ["--strategy", "random"], environment: [:]))
-        XCTAssertThrowsError(try LoadBalancerOptions(arguments: ["--workers", "4"], environment: [:]), "not a load balancer flag")
+    func testAnInvalidValueIsNamedAsTheUserSetIt() {
+        XCTAssertThrowsError(try settings([], ["FAAS_WORKERS": "abc"])) { error in
+            XCTAssertEqual("\(error)", #"invalid FAAS_WORKERS "abc": expected an integer in 1...256"#)
+        }
+        XCTAssertThrowsError(try settings(["--workers", "abc"], ["FAAS_WORKERS": "2"])) { error in
+            XCTAssertEqual("\(error)", #"invalid --workers "abc": expected an integer in 1...256"#)
+        }
+        XCTAssertThrowsError(try settings([], ["FAAS_LB_STRATEGY": "random"])) { error in
+            XCTAssertEqual("\(error)", #"invalid FAAS_LB_STRATEGY "random": expected rr, fifo or weighted"#)
+        }
+    }
+
+    func testEveryValueIsCheckedAgainstItsKindAtParse() throws {
+        XCTAssertThrowsError(try settings(["--port", "70000"]), "a port beyond 65535")
+        XCTAssertThrowsError(try settings(["--timeout", "nan"]))
+        XCTAssertThrowsError(try settings(["--log-level", "loud"]))
+        XCTAssertEqual(try settings(["--strategy", "FIFO"]).string(CommonSettings.strategy), "FIFO", "choices ignore case")
+        XCTAssertEqual(try settings(["--lb-sock", "any text"]).string(CommonSettings.lbSocket), "any text")
+    }
+
+    func testReportSaysWhereEachValueCameFrom() throws {
+        let report = try settings(["--port", "9000"], ["FAAS_WORKERS": "3"]).report()
+        XCTAssertTrue(report.contains("--port=9000 [flag]\n"), report)
+        XCTAssertTrue(report.contains("--workers=3 [environment FAAS_WORKERS]\n"), report)
+        XCTAssertTrue(report.contains("--strategy=rr [default]\n"), report)
+    }
+
+    func testEverySettingIsDeclaredOnce() {
+        let declared = [CommonSettings.port, CommonSettings.host, CommonSettings.lbSocket, CommonSettings.serverSocket, CommonSettings.functionsDir,
+                        CommonSettings.workers, CommonSettings.strategy, CommonSettings.workerPath, CommonSettings.logLevel,
+                        CommonSettings.timeout, CommonSettings.maxTimeout, CommonSettings.memory, CommonSettings.maxMemory,
+                        CommonSettings.maxBody, CommonSettings.maxConnections, CommonSettings.readTimeout, CommonSettings.idleTimeout,
+                        CommonSettings.compileTimeout, CommonSettings.clang, CommonSettings.wasmLinker, CommonSettings.rustc,
+                        CommonSettings.shutdownGrace, CommonSettings.queueSize, CommonSettings.queueTimeout, CommonSettings.wasmLibrary,
+                        CommonSettings.wasmPooling, CommonSettings.outputCap, CommonSettings.sandbox, CommonSettings.bwrap,
+                        CommonSettings.runtimeIdle, CommonSettings.python, CommonSettings.workerID, CommonSettings.precompile,
+                        CommonSettings.entrypoint]
+        XCTAssertEqual(Set(declared.map(\.flag)).count, declared.count, "one flag, one setting")
+        let variables = declared.filter { !$0.isInternal }.map(\.environment)
+        XCTAssertEqual(Set(variables).count, variables.count, "one variable, one setting")
+        for setting in declared where !setting.isInternal {
+            XCTAssertNoThrow(try Settings(arguments: [], environment: [:], known: [setting], program: "test"), "\(setting.flag)'s default fits its kind")
+        }
     }
 }

@@ -460,6 +460,37 @@ final class WasmToolchainTests: XCTestCase {
         XCTAssertThrowsError(try WasmToolchain.commands(language: .js, build: .command, source: "x", output: "y", sysroot: "/S"))
     }
 
+    func testToolchainFromSettingsOrPath() throws {
+        let dir = NSTemporaryDirectory() + "wasm-tools-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/swift/bin", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/llvm/bin", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func tool(_ path: String) throws {
+            FileManager.default.createFile(atPath: path, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        }
+        try tool(dir + "/swift/bin/swift")
+        try tool(dir + "/swift/bin/clang")
+        try tool(dir + "/llvm/bin/wasm-ld")
+        let found = WasmToolchain.Tools()
+        // No clang on PATH: the one beside swift; its wasm-ld is not beside it, so PATH's.
+        XCTAssertEqual(try found.resolvedClang(path: "\(dir)/llvm/bin:\(dir)/swift/bin"), dir + "/swift/bin/clang")
+        XCTAssertEqual(try found.resolvedWasmLinker(clang: dir + "/swift/bin/clang", path: dir + "/llvm/bin"), dir + "/llvm/bin/wasm-ld")
+        try tool(dir + "/swift/bin/wasm-ld")
+        XCTAssertNil(try found.resolvedWasmLinker(clang: dir + "/swift/bin/clang", path: dir + "/llvm/bin"), "clang finds its own")
+        XCTAssertThrowsError(try found.resolvedClang(path: dir + "/llvm/bin")) { error in
+            XCTAssertTrue("\(error)".contains("FAAS_CLANG"), "\(error)")
+        }
+        XCTAssertThrowsError(try found.resolvedWasmLinker(clang: dir + "/none/clang", path: dir + "/none"))
+        // Explicit settings win, and an explicit linker is passed to clang.
+        let explicit = WasmToolchain.Tools(clang: "/x/clang", wasmLinker: "/y/wasm-ld", rustc: "/z/rustc")
+        try "int main(void){return 0;}".write(toFile: "\(dir)/m.c", atomically: true, encoding: .utf8)
+        let c = try WasmToolchain.commands(language: .c, build: .command, source: "\(dir)/m.c", output: "o.wasm", sysroot: "/S", tools: explicit)
+        XCTAssertEqual(c.executable, "/x/clang")
+        XCTAssertEqual(c.arguments.last, "-fuse-ld=/y/wasm-ld")
+        let r = try WasmToolchain.commands(language: .rust, build: .command, source: "\(dir)/n.rs", output: "o.wasm", sysroot: "/S", tools: explicit)
+        XCTAssertEqual(r.executable, "/z/rustc")
+    }
+
     func testEnsureSysrootIsIdempotent() throws {
         let dir = NSTemporaryDirectory() + "wasm-sysroot-\(getpid())/a/b"
         defer { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "wasm-sysroot-\(getpid())") }

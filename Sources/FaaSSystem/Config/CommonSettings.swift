@@ -1,18 +1,82 @@
-/// The settings shared by several daemons, so every daemon spells them the same way.
+/// Every setting of the four daemons, declared once: its flag, environment variable, default,
+/// the values it takes, and its help. Each daemon's options list the ones it reads; the README's
+/// settings table says which daemon reads which (and a test holds the two together).
 public enum CommonSettings {
-    public static let port = Setting("port", env: "FAAS_PORT", default: "8080", help: "gateway TCP port")
+    /// Largest request body or function output, bytes: one payload travels in one JSON line
+    /// (at most 8/3 of its size) under the wire protocol's 48 MiB line limit.
+    public static let largestPayload = 16 << 20
+
+    // Sockets, paths, processes
+    public static let port = Setting("port", env: "FAAS_PORT", default: "8080", kind: .integer(0...65535), help: "gateway TCP port")
     public static let host = Setting("host", env: "FAAS_HOST", default: "0.0.0.0", help: "gateway listen address")
     public static let lbSocket = Setting("lb-sock", env: "FAAS_LB_SOCK", default: "/tmp/faas_lb.sock", help: "load balancer UNIX socket")
     public static let serverSocket = Setting("server-sock", env: "FAAS_SERVER_SOCK", default: "/tmp/faas_server.sock", help: "server UNIX socket")
     public static let functionsDir = Setting("functions-dir", env: "FAAS_FUNCTIONS_DIR", default: "./functions", help: "where deployed functions are stored")
-    public static let workers = Setting("workers", env: "FAAS_WORKERS", default: "4", help: "number of pre-forked workers")
-    public static let strategy = Setting("strategy", env: "FAAS_LB_STRATEGY", default: "rr", help: "worker choice: rr, fifo or weighted")
-    public static let workerPath = Setting("worker-path", env: "FAAS_WORKER_PATH", default: "", help: "faas-worker executable (default: beside faas-server)")
-    public static let wasmLibrary = Setting("wasm-library", env: "FAAS_WASM_LIBRARY", default: "", help: "wasm C API library (default: libwasmer.so, then libwasmtime.so)")
-    public static let logLevel = Setting("log-level", env: "FAAS_LOG_LEVEL", default: "info", help: "debug, info, warn or error")
-    public static let queueSize = Setting("queue-size", env: "FAAS_QUEUE_SIZE", default: "1024", help: "invokes the load balancer queues while every worker is busy")
-    public static let timeout = Setting("timeout", env: "FAAS_TIMEOUT", default: "10", help: "default time limit per invocation, seconds")
-    public static let maxTimeout = Setting("max-timeout", env: "FAAS_MAX_TIMEOUT", default: "300", help: "largest time limit a function may ask for, seconds")
-    public static let memory = Setting("memory", env: "FAAS_MEMORY", default: "128", help: "default memory limit per invocation, MiB")
-    public static let maxBody = Setting("max-body", env: "FAAS_MAX_BODY", default: "8388608", help: "largest request body (source or payload), bytes")
+    public static let workers = Setting("workers", env: "FAAS_WORKERS", default: "4", kind: .integer(1...256), help: "number of pre-forked workers")
+    public static let strategy = Setting("strategy", env: "FAAS_LB_STRATEGY", default: "rr", kind: .choice(["rr", "fifo", "weighted"]),
+                                         help: "worker choice: rr, fifo or weighted")
+    public static let workerPath = Setting("worker-path", env: "FAAS_WORKER_PATH", default: "", help: "faas-worker executable (default: beside this executable)")
+    public static let logLevel = Setting("log-level", env: "FAAS_LOG_LEVEL", default: "info", kind: .choice(["debug", "info", "warn", "warning", "error"]),
+                                         help: "debug, info, warn or error")
+
+    // Limits of a function (owned by the gateway: every invoke it sends carries them)
+    public static let timeout = Setting("timeout", env: "FAAS_TIMEOUT", default: "10", kind: .number(0.001...86_400), help: "default time limit per invocation, seconds")
+    public static let maxTimeout = Setting("max-timeout", env: "FAAS_MAX_TIMEOUT", default: "300", kind: .number(0.001...86_400),
+                                           help: "largest time limit a function may ask for, seconds")
+    public static let memory = Setting("memory", env: "FAAS_MEMORY", default: "128", kind: .integer(1...1_048_576), help: "default memory limit per invocation, MiB")
+    public static let maxMemory = Setting("max-memory", env: "FAAS_MAX_MEMORY", default: "2048", kind: .integer(1...1_048_576),
+                                          help: "largest memory limit a function may ask for, MiB")
+
+    // Gateway
+    public static let maxBody = Setting("max-body", env: "FAAS_MAX_BODY", default: "8388608", kind: .integer(1...largestPayload),
+                                        help: "largest request body (source or payload), bytes")
+    public static let maxConnections = Setting("max-connections", env: "FAAS_MAX_CONNECTIONS", default: "10000", kind: .integer(1...1_000_000),
+                                               help: "open client connections at most")
+    public static let readTimeout = Setting("read-timeout", env: "FAAS_READ_TIMEOUT", default: "30", kind: .number(0.01...3600), help: "seconds to receive a whole request")
+    public static let idleTimeout = Setting("idle-timeout", env: "FAAS_IDLE_TIMEOUT", default: "75", kind: .number(0.01...86_400),
+                                            help: "seconds an idle keep-alive connection stays open")
+    public static let compileTimeout = Setting("compile-timeout", env: "FAAS_COMPILE_TIMEOUT", default: "120", kind: .number(0.1...3600),
+                                               help: "seconds a deploy's compiler may run")
+    public static let clang = Setting("clang", env: "FAAS_CLANG", default: "",
+                                      help: "clang for C deploys (default: clang on PATH, else the one beside swift on PATH)")
+    public static let wasmLinker = Setting("wasm-ld", env: "FAAS_WASM_LD", default: "",
+                                           help: "wasm-ld for C deploys (default: beside clang, else on PATH)")
+    public static let rustc = Setting("rustc", env: "FAAS_RUSTC", default: "/usr/bin/rustc", help: "rustc for Rust deploys (with the wasm32-wasi std)")
+
+    // Gateway and server
+    public static let shutdownGrace = Setting("shutdown-grace", env: "FAAS_SHUTDOWN_GRACE", default: "10", kind: .number(0...3600),
+                                              help: "seconds to finish requests in flight on SIGTERM")
+
+    // Load balancer (the gateway reads the queue wait to bound an invoke's whole wait)
+    public static let queueSize = Setting("queue-size", env: "FAAS_QUEUE_SIZE", default: "1024", kind: .integer(1...1_000_000),
+                                          help: "invokes the load balancer queues while every worker is busy")
+    public static let queueTimeout = Setting("queue-timeout", env: "FAAS_QUEUE_TIMEOUT", default: "30", kind: .number(0.01...3600),
+                                             help: "seconds an invoke may wait for a free worker")
+
+    // Workers (the server reads them and hands them to each worker as flags)
+    public static let wasmLibrary = Setting("wasm-library", env: "FAAS_WASM_LIBRARY", default: "",
+                                            help: "wasm C API library (default: libwasmer.so, libwasmtime.so, then ../lib/ beside the executable)")
+    public static let wasmPooling = Setting("wasm-pooling", env: "FAAS_WASM_POOLING", default: "on", kind: .choice(["on", "off"]),
+                                            help: "wasmtime's pooling allocator for instances (on or off)")
+    public static let outputCap = Setting("output-cap", env: "FAAS_OUTPUT_CAP", default: "1048576", kind: .integer(1...largestPayload),
+                                          help: "largest output (stdout, stderr) a function may produce, bytes")
+    public static let sandbox = Setting("sandbox", env: "FAAS_SANDBOX", default: "bwrap", kind: .choice(["bwrap", "none"]),
+                                        help: "bwrap (isolate functions and compilers) or none (rlimits only: runs them as this user, with the network)")
+    public static let bwrap = Setting("bwrap", env: "FAAS_BWRAP", default: "/usr/bin/bwrap", help: "the bubblewrap executable")
+    public static let runtimeIdle = Setting("runtime-idle", env: "FAAS_RUNTIME_IDLE", default: "120", kind: .number(1...86_400),
+                                            help: "seconds a warm JS/Python runtime is kept without calls")
+    public static let python = Setting("python", env: "FAAS_PYTHON", default: "",
+                                       help: "python3 for Python functions (default: /usr/bin/python3 when sandboxed, else PATH's, resolved)")
+
+    // Internal: one daemon passes them to another
+    public static let workerID = Setting("worker-id", env: "", default: "0", kind: .integer(0...1_000_000), help: "this worker's slot number")
+    public static let precompile = Setting("precompile", env: "", default: "",
+                                           help: "prepare DIR/code.wasm for fast loading, then exit (the gateway, at deploy)")
+    public static let entrypoint = Setting("entrypoint", env: "", default: "", help: "with --precompile: the export the function is called through")
+
+    /// What every daemon logs at start when `sandbox` is `none`.
+    public static let sandboxOffWarning = "FAAS_SANDBOX=none: functions and compilers run WITHOUT isolation, as this daemon's user (root if it runs as root) with full network and file access; do not run untrusted code"
+
+    /// What the server hands each worker, as it resolved them.
+    public static let handedToWorkers = [functionsDir, wasmLibrary, wasmPooling, outputCap, sandbox, bwrap, runtimeIdle, python, logLevel]
 }

@@ -2,19 +2,34 @@ import Foundation
 
 /// The whole of a daemon's `main`: parse settings (flag > environment > default), run the role,
 /// and turn failures into a message and an exit code (2: bad usage, 1: could not run).
+/// `--check-config` stops after parsing: it prints each setting with where its value came from.
 public enum DaemonEntry {
     public static func main<Options>(
         program: String,
-        parse: ([String], [String: String]) throws -> Options,
+        known: [Setting],
+        parse: (Settings) throws -> Options,
         run: (Options) throws -> Void
     ) -> Never {
         Signals.ignoreBrokenPipe()
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        let checkOnly = arguments.contains("--check-config")
+        arguments.removeAll { $0 == "--check-config" }
         let options: Options
         do {
-            options = try parse(Array(CommandLine.arguments.dropFirst()), ProcessInfo.processInfo.environment)
+            let settings = try Settings(arguments: arguments, environment: ProcessInfo.processInfo.environment, known: known, program: program)
+            options = try parse(settings)
+            if checkOnly {
+                print(settings.report(), terminator: "")
+                exit(0)
+            }
         } catch SettingsError.helpRequested(let usage) {
             print(usage, terminator: "")
             exit(0)
+        } catch SettingsError.unknownFlag(let flag) {
+            // Often a setting of another daemon: say where to look.
+            let hint = "\(program) --help lists the settings it reads; the README's settings table says which daemon reads which"
+            FileHandle.standardError.write(Data("\(program): unknown option \(flag) (\(hint))\n".utf8))
+            exit(2)
         } catch {
             FileHandle.standardError.write(Data("\(program): \(error)\n".utf8))
             exit(2)
