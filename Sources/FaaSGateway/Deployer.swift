@@ -21,6 +21,8 @@ final class Deployer {
         var update: Bool
         /// `handler` or `script` for JS/Python; nil: detected from the source.
         var mode: String?
+        /// Who may call it without a key; nil on an update: as the previous version.
+        var access: FunctionAccess? = nil
     }
 
     struct Failure: Error {
@@ -82,7 +84,9 @@ final class Deployer {
                 do {
                     let metadata = try self.store.publish(staged, name: request.name, entrypoint: built.entrypoint, mode: built.mode,
                                                           wasm: built.wasm, timeout: request.timeout, memory: request.memory,
-                                                          update: request.update)
+                                                          update: request.update) { metadata in
+                        (request.access ?? FunctionAccess(existing)).apply(to: &metadata)
+                    }
                     completion(.success(metadata))
                 } catch StoreError.duplicateName(let name) {
                     self.store.discard(staged)

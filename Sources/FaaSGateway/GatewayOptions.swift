@@ -40,7 +40,10 @@ public struct GatewayOptions: Sendable {
     static let known = [graceSetting, queueTimeoutSetting, CommonSettings.host, CommonSettings.port, CommonSettings.serverSocket, CommonSettings.functionsDir,
                         CommonSettings.workerPath, CommonSettings.wasmLibrary, CommonSettings.maxBody, CommonSettings.timeout,
                         CommonSettings.maxTimeout, CommonSettings.memory, maxMemorySetting, maxConnectionsSetting,
-                        readTimeoutSetting, idleTimeoutSetting, compileTimeoutSetting, CommonSettings.logLevel]
+                        readTimeoutSetting, idleTimeoutSetting, compileTimeoutSetting, CommonSettings.logLevel] + AuthOptions.known
+
+    /// API keys, tokens, rate limits, trusted proxies.
+    public var auth: AuthOptions
 
     public var maxMemory: Int
 
@@ -68,5 +71,6 @@ public struct GatewayOptions: Sendable {
         logLevel = try settings.logLevel(CommonSettings.logLevel)
         shutdownGrace = try settings.number(Self.graceSetting, in: 0...3600)
         queueTimeout = try settings.number(Self.queueTimeoutSetting, in: 0.01...3600)
+        auth = try AuthOptions(settings: settings, functionsDirectory: functionsDirectory)
     }
 }

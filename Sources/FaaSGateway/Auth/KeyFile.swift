@@ -1,0 +1,4 @@
+/// The contents of `keys.json`.
+struct KeyFile: Codable, Sendable {
+    var keys: [APIKeyRecord] = []
+}
