@@ -122,8 +122,9 @@ final class Authenticator {
         case .success(let found): principal = found
         case .failure(let failure):
             metrics.failures[failure.reason, default: 0] += 1
-            _ = limits.take("failures " + client, rate: options.failuresPerMinute / 60, burst: options.failuresPerMinute, now: now)
+            // Guessing needs a credential: only presented ones count toward the lock-out.
             if failure != .missing {
+                _ = limits.take("failures " + client, rate: options.failuresPerMinute / 60, burst: options.failuresPerMinute, now: now)
                 log.warn("authentication failed", ["client": client, "route": route, "reason": failure.description])
             }
             return .refuse(Self.unauthorized(failure))
