@@ -219,15 +219,17 @@ faas_api_key() {
 # prints "HTTP <status>" on stderr and returns 1 otherwise; exits 3 when the gateway
 # cannot be reached.
 faas_request() {
-    local method="$1" path="$2" body code rc=0 key
+    local method="$1" path="$2" body code rc=0 key headers
     shift 2
     key="$(faas_api_key)"
-    # The key goes to curl as a header file, never on its command line (visible in ps).
-    local auth=()
-    [[ -n "$key" ]] && auth=(-H @<(printf 'Authorization: Bearer %s\n' "$key"))
+    # The key goes to curl in a header file (mktemp: mode 0600), never on its command line,
+    # which any user can read in ps.
+    headers="$(mktemp)"
+    [[ -n "$key" ]] && printf 'Authorization: Bearer %s\n' "$key" >"$headers"
     body="$(mktemp)"
     code="$(curl -sS -o "$body" -w '%{http_code}' --connect-timeout 5 \
-        -X "$method" "${auth[@]}" "$@" "$FAAS_URL$path")" || rc=$?
+        -X "$method" -H "@$headers" "$@" "$FAAS_URL$path")" || rc=$?
+    rm -f "$headers"
     if ((rc)); then
         rm -f "$body"
         warn "cannot reach the gateway at $FAAS_URL (curl exit $rc); is it running? (scripts/run)"
