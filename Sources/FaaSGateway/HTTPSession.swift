@@ -19,6 +19,9 @@ final class HTTPSession {
     /// A request is being handled; the next is parsed only after its response is queued.
     private(set) var busy = false
     private var closing = false
+    /// The parser refused a request: the answer is on its way and the connection closes; bytes
+    /// still arriving are ignored (they would be refused, and counted, once more).
+    private var refused = false
     /// Bumped per response: a late completion for an earlier request is recognised and dropped.
     private(set) var generation: UInt64 = 0
     /// When the current partial request started, or when the connection went idle.
@@ -75,6 +78,7 @@ final class HTTPSession {
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
+        guard !refused else { return }
         if consumed == input.count {
             input.removeAll(keepingCapacity: true)
             consumed = 0
@@ -117,6 +121,7 @@ final class HTTPSession {
                 busy = true
                 gateway.handle(request, session: self)
             case .error(let error):
+                refused = true
                 gateway.countRejected(status: error.status.code, target: rejectedTarget())
                 send(error.response, keepAlive: false)
                 return
