@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "FaaSStoreTests", dependencies: ["FaaSStore"]),
         .testTarget(name: "FaaSWasmTests", dependencies: ["FaaSWasm"]),
         .testTarget(name: "FaaSLoadBalancerTests", dependencies: ["FaaSLoadBalancer"]),
-        .testTarget(name: "FaaSGatewayTests", dependencies: ["FaaSGateway", "FaaSHTTP"]),
+        .testTarget(name: "FaaSGatewayTests", dependencies: ["FaaSGateway", "FaaSHTTP", "FaaSSystem"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["FaaSSystem", "faas-gateway", "faas-server", "faas-load-balancer", "faas-worker"]
