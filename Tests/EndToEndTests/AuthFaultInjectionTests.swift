@@ -73,6 +73,15 @@ final class AuthFaultInjectionTests: SuiteTestCase {
         XCTAssertEqual(try status("Authorization: Bearer \(try JWTMaker.hs256(claims, secret: Self.secret))\r\n").0, 200, "a good token works")
     }
 
+    func testForwardedForIsIgnoredFromUntrustedPeers() throws {
+        // This suite trusts no proxy: a client naming another address is logged as itself.
+        let (code, _) = try status("Authorization: Bearer mfk_untrusted-forwarder-xxxxxxxx\r\nX-Forwarded-For: 203.0.113.77\r\n")
+        XCTAssertEqual(code, 401)
+        let log = try String(contentsOfFile: try suite.logPath("gateway"), encoding: .utf8)
+        XCTAssertTrue(log.contains("authentication failed client=127.0.0.1"), log)
+        XCTAssertFalse(log.contains("203.0.113.77"), "the forged address is not believed")
+    }
+
     func testSeededRandomAuthorizationValues() throws {
         var generator = SeededGenerator(seed: 0x9e37_79b9_7f4a_7c15)
         let alphabet = Array("ABCabc0189+/=-_.~ :;,\"'\\{}[]%\t".unicodeScalars)

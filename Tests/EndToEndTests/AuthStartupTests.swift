@@ -165,6 +165,25 @@ final class AuthStartupTests: OwnSuiteTestCase {
         XCTAssertEqual(try status(suite, try JWTMaker.rs256(claims(), privateKey: privateKey, header: ["alg": "RS256"])), 401, "alg RS256")
     }
 
+    func testPublicCallsAreRateLimitedPerClientAddress() throws {
+        var options = workers(1)
+        options.environment = ["FAAS_PUBLIC_RATE": "0.1", "FAAS_TRUSTED_PROXIES": "127.0.0.1"]
+        let suite = try FaaSSuite(name: "pubrate", options: options)
+        self.suite = suite
+        let id = try suite.deployOK("hook", "python", source: "print('hook')\n", query: "&public=true")
+        func call(from address: String, key: Bool = false) throws -> HTTPResult {
+            try suite.request("POST", "/invoke?fn=\(id)", headers: [("X-Forwarded-For", address)], authorized: key)
+        }
+        XCTAssertEqual(try call(from: "192.0.2.1").status, 200)
+        let limited = try call(from: "192.0.2.1")
+        XCTAssertEqual(limited.status, 429, "\(limited)")
+        XCTAssertGreaterThanOrEqual(Int(limited.header("retry-after") ?? "") ?? 0, 1)
+        XCTAssertEqual(try call(from: "192.0.2.2").status, 200, "another address has its own bucket")
+        XCTAssertEqual(try call(from: "192.0.2.1", key: true).status, 200, "a call with a key is not a public call")
+        let metrics = try suite.request("GET", "/metrics").text
+        XCTAssertTrue(metrics.contains(#"faas_rate_limited_total{limit="public"} 1"#), metrics)
+    }
+
     func testRevocationIsSeenByASecondGatewayOnTheSameFolder() throws {
         let suite = try FaaSSuite(name: "twogw", options: workers(1))
         self.suite = suite

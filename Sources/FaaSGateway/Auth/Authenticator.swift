@@ -63,7 +63,7 @@ final class Authenticator {
         let created: Bool = try keys.update { file in
             guard file.keys.isEmpty else { return false }
             let key = Self.newKey()
-            try Self.writeSecretFile(path, key + "\n")
+            try OwnerOnlyFile.write(path, Array((key + "\n").utf8))
             file.keys.append(APIKeyRecord(id: "admin", hash: APIKeyRecord.hash(of: key), scopes: [Scope.admin.rawValue], created: now))
             return true
         }
@@ -76,18 +76,6 @@ final class Authenticator {
 
     /// A new API key: `mfk_` and 256 random bits in base64url.
     static func newKey() -> String { "mfk_" + Base64URL.encode(Crypto.randomBytes(32)) }
-
-    /// Writes `text` to `path` readable by the owner only, atomically.
-    static func writeSecretFile(_ path: String, _ text: String) throws {
-        let temporary = path + ".\(getpid()).tmp"
-        unlink(temporary)
-        let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
-        try fd.closeAfter { fd in
-            try fd.writeAll(Array(text.utf8))
-            _ = try syscall("fsync") { fsync(fd.rawValue) }
-        }
-        try syscall("rename") { rename(temporary, path) }
-    }
 
     // MARK: the decision
 

@@ -79,16 +79,7 @@ final class KeyStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let bytes = [UInt8](try encoder.encode(file))
-        let temporary = "\(directory)/.keys.json.\(getpid()).tmp"
-        unlink(temporary)
-        let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
-        try fd.closeAfter { fd in
-            try fd.writeAll(bytes)
-            _ = try syscall("fsync") { fsync(fd.rawValue) }
-        }
-        try syscall("rename") { rename(temporary, path) }
-        let folder = try FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY)
-        try folder.closeAfter { fd in _ = try syscall("fsync") { fsync(fd.rawValue) } }
+        try OwnerOnlyFile.write(path, bytes)
         identity = nil
         try refresh()
         return result
