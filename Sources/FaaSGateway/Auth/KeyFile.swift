@@ -1,4 +1,4 @@
 /// The contents of `keys.json`.
-struct KeyFile: Codable, Sendable {
+struct KeyFile: Codable, Sendable, Equatable {
     var keys: [APIKeyRecord] = []
 }

@@ -74,8 +74,11 @@ final class KeyStore {
         let lock = try FileDescriptor.open(lockPath, O_RDWR | O_CREAT, mode: 0o600)
         defer { lock.close() }
         try syscall("flock") { flock(lock.rawValue, LOCK_EX) }
-        var file = try Self.read(path)
+        let original = try Self.read(path)
+        var file = original
         let result = try change(&file)
+        // Unchanged: no write, so other gateways need not re-read.
+        guard file != original else { return result }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let bytes = [UInt8](try encoder.encode(file))
