@@ -17,13 +17,15 @@ let package = Package(
     ],
     targets: [
         .target(name: "CFaaSSystem"),
+        // Debian's libcrypto (libssl-dev): the gateway's hashes, HMAC and signature checks.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "FaaSSystem", dependencies: ["CFaaSSystem"]),
         .target(name: "FaaSProtocol", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSHTTP", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSStore", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSSandbox", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSWasm", dependencies: ["FaaSSystem", "FaaSStore", "FaaSSandbox"]),
-        .target(name: "FaaSGateway", dependencies: ["FaaSSystem", "FaaSProtocol", "FaaSHTTP", "FaaSStore", "FaaSSandbox", "FaaSWasm"]),
+        .target(name: "FaaSGateway", dependencies: ["CCrypto", "FaaSSystem", "FaaSProtocol", "FaaSHTTP", "FaaSStore", "FaaSSandbox", "FaaSWasm"]),
         .target(name: "FaaSServer", dependencies: ["FaaSSystem", "FaaSProtocol"]),
         .target(name: "FaaSLoadBalancer", dependencies: ["FaaSSystem", "FaaSProtocol"]),
         // The JS and Python runtimes are real files (with their own tests beside them), compiled
@@ -38,13 +40,14 @@ let package = Package(
         .executableTarget(name: "faas-server", dependencies: ["FaaSServer"]),
         .executableTarget(name: "faas-load-balancer", dependencies: ["FaaSLoadBalancer"]),
         .executableTarget(name: "faas-worker", dependencies: ["FaaSWorker"]),
-        .testTarget(name: "FaaSSystemTests", dependencies: ["FaaSSystem"]),
+        .testTarget(name: "FaaSSystemTests", dependencies: ["FaaSSystem", "FaaSLoadBalancer"]),
         .testTarget(name: "FaaSProtocolTests", dependencies: ["FaaSProtocol"]),
         .testTarget(name: "FaaSHTTPTests", dependencies: ["FaaSHTTP"]),
         .testTarget(name: "FaaSStoreTests", dependencies: ["FaaSStore"]),
         .testTarget(name: "FaaSSandboxTests", dependencies: ["FaaSSandbox"]),
         .testTarget(name: "FaaSWasmTests", dependencies: ["FaaSWasm", "FaaSStore"]),
         .testTarget(name: "FaaSLoadBalancerTests", dependencies: ["FaaSLoadBalancer"]),
+        .testTarget(name: "FaaSGatewayTests", dependencies: ["FaaSGateway", "FaaSHTTP", "FaaSSystem"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["FaaSSystem", "faas-gateway", "faas-server", "faas-load-balancer", "faas-worker"]

@@ -3,7 +3,8 @@
 #   LANG is c, rust, js or python; FILE is the source ('-' reads it from stdin);
 #   ENTRYPOINT names the export to call in a C/Rust module without main.
 # Prints the gateway's JSON answer (it holds the new function's id).
-# Gateway: $FAAS_URL (default http://localhost:${FAAS_PORT:-8080}).
+# Gateway: $FAAS_URL (default http://localhost:${FAAS_PORT:-8080}). Key: $FAAS_API_KEY, else
+# the admin key file (${FAAS_AUTH_DIR:-$FAAS_FUNCTIONS_DIR/.auth}/admin.key, as scripts/run made it).
 # Exit: 0 on 2xx, 1 on an HTTP error (status on stderr), 2 on usage error,
 #       3 when the gateway is unreachable.
 set -euo pipefail
@@ -15,7 +16,7 @@ usage() {
     warn "usage: scripts/deploy.sh NAME LANG FILE [ENTRYPOINT]   (LANG: c|rust|js|python; FILE '-' = stdin)"
     exit 2
 }
-[[ "${1:-}" == -h || "${1:-}" == --help ]] && { sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0; }
+[[ "${1:-}" == -h || "${1:-}" == --help ]] && { sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0; }
 (($# == 3 || $# == 4)) || usage
 name="$1" lang="$2" file="$3" entry="${4:-}"
 [[ -n "$name" && -n "$lang" ]] || usage

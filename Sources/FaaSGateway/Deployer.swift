@@ -21,6 +21,8 @@ final class Deployer {
         var update: Bool
         /// `&mode`; nil: decided from the source (`DeployPlan`).
         var mode: FunctionMode?
+        /// Who may call it without a key; nil on an update: as the previous version.
+        var access: FunctionAccess? = nil
     }
 
     struct Failure: Error {
@@ -88,7 +90,9 @@ final class Deployer {
                 do {
                     let metadata = try self.store.publish(staged, name: request.name, entrypoint: plan.entrypoint, mode: plan.mode,
                                                           wasm: wasm, timeout: request.timeout, memory: request.memory,
-                                                          update: request.update)
+                                                          update: request.update) { metadata in
+                        (request.access ?? FunctionAccess(existing)).apply(to: &metadata)
+                    }
                     completion(.success(metadata))
                 } catch StoreError.duplicateName(let name) {
                     self.store.discard(staged)

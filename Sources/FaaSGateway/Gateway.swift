@@ -32,6 +32,9 @@ final class Gateway {
     private var metrics = GatewayMetrics()
     private let limits: HTTPParserLimits
     private let encoder = JSONEncoder()
+    private let authenticator: Authenticator
+    private let keyManagement: KeyManagement?
+    private lazy var router = makeRouter()
 
     init(options: GatewayOptions, loop: EventLoop) throws {
         self.options = options
@@ -40,6 +43,9 @@ final class Gateway {
         self.store = try FunctionStore(root: options.functionsDirectory)
         self.server = ServerLink(path: options.serverSocketPath, loop: loop, log: log, queueTimeout: options.queueTimeout)
         self.deployer = Deployer(options: options, store: store, loop: loop, reaper: reaper, log: log)
+        self.authenticator = try Authenticator(options: options.auth, log: log)
+        let log = self.log
+        self.keyManagement = authenticator.keys.map { KeyManagement(keys: $0, log: log) }
         var limits = HTTPParserLimits()
         limits.maxBodySize = options.maxBody
         self.limits = limits
@@ -132,7 +138,7 @@ final class Gateway {
             }
             Socket.setNoDelay(fd)
             let connection = Connection(loop: loop, socket: fd)
-            let session = HTTPSession(connection: connection, gateway: self, limits: limits)
+            let session = HTTPSession(connection: connection, gateway: self, limits: limits, peerAddress: Socket.peerAddress(fd) ?? "unknown")
             let key = ObjectIdentifier(session)
             sessions[key] = session
             connection.onClose = { [unowned self] _ in self.sessions.removeValue(forKey: key) }
@@ -155,52 +161,143 @@ final class Gateway {
         }
     }
 
-    func countRejected(status: Int) {
-        metrics.countRequest(route: "malformed", status: status)
+    /// A request refused by the parser, counted under its route when its target's start shows it.
+    func countRejected(status: Int, target: String?) {
+        let route = target.flatMap { router.routeName(forTarget: $0) } ?? "malformed"
+        metrics.countRequest(route: route, status: status)
     }
 
     // MARK: routing
 
+    typealias Handler = (RouteCall) -> Void
+
+    /// Every route, its methods, what each needs and which query parameters it knows.
+    private func makeRouter() -> Router<Handler> {
+        var router = Router<Handler>()
+        typealias Endpoint = Router<Handler>.Endpoint
+        let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "update", "public", "cors"]
+        router.add("invoke", .exact("/invoke"), [
+            Endpoint(method: .POST, requirement: .invokeFunction, query: ["fn"]) { [unowned self] in self.invoke($0) },
+            Endpoint(method: .OPTIONS, requirement: .open, query: ["fn"]) { [unowned self] in self.preflight($0) },
+        ])
+        router.add("deploy", .exact("/deploy"), [
+            Endpoint(method: .POST, requirement: .scope(.deploy), query: deployQuery) { [unowned self] call in
+                self.deploy(call.request, name: call.request.queryValue("name"), update: Self.flag(call.request.queryValue("update")), reply: call.reply)
+            },
+        ])
+        router.add("functions", .exact("/functions"), [
+            Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] call in
+                call.reply(self.json(.ok, ["functions": self.store.list().map(Self.summary)]))
+            },
+        ])
+        router.add("health", .exact("/health"), [
+            Endpoint(method: .GET, requirement: .open, query: []) { [unowned self] call in
+                let healthy = self.server.isConnected
+                call.reply(self.json(healthy ? .ok : .serviceUnavailable,
+                                     ["ok": healthy, "server": healthy ? "connected" : "unreachable", "functions": self.store.count]))
+            },
+        ])
+        router.add("metrics", .exact("/metrics"), [
+            Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] call in
+                let text = self.metrics.render(functions: self.store.count, connections: self.sessions.count, inFlight: self.server.inFlight,
+                                               serverConnected: self.server.isConnected) + self.authenticator.metrics.render()
+                call.reply(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: text))
+            },
+        ])
+        router.add("function", .prefix("/function/"), [
+            Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] in self.functionResource($0) },
+            Endpoint(method: .PUT, requirement: .scope(.deploy), query: deployQuery.subtracting(["name", "update"])) { [unowned self] in self.functionResource($0) },
+            Endpoint(method: .DELETE, requirement: .scope(.deploy), query: []) { [unowned self] in self.functionResource($0) },
+        ])
+        router.add("keys", .exact("/keys"), [
+            Endpoint(method: .GET, requirement: .scope(.admin), query: []) { [unowned self] call in
+                call.reply(self.keyManagement?.list() ?? Self.authOff())
+            },
+            Endpoint(method: .POST, requirement: .scope(.admin), query: []) { [unowned self] call in
+                call.reply(self.keyManagement?.create(body: call.request.body, caller: call.principal?.id ?? "-") ?? Self.authOff())
+            },
+        ])
+        router.add("keys", .prefix("/keys/"), [
+            Endpoint(method: .DELETE, requirement: .scope(.admin), query: []) { [unowned self] call in
+                call.reply(self.keyManagement?.delete(id: call.parameter ?? "", caller: call.principal?.id ?? "-") ?? Self.authOff())
+            },
+        ])
+        return router
+    }
+
+    private static func authOff() -> HTTPResponse {
+        HTTPResponse.jsonError(status: .notFound, message: "keys are not used: the gateway runs with FAAS_AUTH=off")
+    }
+
+    /// Routes one request: 404 for an unknown path, 405 for a method the route lacks, 400 for
+    /// unknown query parameters, then the authenticator's verdict, then the handler.
     func handle(_ request: HTTPRequest, session: HTTPSession) {
-        let path = request.path
         let method = request.method
-        let route: String
         let keepAlive = request.keepAlive
-        let reply: (String, HTTPResponse) -> Void = { [unowned self, session] route, response in
-            self.metrics.countRequest(route: route, status: response.status.code)
+        guard let (route, parameter) = router.match(request.path) else {
+            metrics.countRequest(route: "unknown", status: 404)
+            return session.respond(HTTPResponse.jsonError(status: .notFound, message: "no such endpoint: \(request.path)"),
+                                   keepAlive: keepAlive, omitBody: method == .HEAD)
+        }
+        var extraHeaders: [(String, String)] = []
+        let reply: (HTTPResponse) -> Void = { [unowned self, session] response in
+            var response = response
+            for (name, value) in extraHeaders { response.headers.add(name: name, value: value) }
+            self.metrics.countRequest(route: route.name, status: response.status.code)
             session.respond(response, keepAlive: keepAlive, omitBody: method == .HEAD)
         }
-        switch path {
-        case "/invoke":
-            route = "invoke"
-            guard method == .POST || method == .GET else { return reply(route, methodNotAllowed("POST")) }
-            invoke(request, session: session) { reply(route, $0) }
-        case "/deploy":
-            route = "deploy"
-            guard method == .POST else { return reply(route, methodNotAllowed("POST")) }
-            deploy(request, name: request.queryValue("name"), update: Self.flag(request.queryValue("update"))) { reply(route, $0) }
-        case "/functions":
-            guard method == .GET || method == .HEAD else { return reply("functions", methodNotAllowed("GET")) }
-            reply("functions", json(.ok, ["functions": store.list().map(Self.summary)]))
-        case "/health":
-            let healthy = server.isConnected
-            reply("health", json(healthy ? .ok : .serviceUnavailable,
-                                 ["ok": healthy, "server": healthy ? "connected" : "unreachable", "functions": store.count]))
-        case "/metrics":
-            let text = metrics.render(functions: store.count, connections: sessions.count, inFlight: server.inFlight,
-                                      serverConnected: server.isConnected)
-            reply("metrics", HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: text))
-        default:
-            guard path.hasPrefix("/function/") else {
-                return reply("unknown", HTTPResponse.jsonError(status: .notFound, message: "no such endpoint: \(path)"))
+        guard let endpoint = route.endpoint(for: method) else { return reply(methodNotAllowed(route.allow)) }
+        let unknown = Router<Handler>.unknownParameters(request, endpoint)
+        guard unknown.isEmpty else {
+            let known = endpoint.query.sorted().joined(separator: ", ")
+            return reply(HTTPResponse.jsonError(status: .badRequest, message: "unknown query parameter\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) for \(method) \(request.path)\(known.isEmpty ? " (it takes none)" : "; known: \(known)")"))
+        }
+        let access: Access
+        switch endpoint.requirement {
+        case .open: access = .open
+        case .scope(let scope): access = .scope(scope)
+        case .invokeFunction:
+            let fn = request.queryValue("fn") ?? ""
+            let metadata = FunctionName.isValidID(fn) ? store.resolve(fn) : nil
+            access = .invoke(InvokeTarget(name: metadata?.name ?? fn, isPublic: metadata?.isPublic == true))
+            if let metadata {
+                extraHeaders = FunctionAccess(metadata).corsHeaders(origin: request.headers.first(name: "Origin"))
             }
-            let raw = String(path.dropFirst("/function/".count))
-            let name = raw.removingPercentEncoding ?? raw
-            functionResource(request, name: name, session: session) { reply("function", $0) }
+        }
+        switch authenticator.authorize(request, access: access, client: clientAddress(request, session), route: route.name) {
+        case .refuse(let response):
+            reply(response)
+        case .allow(let principal):
+            endpoint.handler(RouteCall(request: request, session: session, parameter: parameter, principal: principal, reply: reply))
         }
     }
 
-    private func functionResource(_ request: HTTPRequest, name: String, session: HTTPSession, reply: @escaping (HTTPResponse) -> Void) {
+    /// The caller's address: the peer, or what a trusted proxy says in X-Forwarded-For.
+    private func clientAddress(_ request: HTTPRequest, _ session: HTTPSession) -> String {
+        ClientAddress.effective(peer: session.peerAddress, forwardedFor: request.headers["X-Forwarded-For"],
+                                trusted: options.auth.trustedProxies)
+    }
+
+    /// CORS preflight for a public function with `&cors=`: 204 with the allowed origin, else 403.
+    private func preflight(_ call: RouteCall) {
+        let fn = call.request.queryValue("fn") ?? ""
+        let metadata = FunctionName.isValidID(fn) ? store.resolve(fn) : nil
+        let headers = FunctionAccess(metadata).corsHeaders(origin: call.request.headers.first(name: "Origin"))
+        guard !headers.isEmpty else {
+            return call.reply(HTTPResponse.jsonError(status: .forbidden, message: "no cross-origin calls to this function"))
+        }
+        var response = HTTPResponse(status: .noContent)
+        for (name, value) in headers { response.headers.add(name: name, value: value) }
+        response.headers.add(name: "Access-Control-Allow-Methods", value: "POST")
+        response.headers.add(name: "Access-Control-Allow-Headers", value: "Content-Type")
+        response.headers.add(name: "Access-Control-Max-Age", value: "600")
+        call.reply(response)
+    }
+
+    private func functionResource(_ call: RouteCall) {
+        let request = call.request
+        let reply = call.reply
+        let name = call.parameter ?? ""
         guard FunctionName.isValidID(name) else {
             return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid function name \(name.debugDescription)"))
         }
@@ -219,19 +316,19 @@ final class Gateway {
             }
         case .PUT:
             deploy(request, name: name, update: true, reply: reply)
-        case .DELETE:
+        default:
+            // By name or by any of its ids (as GET): the whole function, every version.
+            let target = store.latest(name: name)?.name ?? store.resolve(name)?.name ?? name
             do {
-                let removed = try store.delete(name: name)
-                log.info("deleted", ["name": name, "versions": removed.count])
+                let removed = try store.delete(name: target)
+                log.info("deleted", ["name": target, "versions": removed.count])
                 reply(json(.ok, ["ok": true, "deleted": removed.map(\.id)]))
             } catch StoreError.notFound {
                 reply(HTTPResponse.jsonError(status: .notFound, message: "no function named \(name.debugDescription)"))
             } catch {
-                log.error("cannot delete function", ["name": name, "error": error])
+                log.error("cannot delete function", ["name": target, "error": error])
                 reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot delete: \(error)"))
             }
-        default:
-            reply(methodNotAllowed("GET, PUT, DELETE"))
         }
     }
 
@@ -280,8 +377,9 @@ final class Gateway {
             }
             mode = parsed
         }
-        let deployRequest = Deployer.Request(name: name, language: language, source: request.body, entrypoint: entrypoint,
+        var deployRequest = Deployer.Request(name: name, language: language, source: request.body, entrypoint: entrypoint,
                                              timeout: timeout, memory: memory, update: update, mode: mode)
+        do { deployRequest.access = try FunctionAccess.parse(request) } catch { return reply(error.response) }
         deployer.deploy(deployRequest) { [unowned self] result in
             switch result {
             case .success(let metadata):
@@ -303,12 +401,17 @@ final class Gateway {
         ]
         if let timeout = metadata.timeout { summary["timeout"] = timeout }
         if let memory = metadata.memory { summary["memory"] = memory }
+        if metadata.isPublic == true { summary["public"] = true }
+        if let cors = metadata.cors { summary["cors"] = cors }
         return summary
     }
 
     // MARK: invoke
 
-    private func invoke(_ request: HTTPRequest, session: HTTPSession, reply: @escaping (HTTPResponse) -> Void) {
+    private func invoke(_ call: RouteCall) {
+        let request = call.request
+        let session = call.session
+        let reply = call.reply
         guard let fn = request.queryValue("fn"), !fn.isEmpty else {
             return reply(HTTPResponse.jsonError(status: .badRequest, message: "missing ?fn= (a function id or name)"))
         }

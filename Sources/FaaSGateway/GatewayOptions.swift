@@ -46,7 +46,10 @@ public struct GatewayOptions: Sendable {
                                CommonSettings.maxConnections, CommonSettings.readTimeout, CommonSettings.idleTimeout,
                                CommonSettings.compileTimeout, CommonSettings.clang, CommonSettings.wasmLinker, CommonSettings.rustc,
                                CommonSettings.sandbox, CommonSettings.bwrap, CommonSettings.shutdownGrace, CommonSettings.queueTimeout,
-                               CommonSettings.logLevel]
+                               CommonSettings.logLevel] + AuthOptions.known
+
+    /// API keys, tokens, rate limits, trusted proxies.
+    public var auth: AuthOptions
 
     public init(arguments: [String], environment: [String: String]) throws {
         try self.init(Settings(arguments: arguments, environment: environment, known: Self.known, program: "faas-gateway"))
@@ -76,5 +79,6 @@ public struct GatewayOptions: Sendable {
         logLevel = try settings.logLevel(CommonSettings.logLevel)
         shutdownGrace = try settings.number(CommonSettings.shutdownGrace)
         queueTimeout = try settings.number(CommonSettings.queueTimeout)
+        auth = try AuthOptions(settings: settings, functionsDirectory: functionsDirectory)
     }
 }

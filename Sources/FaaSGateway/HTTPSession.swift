@@ -10,6 +10,8 @@ import FaaSWasm
 /// client pipelines), and enforces the read and idle time limits.
 final class HTTPSession {
     let connection: Connection
+    /// The client's IP address as the socket sees it (a proxy's, behind one).
+    let peerAddress: String
     private unowned let gateway: Gateway
     private var parser: HTTPRequestParser
     private var input: [UInt8] = []
@@ -17,13 +19,21 @@ final class HTTPSession {
     /// A request is being handled; the next is parsed only after its response is queued.
     private(set) var busy = false
     private var closing = false
+    /// The parser refused a request: the answer is on its way and the connection closes; bytes
+    /// still arriving are ignored (they would be refused, and counted, once more).
+    private var refused = false
     /// Bumped per response: a late completion for an earlier request is recognised and dropped.
     private(set) var generation: UInt64 = 0
     /// When the current partial request started, or when the connection went idle.
     private(set) var lastProgress = EventLoop.now()
 
-    init(connection: Connection, gateway: Gateway, limits: HTTPParserLimits) {
+    /// Where in `input` the request being parsed starts: names its route when it is refused
+    /// before it is complete.
+    private var requestStart: Int?
+
+    init(connection: Connection, gateway: Gateway, limits: HTTPParserLimits, peerAddress: String) {
         self.connection = connection
+        self.peerAddress = peerAddress
         self.gateway = gateway
         self.parser = HTTPRequestParser(limits: limits)
         connection.onData = { [unowned self] bytes in self.received(bytes) }
@@ -68,6 +78,7 @@ final class HTTPSession {
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
+        guard !refused else { return }
         if consumed == input.count {
             input.removeAll(keepingCapacity: true)
             consumed = 0
@@ -79,14 +90,25 @@ final class HTTPSession {
         if busy && input.count - consumed > Self.maxBufferedAhead { connection.pauseReading() }
     }
 
+    /// The start of the refused request's target (`POST /invoke?...` gives `/invoke?...`).
+    private func rejectedTarget() -> String? {
+        guard let start = requestStart, start < input.count else { return nil }
+        let line = input[start..<min(input.count, start + 256)]
+        guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+        let target = line[(space + 1)...].prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
+        return String(decoding: target, as: UTF8.self)
+    }
+
     /// Bytes of later requests kept while one is being answered.
     private static let maxBufferedAhead = 1 << 20
 
     private func process() {
         while !busy && !connection.isClosed {
+            if parser.isIdle { requestStart = consumed }
             let result = parser.parse(input, consumed: &consumed)
             if consumed > 64 * 1024 && consumed * 2 > input.count {
                 input.removeSubrange(0..<consumed)
+                if let start = requestStart { requestStart = start >= consumed ? start - consumed : nil }
                 consumed = 0
             }
             switch result {
@@ -99,7 +121,8 @@ final class HTTPSession {
                 busy = true
                 gateway.handle(request, session: self)
             case .error(let error):
-                gateway.countRejected(status: error.status.code)
+                refused = true
+                gateway.countRejected(status: error.status.code, target: rejectedTarget())
                 send(error.response, keepAlive: false)
                 return
             }

@@ -19,10 +19,15 @@ public struct FunctionMetadata: Codable, Sendable, Equatable {
     /// Per-function limits (seconds, MiB); nil means the platform default.
     public var timeout: Double?
     public var memory: Int?
+    /// Deployed with `&public=true`: anyone may invoke it, without a key.
+    public var isPublic: Bool?
+    /// The origin (or `*`) whose pages may read a public function's answers (CORS).
+    public var cors: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, language, entrypoint, size, version, mode, wasm, timeout, memory
+        case id, name, language, entrypoint, size, version, mode, wasm, timeout, memory, cors
         case createdAt = "created_at"
+        case isPublic = "public"
     }
 
     public init(id: String, name: String, language: Language, entrypoint: String, createdAt: String, size: Int,

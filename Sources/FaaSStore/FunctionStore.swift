@@ -114,7 +114,8 @@ public final class FunctionStore {
     /// - Parameter update: true to add a new version of an existing name, false to create a name
     ///   (which must not exist yet).
     public func publish(_ staged: StagedFunction, name: String, entrypoint: String, mode: FunctionMode, wasm: String?,
-                        timeout: Double?, memory: Int?, update: Bool) throws -> FunctionMetadata {
+                        timeout: Double?, memory: Int?, update: Bool,
+                        configure: (inout FunctionMetadata) -> Void = { _ in }) throws -> FunctionMetadata {
         try withLock {
             refreshFromDisk(name: name)
             let existing = byName[name] ?? []
@@ -130,10 +131,11 @@ public final class FunctionStore {
                 id = "\(name)_\(now)_\(suffix)"
                 suffix += 1
             }
-            let metadata = FunctionMetadata(
+            var metadata = FunctionMetadata(
                 id: id, name: name, language: staged.language, entrypoint: entrypoint, createdAt: String(now),
                 size: staged.sourceSize, version: (existing.last?.version ?? 0) + 1, mode: mode, wasm: wasm,
                 timeout: timeout, memory: memory)
+            configure(&metadata)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try FunctionStore.writeDurably("\(staged.directory)/metadata.json", [UInt8](try encoder.encode(metadata)))

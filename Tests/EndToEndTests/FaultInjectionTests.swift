@@ -49,9 +49,9 @@ final class FaultHTTPTests: SuiteTestCase {
 
     func testOversizedHeaderIs431AndTheGatewayStillServes() throws {
         let suite = try suite
-        let oneBig = "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 17 * 1024) + "\r\n\r\n"
+        let oneBig = "GET /health HTTP/1.1\r\nHost: x\r\n\(authLine)X-Big: " + String(repeating: "a", count: 17 * 1024) + "\r\n\r\n"
         try expectRejected(oneBig, status: 431, "one 17 KiB header")
-        var many = "GET /health HTTP/1.1\r\nHost: x\r\n"
+        var many = "GET /health HTTP/1.1\r\nHost: x\r\n\(authLine)"
         for index in 0..<400 { many += "X-Filler-\(index): " + String(repeating: "b", count: 40) + "\r\n" }
         many += "\r\n"
         XCTAssertGreaterThan(many.utf8.count, 16 * 1024)
@@ -63,30 +63,30 @@ final class FaultHTTPTests: SuiteTestCase {
     func testConflictingContentLengthsAre400() throws {
         let suite = try suite
         let fn = try XCTUnwrap(canaries.first).id
-        try expectRejected("POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", status: 400,
+        try expectRejected("POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\n\(authLine)Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", status: 400,
                            "two Content-Length headers")
-        try expectRejected("POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 6\r\n\r\nhello!", status: 400,
+        try expectRejected("POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\n\(authLine)Content-Length: 5, 6\r\n\r\nhello!", status: 400,
                            "a Content-Length list with two values")
         // The classic smuggling shape: a front end taking the first length would see a second
         // request in the body.
-        let smuggled = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
-        try expectRejected("POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: \(smuggled.utf8.count)\r\n\r\n\(smuggled)",
+        let smuggled = "GET /health HTTP/1.1\r\nHost: x\r\n\(authLine)\r\n"
+        try expectRejected("POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\n\(authLine)Content-Length: 0\r\nContent-Length: \(smuggled.utf8.count)\r\n\r\n\(smuggled)",
                            status: 400, "Content-Length 0 then a smuggled request")
         XCTAssertEqual(try suite.request("GET", "/health").status, 200)
     }
 
     func testContentLengthWithTransferEncodingIs400() throws {
         let fn = try XCTUnwrap(canaries.first).id
-        try expectRejected("POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        try expectRejected("POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\n\(authLine)Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
                            status: 400, "Content-Length then Transfer-Encoding")
-        try expectRejected("POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 30\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        try expectRejected("POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\n\(authLine)Transfer-Encoding: chunked\r\nContent-Length: 30\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
                            status: 400, "Transfer-Encoding then Content-Length")
         XCTAssertEqual(try suite.request("GET", "/health").status, 200)
     }
 
     func testBrokenChunkedEncodingIs400() throws {
         let fn = try XCTUnwrap(canaries.first).id
-        let head = "POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let head = "POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\n\(authLine)Transfer-Encoding: chunked\r\n\r\n"
         let broken: [(String, String)] = [
             ("non-hex size", "zz\r\nhello\r\n0\r\n\r\n"),
             ("0x prefix", "0x5\r\nhello\r\n0\r\n\r\n"),
@@ -107,8 +107,8 @@ final class FaultHTTPTests: SuiteTestCase {
         let halfHead = try RawClient(port: suite.port)
         let halfBody = try RawClient(port: suite.port)
         let started = Date()
-        halfHead.send("POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\nContent-Le")
-        halfBody.send("POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly 17 bytes...")
+        halfHead.send("POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\n\(authLine)Content-Le")
+        halfBody.send("POST /invoke?fn=\(fn) HTTP/1.1\r\nHost: x\r\n\(authLine)Content-Length: 100\r\n\r\nonly 17 bytes...")
         for (label, client) in [("half a head", halfHead), ("half a body", halfBody)] {
             let (bytes, closed) = client.readUntilClosed(timeout: 8)
             let elapsed = secondsSince(started)
@@ -126,7 +126,7 @@ final class FaultHTTPTests: SuiteTestCase {
     func testTricklingClientIsCutOffAfterTheReadTimeout() throws {
         let suite = try suite
         let client = try RawClient(port: suite.port)
-        let request = Array(("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: " + String(repeating: "s", count: 200) + "\r\n\r\n").utf8)
+        let request = Array(("GET /health HTTP/1.1\r\nHost: x\r\n\(authLine)X-Slow: " + String(repeating: "s", count: 200) + "\r\n\r\n").utf8)
         let started = Date()
         var sent = 0
         var answer: (bytes: [UInt8], closed: Bool) = ([], false)
@@ -147,11 +147,11 @@ final class FaultHTTPTests: SuiteTestCase {
     func testIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws {
         let suite = try suite
         let client = try RawClient(port: suite.port)
-        client.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        client.send("GET /health HTTP/1.1\r\nHost: x\r\n\(authLine)\r\n")
         XCTAssertEqual(client.readResponse(timeout: 5)?.status, 200)
         // Activity restarts the idle clock: a second request after 1.2 s still works.
         usleep(1_200_000)
-        client.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        client.send("GET /health HTTP/1.1\r\nHost: x\r\n\(authLine)\r\n")
         let second = client.readResponse(timeout: 5)
         XCTAssertEqual(second?.status, 200, "the connection is kept while in use: \(second?.description ?? "no answer")")
         let answered = Date()
@@ -194,7 +194,7 @@ final class FaultHTTPTests: SuiteTestCase {
         let suite = try suite
         let canary = try XCTUnwrap(canaries.first)
         let flood = try RawClient(port: suite.port)
-        let one = "POST /invoke?fn=\(canary.id) HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nflood"
+        let one = "POST /invoke?fn=\(canary.id) HTTP/1.1\r\nHost: x\r\n\(authLine)Content-Length: 5\r\n\r\nflood"
         let sent = flood.send(Array(String(repeating: one, count: 2000).utf8), timeout: 5)
         XCTAssertGreaterThan(sent, 0)
         // The flood never reads its answers; everyone else is served as usual meanwhile.
@@ -219,8 +219,8 @@ final class FaultHTTPTests: SuiteTestCase {
         let gateway = try XCTUnwrap(suite.gateway?.processIdentifier)
         let before = try XCTUnwrap(ProcFS.residentKiB(gateway))
         let client = try RawClient(port: suite.port)
-        client.send("POST /invoke?fn=\(sleeper) HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
-        let chunk = Array(String(repeating: "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", count: 32 * 1024).utf8)
+        client.send("POST /invoke?fn=\(sleeper) HTTP/1.1\r\nHost: x\r\n\(authLine)Content-Length: 0\r\n\r\n")
+        let chunk = Array(String(repeating: "GET /health HTTP/1.1\r\nHost: x\r\n\(authLine)\r\n", count: 32 * 1024).utf8)
         var sent = 0
         let started = Date()
         while sent < 256 << 20 && secondsSince(started) < 3 {
@@ -264,7 +264,7 @@ final class FaultHTTPTests: SuiteTestCase {
         // Raw non-ASCII bytes in the request line.
         for target in ["/invoke?fn=\u{E9}t\u{E9}", "/deploy?name=\u{2603}&lang=python"] {
             let client = try RawClient(port: suite.port)
-            client.send("POST \(target) HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\nprint(1)")
+            client.send("POST \(target) HTTP/1.1\r\nHost: x\r\n\(authLine)Content-Length: 8\r\n\r\nprint(1)")
             let response = client.readResponse(timeout: 5)
             XCTAssertEqual(response?.status, 400, "raw bytes in \(target.debugDescription): \(response?.description ?? "no answer")")
         }

@@ -125,9 +125,9 @@ final class HTTPBehaviorTests: SuiteTestCase {
             XCTAssertTrue(connection.waitForClose(timeout: 5), "the connection is closed after a malformed request")
         }
         // Bad header syntax and conflicting framing.
-        for garbage in ["GET /health HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
-                        "POST /invoke?fn=x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
-                        "POST /invoke?fn=x HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n"] {
+        for garbage in ["GET /health HTTP/1.1\r\nHost: x\r\n\(authLine)no colon here\r\n\r\n",
+                        "POST /invoke?fn=x HTTP/1.1\r\nHost: x\r\n\(authLine)Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+                        "POST /invoke?fn=x HTTP/1.1\r\nHost: x\r\n\(authLine)Content-Length: -1\r\n\r\n"] {
             let connection = try HTTPConnection(port: suite.port, timeout: 10)
             try connection.send(garbage)
             XCTAssertEqual(try connection.readResponse().status, 400, garbage.debugDescription)
@@ -169,7 +169,7 @@ final class HTTPBehaviorTests: SuiteTestCase {
         let id = try suite.deployOK(uniqueName("cont"), "python", source: try Examples.source("hello.py"))
         let payload = String(repeating: "0123456789abcdef", count: 320)   // 5 KiB
         let connection = try HTTPConnection(port: suite.port, timeout: 30)
-        try connection.send("POST /invoke?fn=\(id) HTTP/1.1\r\nHost: x\r\nContent-Length: \(payload.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+        try connection.send("POST /invoke?fn=\(id) HTTP/1.1\r\nHost: x\r\n\(authLine)Content-Length: \(payload.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
         // Like curl: wait for the interim answer before sending the body.
         let interim = try connection.readResponse()
         XCTAssertEqual(interim.status, 100, "\(interim)")
@@ -193,7 +193,7 @@ final class HTTPBehaviorTests: SuiteTestCase {
         }
         body += "0\r\n\r\n"
         let connection = try HTTPConnection(port: suite.port, timeout: 30)
-        try connection.send("POST /deploy?name=\(name)&lang=python HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        try connection.send("POST /deploy?name=\(name)&lang=python HTTP/1.1\r\nHost: x\r\n\(authLine)Transfer-Encoding: chunked\r\n\r\n")
         try connection.send(body)
         let deployed = try connection.readResponse()
         XCTAssertEqual(deployed.status, 201, "\(deployed)")
@@ -201,7 +201,7 @@ final class HTTPBehaviorTests: SuiteTestCase {
 
         // A chunked payload, sent in pieces with pauses.
         let invoke = try HTTPConnection(port: suite.port, timeout: 30)
-        try invoke.send("POST /invoke?fn=\(name) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        try invoke.send("POST /invoke?fn=\(name) HTTP/1.1\r\nHost: x\r\n\(authLine)Transfer-Encoding: chunked\r\n\r\n")
         try invoke.send("5\r\nhello\r\n")
         usleep(50_000)
         try invoke.send("6;ext=1\r\n world\r\n")
@@ -251,7 +251,7 @@ final class HTTPBehaviorTests: SuiteTestCase {
         var batch: [UInt8] = []
         for index in 0..<4 {
             let body = "p\(index)"
-            batch += Array("POST /invoke?fn=\(name) HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
+            batch += Array("POST /invoke?fn=\(name) HTTP/1.1\r\nHost: x\r\n\(authLine)Content-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
         }
         try connection.send(batch)
         for index in 0..<4 {
@@ -333,7 +333,7 @@ final class BodyLimitTests: SuiteTestCase {
         let suite = try suite
         let id = try suite.deployOK(uniqueName("chunk413"), "python", source: "print('never')\n")
         let connection = try HTTPConnection(port: suite.port, timeout: 30)
-        try connection.send("POST /invoke?fn=\(id) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        try connection.send("POST /invoke?fn=\(id) HTTP/1.1\r\nHost: x\r\n\(authLine)Transfer-Encoding: chunked\r\n\r\n")
         let chunk = String(repeating: "c", count: 600)
         try? connection.send("258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n")
         let response = try connection.readResponse()

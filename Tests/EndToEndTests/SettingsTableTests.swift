@@ -16,7 +16,10 @@ final class SettingsTableTests: XCTestCase {
 
     /// Values for rows whose default is not a literal.
     static let samples = ["worker-path": "/opt/minifaas/bin/faas-worker", "wasm-library": "/opt/minifaas/lib/libwasmtime.so",
-                          "clang": "/opt/swift/usr/bin/clang", "wasm-ld": "/usr/bin/wasm-ld", "python": "/usr/bin/python3"]
+                          "clang": "/opt/swift/usr/bin/clang", "wasm-ld": "/usr/bin/wasm-ld", "python": "/usr/bin/python3",
+                          "admin-key": "sample-admin-key-0123456789", "jwt-secret": "sample-jwt-secret-0123456789abcdef0123",
+                          "jwt-public-key": "/etc/minifaas/jwt.pem", "jwt-issuer": "https://issuer.example", "jwt-audience": "minifaas",
+                          "trusted-proxies": "127.0.0.1"]
 
     static func readme() throws -> String {
         var url = URL(fileURLWithPath: #filePath)

@@ -194,16 +194,42 @@ urlencode() {
     printf '%s' "$out"
 }
 
+# The gateway's admin key file: <auth dir>/admin.key, the auth dir defaulting to
+# <functions dir>/.auth (as the gateway's FAAS_AUTH_DIR).
+admin_key_file() {
+    local functions="${FAAS_FUNCTIONS_DIR:-$REPO/functions}"
+    printf '%s/admin.key\n' "${FAAS_AUTH_DIR:-${functions%/}/.auth}"
+}
+
+# The API key the wrappers send: $FAAS_API_KEY, else the admin key file if readable; empty
+# when neither (a gateway with FAAS_AUTH=off needs none).
+faas_api_key() {
+    if [[ -n "${FAAS_API_KEY:-}" ]]; then
+        printf '%s' "$FAAS_API_KEY"
+        return
+    fi
+    local file
+    file="$(admin_key_file)"
+    [[ -r "$file" ]] && head -n 1 "$file" | tr -d '\r\n'
+    return 0
+}
+
 # faas_request METHOD PATH [CURL_ARGS...]: sends the request to $FAAS_URL$PATH, prints the
 # response body on stdout (adding a final newline if missing) and returns 0 on 2xx;
 # prints "HTTP <status>" on stderr and returns 1 otherwise; exits 3 when the gateway
 # cannot be reached.
 faas_request() {
-    local method="$1" path="$2" body code rc=0
+    local method="$1" path="$2" body code rc=0 key headers
     shift 2
+    key="$(faas_api_key)"
+    # The key goes to curl in a header file (mktemp: mode 0600), never on its command line,
+    # which any user can read in ps.
+    headers="$(mktemp)"
+    [[ -n "$key" ]] && printf 'Authorization: Bearer %s\n' "$key" >"$headers"
     body="$(mktemp)"
     code="$(curl -sS -o "$body" -w '%{http_code}' --connect-timeout 5 \
-        -X "$method" "$@" "$FAAS_URL$path")" || rc=$?
+        -X "$method" -H "@$headers" "$@" "$FAAS_URL$path")" || rc=$?
+    rm -f "$headers"
     if ((rc)); then
         rm -f "$body"
         warn "cannot reach the gateway at $FAAS_URL (curl exit $rc); is it running? (scripts/run)"

@@ -43,6 +43,25 @@ public enum CommonSettings {
                                            help: "wasm-ld for C deploys (default: beside clang, else on PATH)")
     public static let rustc = Setting("rustc", env: "FAAS_RUSTC", default: "/usr/bin/rustc", help: "rustc for Rust deploys (with the wasm32-wasi std)")
 
+    // Gateway: who may call it (the Security section of the README)
+    public static let auth = Setting("auth", env: "FAAS_AUTH", default: "on", kind: .choice(["on", "off", "true", "false", "1", "0", "yes", "no"]),
+                                     help: "on: API keys or tokens required; off: every route open (development only)")
+    public static let adminKey = Setting("admin-key", env: "FAAS_ADMIN_KEY", default: "",
+                                         help: "the admin API key (at least 16 characters); unset: generated once into <auth-dir>/admin.key")
+    public static let authDirectory = Setting("auth-dir", env: "FAAS_AUTH_DIR", default: "", help: "folder of keys.json and admin.key (default <functions-dir>/.auth)")
+    public static let jwtSecret = Setting("jwt-secret", env: "FAAS_JWT_SECRET", default: "", help: "HS256 secret for Bearer JWTs (at least 32 bytes)")
+    public static let jwtPublicKey = Setting("jwt-public-key", env: "FAAS_JWT_PUBLIC_KEY", default: "", help: "PEM public key file for RS256 / ES256 Bearer JWTs")
+    public static let jwtIssuer = Setting("jwt-issuer", env: "FAAS_JWT_ISSUER", default: "", help: "required iss claim of JWTs (unset: not checked)")
+    public static let jwtAudience = Setting("jwt-audience", env: "FAAS_JWT_AUDIENCE", default: "", help: "required aud claim of JWTs (unset: not checked)")
+    public static let keyRate = Setting("key-rate", env: "FAAS_KEY_RATE", default: "0", kind: .number(0...1_000_000),
+                                        help: "requests per second per key unless the key sets its own; 0: unlimited")
+    public static let publicRate = Setting("public-rate", env: "FAAS_PUBLIC_RATE", default: "20", kind: .number(0.001...1_000_000),
+                                           help: "requests per second per client address for public functions called without a key")
+    public static let authFailures = Setting("auth-failures", env: "FAAS_AUTH_FAILURES", default: "10", kind: .number(1...1_000_000),
+                                             help: "failed auth attempts per minute per client address before 429")
+    public static let trustedProxies = Setting("trusted-proxies", env: "FAAS_TRUSTED_PROXIES", default: "",
+                                               help: "comma-separated proxy addresses whose X-Forwarded-For is trusted")
+
     // Gateway and server
     public static let shutdownGrace = Setting("shutdown-grace", env: "FAAS_SHUTDOWN_GRACE", default: "10", kind: .number(0...3600),
                                               help: "seconds to finish requests in flight on SIGTERM")

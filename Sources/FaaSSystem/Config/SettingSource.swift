@@ -5,7 +5,7 @@ public enum SettingSource: Sendable, Equatable {
     case defaultValue
 
     /// The name of `setting` as the user wrote it (`--max-body` or `FAAS_MAX_BODY`).
-    func name(of setting: Setting) -> String {
+    public func name(of setting: Setting) -> String {
         switch self {
         case .flag, .defaultValue: return "--\(setting.flag)"
         case .environment: return setting.environment

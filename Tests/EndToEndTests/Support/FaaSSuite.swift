@@ -22,6 +22,10 @@ enum SuiteError: Error, CustomStringConvertible {
 /// sockets, functions folder and gateway port. Start order: load balancer, server (which
 /// pre-forks the workers), gateway.
 final class FaaSSuite: @unchecked Sendable {
+    /// Every suite starts with this admin key (FAAS_ADMIN_KEY) unless its options set
+    /// FAAS_ADMIN_KEY or FAAS_AUTH=off, and the test HTTP clients send it by default.
+    static let adminKey = "e2e-admin-key-0123456789abcdef"
+
     struct Options {
         var workers = 4
         var strategy = "rr"
@@ -96,6 +100,7 @@ final class FaaSSuite: @unchecked Sendable {
         if let library = ProcessInfo.processInfo.environment["FAAS_WASM_LIBRARY"], !library.isEmpty {
             environment["FAAS_WASM_LIBRARY"] = library
         }
+        environment["FAAS_ADMIN_KEY"] = Self.adminKey
         for (key, value) in options.environment { environment[key] = value }
         return environment
     }
@@ -303,8 +308,10 @@ final class FaaSSuite: @unchecked Sendable {
 
     // MARK: HTTP
 
-    func request(_ method: String, _ path: String, body: Data = Data(), headers: [(String, String)] = [], timeout: Double = 60) throws -> HTTPResult {
-        try HTTP.request(port: port, method, path, body: body, headers: headers, timeout: timeout)
+    /// A request with the admin key, unless `headers` has an `Authorization` or `authorized` is false.
+    func request(_ method: String, _ path: String, body: Data = Data(), headers: [(String, String)] = [], authorized: Bool = true,
+                 timeout: Double = 60) throws -> HTTPResult {
+        try HTTP.request(port: port, method, path, body: body, headers: headers, authorized: authorized, timeout: timeout)
     }
 
     func request(_ method: String, _ path: String, body: String, timeout: Double = 60) throws -> HTTPResult {

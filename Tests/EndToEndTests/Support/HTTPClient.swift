@@ -92,9 +92,11 @@ final class HTTPConnection {
     func send(_ text: String) throws { try send(Array(text.utf8)) }
     func send(_ data: Data) throws { try send([UInt8](data)) }
 
-    /// Sends a complete request. `Content-Length` is added unless the caller sets framing.
-    func sendRequest(_ method: String, _ path: String, body: Data = Data(), headers: [(String, String)] = []) throws {
+    /// Sends a complete request. `Content-Length` is added unless the caller sets framing; the
+    /// suite's admin key unless the caller sets `Authorization` or `authorized` is false.
+    func sendRequest(_ method: String, _ path: String, body: Data = Data(), headers: [(String, String)] = [], authorized: Bool = true) throws {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+        if authorized && !headers.contains(where: { $0.0.lowercased() == "authorization" }) { head += authLine }
         let framed = headers.contains { ["content-length", "transfer-encoding"].contains($0.0.lowercased()) }
         if !framed && (!body.isEmpty || ["POST", "PUT"].contains(method)) { head += "Content-Length: \(body.count)\r\n" }
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -208,10 +210,10 @@ final class HTTPConnection {
 enum HTTP {
     /// One request on a fresh connection (`Connection: close`).
     static func request(port: Int, _ method: String, _ path: String, body: Data = Data(),
-                        headers: [(String, String)] = [], timeout: Double = 60) throws -> HTTPResult {
+                        headers: [(String, String)] = [], authorized: Bool = true, timeout: Double = 60) throws -> HTTPResult {
         let connection = try HTTPConnection(port: port, timeout: timeout)
         defer { connection.close() }
-        try connection.sendRequest(method, path, body: body, headers: headers + [("Connection", "close")])
+        try connection.sendRequest(method, path, body: body, headers: headers + [("Connection", "close")], authorized: authorized)
         return try connection.readResponse(forHEAD: method == "HEAD")
     }
 
@@ -235,6 +237,9 @@ enum HTTP {
         }
     }
 }
+
+/// The `Authorization` header line with the suite's admin key, for tests writing raw requests.
+let authLine = "Authorization: Bearer \(FaaSSuite.adminKey)\r\n"
 
 extension String {
     /// Percent-encodes for a query value (RFC 3986 unreserved characters stay as they are).

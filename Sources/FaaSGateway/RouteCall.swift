@@ -1,0 +1,12 @@
+import FaaSHTTP
+
+/// One routed request, as a handler gets it: the request, its connection, the path parameter
+/// of a prefix route, who is calling (nil on open routes, public calls, or with auth off), and
+/// where the answer goes.
+struct RouteCall {
+    let request: HTTPRequest
+    let session: HTTPSession
+    let parameter: String?
+    let principal: Principal?
+    let reply: (HTTPResponse) -> Void
+}
