@@ -31,7 +31,6 @@ final class Gateway {
     private var sessions: [ObjectIdentifier: HTTPSession] = [:]
     private var metrics = GatewayMetrics()
     private let limits: HTTPParserLimits
-    private let encoder = JSONEncoder()
 
     init(options: GatewayOptions, loop: EventLoop) throws {
         self.options = options
@@ -43,7 +42,6 @@ final class Gateway {
         var limits = HTTPParserLimits()
         limits.maxBodySize = options.maxBody
         self.limits = limits
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 
     func start() throws -> UInt16 {
@@ -180,11 +178,11 @@ final class Gateway {
             deploy(request, name: request.queryValue("name"), update: Self.flag(request.queryValue("update"))) { reply(route, $0) }
         case "/functions":
             guard method == .GET || method == .HEAD else { return reply("functions", methodNotAllowed("GET")) }
-            reply("functions", json(.ok, ["functions": store.list().map(Self.summary)]))
+            reply("functions", HTTPResponse.json(status: .ok, ResponseBodies.FunctionList(functions: store.list().map(ResponseBodies.FunctionSummary.init))))
         case "/health":
             let healthy = server.isConnected
-            reply("health", json(healthy ? .ok : .serviceUnavailable,
-                                 ["ok": healthy, "server": healthy ? "connected" : "unreachable", "functions": store.count]))
+            reply("health", HTTPResponse.json(status: healthy ? .ok : .serviceUnavailable,
+                                              ResponseBodies.Health(ok: healthy, server: healthy ? "connected" : "unreachable", functions: store.count)))
         case "/metrics":
             let text = metrics.render(functions: store.count, connections: sessions.count, inFlight: server.inFlight,
                                       serverConnected: server.isConnected)
@@ -222,7 +220,7 @@ final class Gateway {
             do {
                 let removed = try store.delete(name: name)
                 log.info("deleted", ["name": name, "versions": removed.count])
-                reply(json(.ok, ["ok": true, "deleted": removed.map(\.id)]))
+                reply(HTTPResponse.json(status: .ok, ResponseBodies.Deleted(deleted: removed.map(\.id))))
             } catch StoreError.notFound {
                 reply(HTTPResponse.jsonError(status: .notFound, message: "no function named \(name.debugDescription)"))
             } catch {
@@ -287,23 +285,11 @@ final class Gateway {
             case .success(let metadata):
                 self.metrics.deploys[metadata.language.rawValue, default: 0] += 1
                 self.log.info("deployed", ["id": metadata.id, "language": metadata.language.rawValue, "version": metadata.version])
-                reply(self.json(.created, Self.summary(metadata)))
+                reply(HTTPResponse.json(status: .created, ResponseBodies.FunctionSummary(metadata)))
             case .failure(let failure):
-                var body: [String: Any] = ["ok": false, "error": failure.message]
-                if let details = failure.details { body["details"] = details }
-                reply(self.json(failure.status, body))
+                reply(HTTPResponse.json(status: failure.status, HTTPResponse.ErrorBody(error: failure.message, details: failure.details)))
             }
         }
-    }
-
-    private static func summary(_ metadata: FunctionMetadata) -> [String: Any] {
-        var summary: [String: Any] = [
-            "id": metadata.id, "name": metadata.name, "language": metadata.language.rawValue, "version": metadata.version,
-            "entrypoint": metadata.entrypoint, "mode": metadata.mode, "created_at": metadata.createdAt, "size": metadata.size,
-        ]
-        if let timeout = metadata.timeout { summary["timeout"] = timeout }
-        if let memory = metadata.memory { summary["memory"] = memory }
-        return summary
     }
 
     // MARK: invoke
@@ -330,25 +316,21 @@ final class Gateway {
         }
     }
 
+    /// The spec's result message, `{"ok":true,"output":"..."}` (base64 with
+    /// `"encoding":"base64"` only when the output is not valid UTF-8: `PayloadEncoding`'s one
+    /// rule) or `{"ok":false,"error":"..."}`, written by the wire codec in its inline form.
     private static func invokeResponse(_ result: ResultMessage) -> HTTPResponse {
-        var body: [UInt8] = []
-        if result.ok {
-            body.append(contentsOf: #"{"ok":true,"output":"#.utf8)
-            JSONText.appendString(result.output ?? "", to: &body)
-            if result.encoding == .base64 { body.append(contentsOf: #","encoding":"base64""#.utf8) }
-            body.append(UInt8(ascii: "}"))
-            return HTTPResponse(status: .ok, body: body)
+        guard result.ok else {
+            let code = result.code ?? .internal
+            return HTTPResponse.jsonError(status: HTTPStatus(code: code.httpStatus), message: result.error ?? "the function failed")
         }
-        let code = result.code ?? .internal
-        return HTTPResponse.jsonError(status: HTTPStatus(code: code.httpStatus), message: result.error ?? "the function failed")
+        let answer = ResultMessage(ok: true, id: nil, output: result.output ?? [], error: nil, code: nil, bodyForm: .inline)
+        var body: [UInt8] = []
+        _ = WireMessage.result(answer).appendJSON(to: &body)
+        return HTTPResponse(status: .ok, body: body)
     }
 
     // MARK: helpers
-
-    private func json(_ status: HTTPStatus, _ object: [String: Any]) -> HTTPResponse {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return HTTPResponse(status: status, body: [UInt8](data))
-    }
 
     private func methodNotAllowed(_ allowed: String) -> HTTPResponse {
         var response = HTTPResponse.jsonError(status: .methodNotAllowed, message: "method not allowed; use \(allowed)")

@@ -1,7 +1,8 @@
 import Glibc
 
-/// Splits a byte stream into `\n`-terminated lines: several lines per read, lines split across
-/// reads, and a maximum line size so a peer cannot make us buffer without bound.
+/// Splits a byte stream into `\n`-terminated lines (several lines per read, lines split across
+/// reads, and a maximum line size so a peer cannot make us buffer without bound) and, between
+/// lines, runs of raw bytes of a known length (`take`).
 public struct LineFramer {
     public enum Next {
         case line(ArraySlice<UInt8>)
@@ -37,6 +38,21 @@ public struct LineFramer {
 
     public mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { append($0) }
+    }
+
+    /// Makes room for `count` more bytes in one allocation (a large attachment is coming).
+    public mutating func reserve(_ count: Int) {
+        buffer.reserveCapacity(buffer.count + count)
+    }
+
+    /// The next `count` bytes, raw, once they are all buffered (nil until then). The slice is
+    /// valid until the next call to `append`.
+    public mutating func take(_ count: Int) -> ArraySlice<UInt8>? {
+        guard buffer.count - start >= count else { return nil }
+        let bytes = buffer[start..<(start + count)]
+        start += count
+        scanned = start
+        return bytes
     }
 
     /// The next complete line without its `\n` (a trailing `\r` is kept: JSON ignores it).
