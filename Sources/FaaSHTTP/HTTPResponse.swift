@@ -53,6 +53,16 @@ public struct HTTPResponse: Equatable, Sendable {
             self.error = error
             self.details = details
         }
+
+        private enum CodingKeys: String, CodingKey { case ok, error, details }
+
+        /// `ok` first, as in the spec's examples.
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(ok, forKey: .ok)
+            try container.encode(error, forKey: .error)
+            try container.encodeIfPresent(details, forKey: .details)
+        }
     }
 
     /// The interim response for `Expect: 100-continue`, to write before reading the body.

@@ -47,7 +47,7 @@ public struct MessageReader {
                 }
                 guard decoded.attachment > 0 else { return decoded.message }
                 awaiting = (decoded.message, decoded.attachment)
-                framer.reserve(decoded.attachment)
+                framer.reserve(min(decoded.attachment, 8 << 20))
             }
         }
     }
