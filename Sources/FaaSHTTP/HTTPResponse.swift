@@ -25,16 +25,16 @@ public struct HTTPResponse: Equatable, Sendable {
     }
 
     /// A JSON body from a typed value: the one way every JSON answer but the invoke result
-    /// (the wire's own result message) is made: keys in declaration order, `/` unescaped.
+    /// (the wire's own result message) is made. Keys sorted (stable output), `/` unescaped.
     public static func json<Body: Encodable>(status: HTTPStatus, _ body: Body) -> HTTPResponse {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
             return HTTPResponse(status: status, body: [UInt8](try encoder.encode(body)))
         } catch {
             // Only a non-finite number can fail to encode; say so rather than send `{}`.
             return HTTPResponse(status: .internalServerError,
-                                body: Array(#"{"ok":false,"error":"cannot encode the response"}"#.utf8))
+                                body: Array(#"{"error":"cannot encode the response","ok":false}"#.utf8))
         }
     }
 
@@ -52,16 +52,6 @@ public struct HTTPResponse: Equatable, Sendable {
         public init(error: String, details: String? = nil) {
             self.error = error
             self.details = details
-        }
-
-        private enum CodingKeys: String, CodingKey { case ok, error, details }
-
-        /// `ok` first, as in the spec's examples.
-        public func encode(to encoder: Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(ok, forKey: .ok)
-            try container.encode(error, forKey: .error)
-            try container.encodeIfPresent(details, forKey: .details)
         }
     }
 

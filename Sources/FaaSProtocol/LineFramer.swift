@@ -2,7 +2,7 @@ import Glibc
 
 /// Splits a byte stream into `\n`-terminated lines (several lines per read, lines split across
 /// reads, and a maximum line size so a peer cannot make us buffer without bound) and, between
-/// lines, runs of raw bytes of a known length (`take`).
+/// lines, raw bytes (`take`).
 public struct LineFramer {
     public enum Next {
         case line(ArraySlice<UInt8>)
@@ -40,17 +40,12 @@ public struct LineFramer {
         bytes.withUnsafeBytes { append($0) }
     }
 
-    /// Makes room for `count` more bytes in one allocation (a large attachment is coming).
-    public mutating func reserve(_ count: Int) {
-        buffer.reserveCapacity(buffer.count + count)
-    }
-
-    /// The next `count` bytes, raw, once they are all buffered (nil until then). The slice is
-    /// valid until the next call to `append`.
-    public mutating func take(_ count: Int) -> ArraySlice<UInt8>? {
-        guard buffer.count - start >= count else { return nil }
-        let bytes = buffer[start..<(start + count)]
-        start += count
+    /// Up to `count` raw bytes from the front of the buffer (fewer when fewer are buffered).
+    /// The slice is valid until the next call to `append`.
+    public mutating func take(upTo count: Int) -> ArraySlice<UInt8> {
+        let end = start + min(count, buffer.count - start)
+        let bytes = buffer[start..<end]
+        start = end
         scanned = start
         return bytes
     }

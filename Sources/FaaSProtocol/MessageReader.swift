@@ -8,27 +8,38 @@ public struct MessageReader {
 
     private var framer: LineFramer
     private let codec = MessageCodec()
-    /// A decoded line still waiting for its attachment.
+    /// A decoded line still waiting for its attachment of `count` bytes, collected in
+    /// `attachment`: straight from the reads once the framer holds nothing more, so a large
+    /// body is copied once here, not through the line buffer.
     private var awaiting: (message: WireMessage, count: Int)?
+    private var attachment: [UInt8] = []
 
     public init(maxLineLength: Int = WireProtocol.maxLineLength) {
         framer = LineFramer(maxLineLength: maxLineLength)
     }
 
-    public var bufferedByteCount: Int { framer.bufferedByteCount }
+    public var bufferedByteCount: Int { framer.bufferedByteCount + attachment.count }
 
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        framer.append(bytes)
+        var rest = bytes
+        if let (_, count) = awaiting, framer.bufferedByteCount == 0 {
+            let take = min(count - attachment.count, rest.count)
+            attachment.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[0..<take]))
+            rest = UnsafeRawBufferPointer(rebasing: rest[take...])
+        }
+        if !rest.isEmpty { framer.append(rest) }
     }
 
     /// The next complete message, or nil until more bytes arrive.
     public mutating func next() throws(StreamError) -> WireMessage? {
         while true {
             if let (message, count) = awaiting {
-                guard let bytes = framer.take(count) else { return nil }
+                if attachment.count < count { attachment.append(contentsOf: framer.take(upTo: count - attachment.count)) }
+                guard attachment.count == count else { return nil }
                 awaiting = nil
                 var complete = message
-                complete.attach(Array(bytes))
+                complete.attach(attachment)
+                attachment = []
                 return complete
             }
             switch framer.next() {
@@ -47,7 +58,8 @@ public struct MessageReader {
                 }
                 guard decoded.attachment > 0 else { return decoded.message }
                 awaiting = (decoded.message, decoded.attachment)
-                framer.reserve(min(decoded.attachment, 8 << 20))
+                // One allocation for the body (bounded: the count is the peer's word).
+                attachment.reserveCapacity(min(decoded.attachment, 64 << 20))
             }
         }
     }

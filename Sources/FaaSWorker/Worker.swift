@@ -42,6 +42,12 @@ final class Worker {
         try syscall("dup2") { dup2(devNull.rawValue, 0) }
         devNull.close()
         try syscall("dup2") { dup2(2, 1) }
+        // Pipes hold 64 KiB by default: a megabyte payload would cross in sixteen rounds of
+        // wake-ups. Up to the system's unprivileged maximum (1 MiB by default); best effort.
+        let setPipeSize: Int32 = 1031  // F_SETPIPE_SZ (Linux; glibc declares it only under _GNU_SOURCE)
+        for pipe in [jobsIn, resultsOut] {
+            _ = try? syscall("fcntl(F_SETPIPE_SZ)") { fcntl(pipe.rawValue, setPipeSize, Int32(1 << 20)) }
+        }
         executor = JobExecutor(options: options, log: log)
     }
 

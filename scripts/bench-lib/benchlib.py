@@ -497,8 +497,8 @@ def cmd_report(rows_path, scale_path, meta_path, out_json, out_md):
             if s["label"] not in labels:
                 labels.append(s["label"])
         for label in labels:
-            inv = next((s for s in payload if s["label"] == label and s.get("target") == "invoke"), {})
-            nf = next((s for s in payload if s["label"] == label and s.get("target") == "404"), {})
+            inv = next((s for s in payload if s["label"] == label and str(s.get("target")) == "invoke"), {})
+            nf = next((s for s in payload if s["label"] == label and str(s.get("target")) == "404"), {})
             ratio = nf["rps"] / inv["rps"] if inv.get("rps") and nf.get("rps") and inv.get("status") == "ok" else None
             rows_p.append([label, _fmt(inv.get("rps"), ".0f"), _fmt(mbs(inv), ".1f"), _fmt(inv.get("p50_ms"), ".2f"),
                            _fmt(nf.get("rps"), ".0f"), _fmt(mbs(nf), ".1f"), _fmt(nf.get("p50_ms"), ".2f"), _fmt(ratio, ".2f"),
