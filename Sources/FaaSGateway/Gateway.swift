@@ -9,6 +9,7 @@ import Glibc
 
 /// Runs the gateway until SIGTERM/SIGINT. `onListening` receives the bound port (tests bind 0).
 public func runGateway(_ options: GatewayOptions, onListening: ((UInt16) -> Void)? = nil) throws {
+    Allocator.keepLargeBuffers()
     let loop = try EventLoop()
     let gateway = try Gateway(options: options, loop: loop)
     let port = try gateway.start()

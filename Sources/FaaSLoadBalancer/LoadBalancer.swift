@@ -4,6 +4,7 @@ import Glibc
 
 /// Runs the load balancer until SIGTERM/SIGINT.
 public func runLoadBalancer(_ options: LoadBalancerOptions) throws {
+    Allocator.keepLargeBuffers()
     let loop = try EventLoop()
     let balancer = LoadBalancer(options: options, loop: loop)
     try balancer.start()

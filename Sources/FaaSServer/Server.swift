@@ -5,6 +5,7 @@ import Glibc
 
 /// Runs the server until SIGTERM/SIGINT, then shuts down gracefully.
 public func runServer(_ options: ServerOptions) throws {
+    Allocator.keepLargeBuffers()
     let loop = try EventLoop()
     let server = Server(options: options, loop: loop)
     try server.start()

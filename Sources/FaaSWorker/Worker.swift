@@ -10,6 +10,7 @@ import Glibc
 /// Runs the worker: reads `job` lines from stdin, runs each to completion, writes one result
 /// line to stdout per job. One job at a time, by design: the load balancer counts on it.
 public func runWorker(_ options: WorkerOptions) throws {
+    Allocator.keepLargeBuffers()
     if let directory = options.precompile {
         exit(WasmExecutor.precompile(directory: directory, entrypoint: options.entrypoint, options: options))
     }
