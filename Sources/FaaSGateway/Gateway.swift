@@ -9,6 +9,7 @@ import Glibc
 
 /// Runs the gateway until SIGTERM/SIGINT. `onListening` receives the bound port (tests bind 0).
 public func runGateway(_ options: GatewayOptions, onListening: ((UInt16) -> Void)? = nil) throws {
+    Allocator.keepLargeBuffers()
     let loop = try EventLoop()
     let gateway = try Gateway(options: options, loop: loop)
     let port = try gateway.start()
@@ -31,7 +32,6 @@ final class Gateway {
     private var sessions: [ObjectIdentifier: HTTPSession] = [:]
     private var metrics = GatewayMetrics()
     private let limits: HTTPParserLimits
-    private let encoder = JSONEncoder()
     private let authenticator: Authenticator
     private let keyManagement: KeyManagement?
     private lazy var router = makeRouter()
@@ -49,7 +49,6 @@ final class Gateway {
         var limits = HTTPParserLimits()
         limits.maxBodySize = options.maxBody
         self.limits = limits
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 
     func start() throws -> UInt16 {
@@ -187,14 +186,14 @@ final class Gateway {
         ])
         router.add("functions", .exact("/functions"), [
             Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] call in
-                call.reply(self.json(.ok, ["functions": self.store.list().map(Self.summary)]))
+                call.reply(HTTPResponse.json(status: .ok, ResponseBodies.FunctionList(functions: self.store.list().map(ResponseBodies.FunctionSummary.init))))
             },
         ])
         router.add("health", .exact("/health"), [
             Endpoint(method: .GET, requirement: .open, query: []) { [unowned self] call in
                 let healthy = self.server.isConnected
-                call.reply(self.json(healthy ? .ok : .serviceUnavailable,
-                                     ["ok": healthy, "server": healthy ? "connected" : "unreachable", "functions": self.store.count]))
+                call.reply(HTTPResponse.json(status: healthy ? .ok : .serviceUnavailable,
+                                             ResponseBodies.Health(ok: healthy, server: healthy ? "connected" : "unreachable", functions: self.store.count)))
             },
         ])
         router.add("metrics", .exact("/metrics"), [
@@ -322,7 +321,7 @@ final class Gateway {
             do {
                 let removed = try store.delete(name: target)
                 log.info("deleted", ["name": target, "versions": removed.count])
-                reply(json(.ok, ["ok": true, "deleted": removed.map(\.id)]))
+                reply(HTTPResponse.json(status: .ok, ResponseBodies.Deleted(deleted: removed.map(\.id))))
             } catch StoreError.notFound {
                 reply(HTTPResponse.jsonError(status: .notFound, message: "no function named \(name.debugDescription)"))
             } catch {
@@ -385,25 +384,11 @@ final class Gateway {
             case .success(let metadata):
                 self.metrics.deploys[metadata.language.rawValue, default: 0] += 1
                 self.log.info("deployed", ["id": metadata.id, "language": metadata.language.rawValue, "version": metadata.version])
-                reply(self.json(.created, Self.summary(metadata)))
+                reply(HTTPResponse.json(status: .created, ResponseBodies.FunctionSummary(metadata)))
             case .failure(let failure):
-                var body: [String: Any] = ["ok": false, "error": failure.message]
-                if let details = failure.details { body["details"] = details }
-                reply(self.json(failure.status, body))
+                reply(HTTPResponse.json(status: failure.status, HTTPResponse.ErrorBody(error: failure.message, details: failure.details)))
             }
         }
-    }
-
-    private static func summary(_ metadata: FunctionMetadata) -> [String: Any] {
-        var summary: [String: Any] = [
-            "id": metadata.id, "name": metadata.name, "language": metadata.language.rawValue, "version": metadata.version,
-            "entrypoint": metadata.entrypoint, "mode": metadata.mode.rawValue, "created_at": metadata.createdAt, "size": metadata.size,
-        ]
-        if let timeout = metadata.timeout { summary["timeout"] = timeout }
-        if let memory = metadata.memory { summary["memory"] = memory }
-        if metadata.isPublic == true { summary["public"] = true }
-        if let cors = metadata.cors { summary["cors"] = cors }
-        return summary
     }
 
     // MARK: invoke
@@ -433,25 +418,21 @@ final class Gateway {
         }
     }
 
+    /// The spec's result message, `{"ok":true,"output":"..."}` (base64 with
+    /// `"encoding":"base64"` only when the output is not valid UTF-8: `PayloadEncoding`'s one
+    /// rule) or `{"ok":false,"error":"..."}`, written by the wire codec in its inline form.
     private static func invokeResponse(_ result: ResultMessage) -> HTTPResponse {
-        var body: [UInt8] = []
-        if result.ok {
-            body.append(contentsOf: #"{"ok":true,"output":"#.utf8)
-            JSONText.appendString(result.output ?? "", to: &body)
-            if result.encoding == .base64 { body.append(contentsOf: #","encoding":"base64""#.utf8) }
-            body.append(UInt8(ascii: "}"))
-            return HTTPResponse(status: .ok, body: body)
+        guard result.ok else {
+            let code = result.code ?? .internal
+            return HTTPResponse.jsonError(status: HTTPStatus(code: code.httpStatus), message: result.error ?? "the function failed")
         }
-        let code = result.code ?? .internal
-        return HTTPResponse.jsonError(status: HTTPStatus(code: code.httpStatus), message: result.error ?? "the function failed")
+        let answer = ResultMessage(ok: true, id: nil, output: result.output ?? [], error: nil, code: nil, bodyForm: .inline)
+        var body: [UInt8] = []
+        _ = WireMessage.result(answer).appendJSON(to: &body)
+        return HTTPResponse(status: .ok, body: body)
     }
 
     // MARK: helpers
-
-    private func json(_ status: HTTPStatus, _ object: [String: Any]) -> HTTPResponse {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return HTTPResponse(status: status, body: [UInt8](data))
-    }
 
     private func methodNotAllowed(_ allowed: String) -> HTTPResponse {
         var response = HTTPResponse.jsonError(status: .methodNotAllowed, message: "method not allowed; use \(allowed)")

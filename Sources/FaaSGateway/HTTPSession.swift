@@ -24,6 +24,9 @@ final class HTTPSession {
     private var refused = false
     /// Bumped per response: a late completion for an earlier request is recognised and dropped.
     private(set) var generation: UInt64 = 0
+    /// The version of the request being answered: an HTTP/1.0 client kept alive must be told so
+    /// (`Connection: keep-alive`, RFC 9112 section 9.3), or it waits for a close.
+    private var requestVersion = HTTPVersion.http1_1
     /// When the current partial request started, or when the connection went idle.
     private(set) var lastProgress = EventLoop.now()
 
@@ -73,7 +76,7 @@ final class HTTPSession {
     private func send(_ response: HTTPResponse, keepAlive: Bool, omitBody: Bool = false) {
         generation &+= 1
         lastProgress = EventLoop.now()
-        connection.send(response.serialize(keepAlive: keepAlive, omitBody: omitBody))
+        connection.send(response.serialize(keepAlive: keepAlive, requestVersion: requestVersion, omitBody: omitBody))
         if !keepAlive { connection.closeAfterFlush() }
     }
 
@@ -119,6 +122,7 @@ final class HTTPSession {
                 if head.expectsContinue { connection.send(HTTPResponse.continueBytes) }
             case .request(let request):
                 busy = true
+                requestVersion = request.version
                 gateway.handle(request, session: self)
             case .error(let error):
                 refused = true

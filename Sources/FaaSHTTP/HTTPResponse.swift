@@ -1,4 +1,5 @@
 import FaaSSystem
+import Foundation
 
 /// An HTTP response and its HTTP/1.1 serializer.
 ///
@@ -23,14 +24,35 @@ public struct HTTPResponse: Equatable, Sendable {
         self.init(status: status, headers: headers, body: Array(body.utf8))
     }
 
+    /// A JSON body from a typed value: the one way every JSON answer but the invoke result
+    /// (the wire's own result message) is made. Keys sorted (stable output), `/` unescaped.
+    public static func json<Body: Encodable>(status: HTTPStatus, _ body: Body) -> HTTPResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return HTTPResponse(status: status, body: [UInt8](try encoder.encode(body)))
+        } catch {
+            // Only a non-finite number can fail to encode; say so rather than send `{}`.
+            return HTTPResponse(status: .internalServerError,
+                                body: Array(#"{"error":"cannot encode the response","ok":false}"#.utf8))
+        }
+    }
+
     /// The gateway's error shape: `{"ok":false,"error":"<message>"}` as `application/json`.
     public static func jsonError(status: HTTPStatus, message: String) -> HTTPResponse {
-        var body: [UInt8] = []
-        body.reserveCapacity(message.utf8.count + 24)
-        body.append(contentsOf: #"{"ok":false,"error":"#.utf8)
-        JSONText.appendString(message, to: &body)
-        body.append(UInt8(ascii: "}"))
-        return HTTPResponse(status: status, body: body)
+        json(status: status, ErrorBody(error: message))
+    }
+
+    /// `{"ok":false,"error":...}`, plus the compiler's `details` for a failed deploy.
+    public struct ErrorBody: Encodable, Sendable {
+        public let ok = false
+        public var error: String
+        public var details: String?
+
+        public init(error: String, details: String? = nil) {
+            self.error = error
+            self.details = details
+        }
     }
 
     /// The interim response for `Expect: 100-continue`, to write before reading the body.
@@ -119,6 +141,4 @@ public struct HTTPResponse: Equatable, Sendable {
             }
         }
     }
-
-    /// Appends `string` as a quoted JSON string (RFC 8259 escaping).
 }

@@ -96,16 +96,6 @@ enum HTTPSyntax {
         return ua.elementsEqual(ub) { asciiLower($0) == asciiLower($1) }
     }
 
-    /// Whether a comma-separated header value (`Connection: keep-alive, Upgrade`) holds `token`,
-    /// compared case-insensitively with optional whitespace around elements. No allocation.
-    static func listContains(_ value: String, token: StaticString) -> Bool {
-        var found = false
-        forEachListElement(value) { element in
-            if equalsLowercased(element, token) { found = true }
-        }
-        return found
-    }
-
     /// Calls `body` with each non-empty, whitespace-trimmed element of a comma-separated list.
     static func forEachListElement(_ value: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         var copy = value

@@ -4,6 +4,7 @@ import Glibc
 
 /// Runs the load balancer until SIGTERM/SIGINT.
 public func runLoadBalancer(_ options: LoadBalancerOptions) throws {
+    Allocator.keepLargeBuffers()
     let loop = try EventLoop()
     let balancer = LoadBalancer(options: options, loop: loop)
     try balancer.start()
@@ -104,7 +105,7 @@ final class LoadBalancer {
             log.info("worker unregistered", ["worker_id": unregister.workerID, "pid": unregister.pid])
             if peer.pool.isEmpty { failQueued(peer, .noWorker, "no worker is running") }
         case .workerDone(let done):
-            peer.pool.done(id: done.workerID, pid: done.pid)
+            peer.pool.done(id: done.workerID, pid: done.pid, now: EventLoop.now())
             dispatchQueued(peer)
         case .invoke(let invoke):
             route(invoke, from: peer)
@@ -115,12 +116,16 @@ final class LoadBalancer {
     }
 
     private func route(_ invoke: InvokeMessage, from peer: ServerPeer) {
+        // Only the id, the function and the limits are needed here; a payload a server sent
+        // anyway is not kept (the server attaches its own copy to the job).
+        var invoke = invoke
+        invoke.payload = nil
         if peer.pool.isEmpty {
             peer.channel.send(.result(.failure(id: invoke.id, .noWorker, "no worker is available")))
             return
         }
         // Invokes already waiting go first: order is kept.
-        if peer.queue.isEmpty, let worker = peer.pool.pick() {
+        if peer.queue.isEmpty, let worker = peer.pool.pick(now: EventLoop.now()) {
             forward(invoke, to: worker, via: peer)
             return
         }
@@ -134,7 +139,7 @@ final class LoadBalancer {
     }
 
     private func dispatchQueued(_ peer: ServerPeer) {
-        while !peer.queue.isEmpty, let worker = peer.pool.pick() {
+        while !peer.queue.isEmpty, let worker = peer.pool.pick(now: EventLoop.now()) {
             guard let entry = peer.queue.popFirst() else { break }
             forward(entry.invoke, to: worker, via: peer)
         }

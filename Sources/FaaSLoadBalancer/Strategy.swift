@@ -4,6 +4,7 @@ public enum Strategy: String, Sendable, CaseIterable {
     case rr
     /// The spec's FIFO: the first idle worker in registration order (keeps the fewest busy).
     case fifo
-    /// Least loaded: fewest jobs in flight; ties go to the worker idle the longest.
+    /// Least loaded: an idle worker (none has more than one job), the one whose recent jobs
+    /// took least time; ties go to the worker picked longest ago.
     case weighted
 }

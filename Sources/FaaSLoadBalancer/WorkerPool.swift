@@ -1,26 +1,33 @@
-/// The load balancer's view of one server's workers: who is registered, how many jobs each has
-/// in flight, and which one the strategy picks next. Pure state, no I/O, so each strategy's
-/// choice is unit-tested directly.
+/// The load balancer's view of one server's workers: who is registered, which are busy, how
+/// long their recent jobs took, and which one the strategy picks next. Pure state, no I/O and
+/// no clock of its own (times are passed in), so each strategy's choice is unit-tested directly.
+///
+/// A worker runs one job at a time (the server writes it one job, waits for its result), so a
+/// worker with a job in flight is never picked: invokes wait in the load balancer's queue.
 public struct WorkerPool {
     public struct Worker: Equatable {
         public let id: Int
         public let pid: Int32
+        /// 0 or 1: jobs given and not yet reported done.
         public var inFlight: Int
         /// Dispatch counter value at the last pick (0: never picked).
         public var lastPicked: UInt64
+        /// When the job in flight was given (seconds, the caller's clock).
+        public var startedAt: Double
+        /// Moving average of this worker's recent job durations, seconds (nil: none finished yet).
+        public var recentDuration: Double?
     }
 
     public let strategy: Strategy
-    /// Jobs a worker may hold at once (it runs one at a time; more would queue in its pipe).
-    public let capacity: Int
     /// Sorted by worker id: "first" for FIFO, the ring order for round robin.
     public private(set) var workers: [Worker] = []
     private var cursor = 0
     private var picks: UInt64 = 0
+    /// Weight of the newest job in `recentDuration`.
+    private let smoothing = 0.3
 
-    public init(strategy: Strategy, capacity: Int = 1) {
+    public init(strategy: Strategy) {
         self.strategy = strategy
-        self.capacity = max(1, capacity)
     }
 
     public var isEmpty: Bool { workers.isEmpty }
@@ -28,11 +35,12 @@ public struct WorkerPool {
 
     /// Registers (or re-registers, after a restart) a worker. A new pid starts idle.
     public mutating func register(id: Int, pid: Int32) {
+        let fresh = Worker(id: id, pid: pid, inFlight: 0, lastPicked: 0, startedAt: 0, recentDuration: nil)
         if let index = workers.firstIndex(where: { $0.id == id }) {
-            if workers[index].pid != pid { workers[index] = Worker(id: id, pid: pid, inFlight: 0, lastPicked: 0) }
+            if workers[index].pid != pid { workers[index] = fresh }
             return
         }
-        workers.append(Worker(id: id, pid: pid, inFlight: 0, lastPicked: 0))
+        workers.append(fresh)
         workers.sort { $0.id < $1.id }
     }
 
@@ -42,23 +50,24 @@ public struct WorkerPool {
         if cursor >= workers.count { cursor = 0 }
     }
 
-    /// A job finished. Messages about a replaced process are ignored.
-    public mutating func done(id: Int, pid: Int32) {
-        guard let index = workers.firstIndex(where: { $0.id == id && $0.pid == pid }) else { return }
-        workers[index].inFlight = max(0, workers[index].inFlight - 1)
+    /// A job finished at `now`. Messages about a replaced process are ignored.
+    public mutating func done(id: Int, pid: Int32, now: Double) {
+        guard let index = workers.firstIndex(where: { $0.id == id && $0.pid == pid }), workers[index].inFlight > 0 else { return }
+        workers[index].inFlight = 0
+        let took = max(0, now - workers[index].startedAt)
+        workers[index].recentDuration = workers[index].recentDuration.map { $0 + smoothing * (took - $0) } ?? took
     }
 
-    /// Picks a worker with room for one more job and counts the job against it; nil when all
-    /// are full (the caller queues).
-    public mutating func pick() -> Worker? {
+    /// Picks an idle worker and counts the job against it from `now`; nil when all are busy
+    /// (the caller queues).
+    public mutating func pick(now: Double) -> Worker? {
         guard let index = chooseIndex() else { return nil }
         picks += 1
-        workers[index].inFlight += 1
+        workers[index].inFlight = 1
         workers[index].lastPicked = picks
+        workers[index].startedAt = now
         return workers[index]
     }
-
-    private func hasRoom(_ worker: Worker) -> Bool { worker.inFlight < capacity }
 
     private mutating func chooseIndex() -> Int? {
         let count = workers.count
@@ -67,21 +76,22 @@ public struct WorkerPool {
         case .rr:
             for step in 0..<count {
                 let index = (cursor + step) % count
-                if hasRoom(workers[index]) {
+                if workers[index].inFlight == 0 {
                     cursor = (index + 1) % count
                     return index
                 }
             }
             return nil
         case .fifo:
-            if let idle = workers.firstIndex(where: { $0.inFlight == 0 }) { return idle }
-            return workers.firstIndex(where: hasRoom)
+            return workers.firstIndex { $0.inFlight == 0 }
         case .weighted:
+            // Among the idle: the one whose recent jobs finished fastest (one that has not run
+            // any yet counts as 0, so it gets tried); ties go to the one picked longest ago.
             var best: Int?
-            for index in workers.indices where hasRoom(workers[index]) {
+            for index in workers.indices where workers[index].inFlight == 0 {
                 guard let current = best else { best = index; continue }
                 let a = workers[index], b = workers[current]
-                if (a.inFlight, a.lastPicked) < (b.inFlight, b.lastPicked) { best = index }
+                if (a.recentDuration ?? 0, a.lastPicked) < (b.recentDuration ?? 0, b.lastPicked) { best = index }
             }
             return best
         }

@@ -1,7 +1,8 @@
 import Glibc
 
-/// Splits a byte stream into `\n`-terminated lines: several lines per read, lines split across
-/// reads, and a maximum line size so a peer cannot make us buffer without bound.
+/// Splits a byte stream into `\n`-terminated lines (several lines per read, lines split across
+/// reads, and a maximum line size so a peer cannot make us buffer without bound) and, between
+/// lines, raw bytes (`take`).
 public struct LineFramer {
     public enum Next {
         case line(ArraySlice<UInt8>)
@@ -37,6 +38,16 @@ public struct LineFramer {
 
     public mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { append($0) }
+    }
+
+    /// Up to `count` raw bytes from the front of the buffer (fewer when fewer are buffered).
+    /// The slice is valid until the next call to `append`.
+    public mutating func take(upTo count: Int) -> ArraySlice<UInt8> {
+        let end = start + min(count, buffer.count - start)
+        let bytes = buffer[start..<end]
+        start = end
+        scanned = start
+        return bytes
     }
 
     /// The next complete line without its `\n` (a trailing `\r` is kept: JSON ignores it).

@@ -1,10 +1,10 @@
 import FaaSSystem
 
-/// A JSON-lines peer on the event loop: a `Connection` plus framing and coding. A malformed
-/// or oversized line closes the channel (the stream can no longer be trusted), with a reason.
+/// A wire-protocol peer on the event loop: a `Connection` plus framing and coding. A malformed
+/// or oversized message closes the channel (the stream can no longer be trusted), with a reason.
 public final class MessageChannel {
     public let connection: Connection
-    private var framer = LineFramer(maxLineLength: WireProtocol.maxLineLength)
+    private var reader = MessageReader(maxLineLength: WireProtocol.maxLineLength)
     private let codec = MessageCodec()
 
     public var onMessage: ((WireMessage) -> Void)?
@@ -28,34 +28,27 @@ public final class MessageChannel {
 
     public func start() throws { try connection.start() }
 
-    /// Queues one message.
+    /// Queues one message: its line, then its attachment straight from the message's array.
     public func send(_ message: WireMessage) {
-        connection.send(codec.encodeLine(message))
+        let (line, attachment) = codec.encode(message)
+        connection.send(line)
+        if let attachment { connection.send(attachment) }
     }
 
     public func close(_ why: String) { connection.close(.local(why)) }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
-        framer.append(bytes)
+        reader.append(bytes)
         while !connection.isClosed {
-            switch framer.next() {
-            case .needMoreBytes:
+            let message: WireMessage?
+            do {
+                message = try reader.next()
+            } catch {
+                connection.close(.local(error.description))
                 return
-            case .lineTooLong:
-                connection.close(.local("protocol error: line longer than \(framer.maxLineLength) bytes"))
-                return
-            case .line(let line):
-                if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) { continue }
-                let message: WireMessage
-                do {
-                    message = try codec.decode(line)
-                } catch {
-                    let preview = String(decoding: line.prefix(120), as: UTF8.self)
-                    connection.close(.local("protocol error: bad message \(preview.debugDescription): \(error)"))
-                    return
-                }
-                onMessage?(message)
             }
+            guard let message else { return }
+            onMessage?(message)
         }
     }
 }

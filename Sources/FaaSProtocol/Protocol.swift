@@ -1,30 +1,45 @@
 /// # The wire protocol
 ///
 /// Every socket and pipe between the daemons carries JSON lines: one JSON object per line,
-/// `\n`-terminated, at most `WireProtocol.maxLineLength` bytes. Each message has one Codable type
-/// in `Messages/`; `WireMessage` is the union that decodes any of them by its `"type"` field.
+/// `\n`-terminated, at most `WireProtocol.maxLineLength` bytes. A line may announce an
+/// **attachment**: `"payload_bytes":N` (invoke, job) or `"output_bytes":N` (result) in the
+/// object, and then exactly N raw bytes follow the line's `\n`, before the next line. Payloads
+/// and outputs travel that way between the daemons: never escaped, never base64, copied once
+/// per hop, and never re-encoded by a hop that only relays them. Each message has one type in
+/// `Messages/`; `WireMessage` is the union, coded by hand in `WireMessage+JSONLines`.
 ///
 /// | message | from -> to | fields |
 /// |---|---|---|
-/// | `invoke` | gateway -> server -> load balancer | `id`, `fn`, `payload`, `encoding`?, `timeout`?, `memory`? |
+/// | `invoke` | gateway -> server | `id`, `fn`, `payload_bytes` + attachment, `timeout`?, `memory`? |
+/// | `invoke` | server -> load balancer | `id`, `fn`, `timeout`, `memory`?: **no payload** |
 /// | `register_worker` | server -> load balancer | `worker_id`, `pid` |
 /// | `unregister_worker` | server -> load balancer | `worker_id`, `pid` (the worker died) |
-/// | `forward_to_worker` | load balancer -> server | `worker_id`, `pid`, `job` |
-/// | `job` | server -> worker (stdin pipe) | `id`, `fn`, `payload`, `encoding`?, `timeout`?, `memory`? |
-/// | result `{"ok":...}` | worker -> server -> gateway; load balancer -> server | `ok`, `output` or `error`, `id`, `code`?, `encoding`? |
+/// | `forward_to_worker` | load balancer -> server | `worker_id`, `pid`, `job` (without payload) |
+/// | `job` | server -> worker (stdin pipe) | `id`, `fn`, `payload_bytes` + attachment, `timeout`?, `memory`? |
+/// | result `{"ok":...}` | worker -> server -> gateway; load balancer -> server | `ok`, `output_bytes` + attachment or `error`, `id`, `code`? |
 /// | `worker_done` | server -> load balancer | `worker_id`, `pid`, `id` (the worker is free again) |
 ///
-/// The spec's field names are kept as they are; additions are what concurrency needs:
+/// The spec's message names and fields are kept; additions are what concurrency needs:
 /// - `id` matches a reply to its request while many are in flight on one connection. Each hop
 ///   that multiplexes (the server) maps ids to its own, so ids from two gateways never collide.
-/// - `encoding: "base64"` marks a `payload` / `output` that is not valid UTF-8 (JSON strings
-///   must be); absent means the string is the bytes themselves. Bodies are binary-safe end to end.
+/// - The load balancer only chooses a worker, so the server keeps each payload and sends it the
+///   invoke without one (its queue holds ids, names and limits, not megabytes); the
+///   `forward_to_worker` it gets back names the job, and the server attaches the payload when it
+///   writes the job to the worker.
+/// - The spec's inline form is read too: `"payload":"..."` / `"output":"..."` as a JSON string,
+///   the text itself when the bytes are valid UTF-8, otherwise base64 with
+///   `"encoding":"base64"` (`PayloadEncoding`: one rule, also the gateway's for its HTTP
+///   answers). A client that sends an inline invoke gets an inline result (`BodyForm`).
 /// - `code` classifies a failure so the gateway can answer the right HTTP status (`FailureCode`).
 /// - `worker_done` tells the load balancer a worker finished a job; `pid` guards against a
 ///   message about a worker that has since been replaced by a new process in the same slot.
 ///
-/// A line that is not valid JSON, not a known message, or too long gets the peer disconnected
-/// (and logged): a stream that lost framing cannot be trusted again.
+/// A line that is not valid JSON, not a known message, or too long, or an attachment larger
+/// than `maxAttachmentLength`, gets the peer disconnected (and logged): a stream that lost
+/// framing cannot be trusted again.
 public enum WireProtocol {
     public static let maxLineLength = 48 << 20
+    /// Bounds the memory one announced attachment can claim (bodies are capped far lower by
+    /// the gateway's `--max-body` and the workers' `--output-cap`).
+    public static let maxAttachmentLength = 1 << 30
 }

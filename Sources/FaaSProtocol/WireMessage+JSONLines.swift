@@ -1,21 +1,22 @@
 import FaaSSystem
 
-/// The hot-path coding of `WireMessage`: hand-written, byte-for-byte the same JSON as the
-/// Codable conformance produces (same field names, same meaning), without the generic
-/// Encoder/Decoder machinery, which dominated the daemons' CPU profile.
+/// The wire coding of `WireMessage`, written by hand: the JSON line (field names as in the
+/// spec, see `WireProtocol`) and the raw attachment that may follow it. It is the only codec of
+/// the protocol; the daemons' hot path pays for no generic Encoder/Decoder machinery.
 extension WireMessage {
     public struct FieldError: Error, CustomStringConvertible {
         public let reason: String
         public var description: String { reason }
     }
 
-    /// Appends the message as one JSON object (no newline).
-    public func appendJSON(to out: inout [UInt8]) {
+    /// Appends the message as one JSON object (no newline) and returns the bytes to send raw
+    /// after the line, if it announces some (`payload_bytes` / `output_bytes`).
+    public func appendJSON(to out: inout [UInt8]) -> [UInt8]? {
         switch self {
         case .invoke(let m):
-            Self.appendRequest("invoke", id: m.id, fn: m.fn, payload: m.payload, encoding: m.encoding, timeout: m.timeout, memory: m.memory, to: &out)
+            return Self.appendRequest("invoke", id: m.id, fn: m.fn, payload: m.payload, form: m.bodyForm, timeout: m.timeout, memory: m.memory, to: &out)
         case .job(let m):
-            Self.appendRequest("job", id: m.id, fn: m.fn, payload: m.payload, encoding: m.encoding, timeout: m.timeout, memory: m.memory, to: &out)
+            return Self.appendRequest("job", id: m.id, fn: m.fn, payload: m.payload, form: .attached, timeout: m.timeout, memory: m.memory, to: &out)
         case .registerWorker(let m):
             Self.appendWorker("register_worker", workerID: m.workerID, pid: m.pid, to: &out)
             out.append(UInt8(ascii: "}"))
@@ -30,17 +31,18 @@ extension WireMessage {
         case .forwardToWorker(let m):
             Self.appendWorker("forward_to_worker", workerID: m.workerID, pid: m.pid, to: &out)
             Self.appendKey("job", to: &out)
-            WireMessage.job(m.job).appendJSON(to: &out)
+            let attachment = WireMessage.job(m.job).appendJSON(to: &out)
             out.append(UInt8(ascii: "}"))
+            return attachment
         case .result(let m):
             out.append(contentsOf: m.ok ? #"{"ok":true"#.utf8 : #"{"ok":false"#.utf8)
             if let id = m.id {
                 Self.appendKey("id", to: &out)
                 Self.appendNumber(id, to: &out)
             }
+            var attachment: [UInt8]?
             if let output = m.output {
-                Self.appendKey("output", to: &out)
-                JSONText.appendString(output, to: &out)
+                attachment = Self.appendBody(output, form: m.bodyForm, inline: "output", attached: "output_bytes", to: &out)
             }
             if let error = m.error {
                 Self.appendKey("error", to: &out)
@@ -50,70 +52,103 @@ extension WireMessage {
                 Self.appendKey("code", to: &out)
                 JSONText.appendString(code.rawValue, to: &out)
             }
-            if let encoding = m.encoding {
-                Self.appendKey("encoding", to: &out)
-                JSONText.appendString(encoding.rawValue, to: &out)
-            }
             out.append(UInt8(ascii: "}"))
+            return attachment
         }
+        return nil
     }
 
-    /// Decodes a message from a parsed JSON object, with the same rules as `init(from:)`.
-    public init(json: JSONValue) throws {
+    /// Decodes a message line. `attachment` is the byte count that must follow the line (0 when
+    /// none); those bytes go in with `attach(_:)`.
+    public static func decodeHeader(_ json: JSONValue) throws -> (message: WireMessage, attachment: Int) {
         guard case .object = json else { throw FieldError(reason: "a message must be a JSON object") }
         guard let typeValue = json["type"] else {
             guard json["ok"] != nil else { throw FieldError(reason: "message has neither \"type\" nor \"ok\"") }
-            self = .result(try Self.result(json))
-            return
+            return try result(json)
         }
         guard let name = typeValue.string, let type = MessageType(rawValue: name) else {
             throw FieldError(reason: "unknown message type \(typeValue)")
         }
         switch type {
         case .invoke:
-            let fields = try Self.request(json)
-            var message = InvokeMessage(id: fields.id, fn: fields.fn, payload: [], timeout: fields.timeout, memory: fields.memory)
-            message.payload = fields.payload
-            message.encoding = fields.encoding
-            self = .invoke(message)
+            let (fields, attachment) = try request(json)
+            let form: BodyForm = json["payload"] != nil ? .inline : .attached
+            return (.invoke(InvokeMessage(id: fields.id, fn: fields.fn, payload: fields.payload, timeout: fields.timeout,
+                                          memory: fields.memory, bodyForm: form)), attachment)
         case .job:
-            self = .job(try Self.job(json))
+            let (job, attachment) = try job(json)
+            return (.job(job), attachment)
         case .registerWorker:
-            self = .registerWorker(RegisterWorkerMessage(workerID: try Self.int(json, "worker_id"), pid: try Self.pid(json)))
+            return (.registerWorker(RegisterWorkerMessage(workerID: try int(json, "worker_id"), pid: try pid(json))), 0)
         case .unregisterWorker:
-            self = .unregisterWorker(UnregisterWorkerMessage(workerID: try Self.int(json, "worker_id"), pid: try Self.pid(json)))
+            return (.unregisterWorker(UnregisterWorkerMessage(workerID: try int(json, "worker_id"), pid: try pid(json))), 0)
         case .workerDone:
-            self = .workerDone(WorkerDoneMessage(workerID: try Self.int(json, "worker_id"), pid: try Self.pid(json), id: try Self.uint(json, "id")))
+            return (.workerDone(WorkerDoneMessage(workerID: try int(json, "worker_id"), pid: try pid(json), id: try uint(json, "id"))), 0)
         case .forwardToWorker:
-            guard let job = json["job"] else { throw FieldError(reason: "missing field \"job\"") }
-            self = .forwardToWorker(ForwardToWorkerMessage(workerID: try Self.int(json, "worker_id"), pid: try Self.pid(json), job: try Self.job(job)))
+            guard let nested = json["job"] else { throw FieldError(reason: "missing field \"job\"") }
+            let (job, attachment) = try job(nested)
+            return (.forwardToWorker(ForwardToWorkerMessage(workerID: try int(json, "worker_id"), pid: try pid(json), job: job)), attachment)
         case .result:
-            self = .result(try Self.result(json))
+            return try result(json)
+        }
+    }
+
+    /// Puts the attachment announced by the line in its field.
+    public mutating func attach(_ bytes: [UInt8]) {
+        switch self {
+        case .invoke(var m): m.payload = bytes; self = .invoke(m)
+        case .job(var m): m.payload = bytes; self = .job(m)
+        case .forwardToWorker(var m): m.job.payload = bytes; self = .forwardToWorker(m)
+        case .result(var m): m.output = bytes; self = .result(m)
+        case .registerWorker, .unregisterWorker, .workerDone: break
         }
     }
 
     // MARK: decoding helpers
 
-    private static func job(_ json: JSONValue) throws -> JobMessage {
+    private static func job(_ json: JSONValue) throws -> (JobMessage, Int) {
         if let type = json["type"], type.string != "job" { throw FieldError(reason: "expected a job") }
-        let fields = try request(json)
-        return JobMessage(id: fields.id, fn: fields.fn, payload: fields.payload, encoding: fields.encoding, timeout: fields.timeout, memory: fields.memory)
+        let (fields, attachment) = try request(json)
+        return (JobMessage(id: fields.id, fn: fields.fn, payload: fields.payload, timeout: fields.timeout, memory: fields.memory), attachment)
     }
 
-    private static func request(_ json: JSONValue) throws -> (id: UInt64, fn: String, payload: String, encoding: PayloadEncoding?, timeout: Double?, memory: Int?) {
-        (try uint(json, "id"), try string(json, "fn"), try string(json, "payload"), try encoding(json),
-         try optionalDouble(json, "timeout"), try optionalInt(json, "memory"))
+    private static func request(_ json: JSONValue) throws
+        -> (fields: (id: UInt64, fn: String, payload: [UInt8]?, timeout: Double?, memory: Int?), attachment: Int)
+    {
+        let (payload, attachment) = try body(json, inline: "payload", attached: "payload_bytes")
+        return ((try uint(json, "id"), try string(json, "fn"), payload, try optionalDouble(json, "timeout"), try optionalInt(json, "memory")),
+                attachment)
     }
 
-    private static func result(_ json: JSONValue) throws -> ResultMessage {
+    private static func result(_ json: JSONValue) throws -> (WireMessage, Int) {
         guard let ok = json["ok"]?.bool else { throw FieldError(reason: "\"ok\" must be a boolean") }
         var code: FailureCode?
         if let value = json["code"], !value.isNull {
             guard let text = value.string, let parsed = FailureCode(rawValue: text) else { throw FieldError(reason: "unknown failure code \(value)") }
             code = parsed
         }
-        return ResultMessage(ok: ok, id: try optionalUInt(json, "id"), output: try optionalString(json, "output"),
-                             error: try optionalString(json, "error"), code: code, encoding: try encoding(json))
+        let (output, attachment) = try body(json, inline: "output", attached: "output_bytes")
+        let form: BodyForm = json["output"] != nil ? .inline : .attached
+        let message = ResultMessage(ok: ok, id: try optionalUInt(json, "id"), output: output,
+                                    error: try optionalString(json, "error"), code: code, bodyForm: form)
+        return (.result(message), attachment)
+    }
+
+    /// A payload or output: inline (a string, base64 with `"encoding":"base64"`), attached (a
+    /// byte count: the bytes follow the line), or absent. An attachment of 0 bytes is empty.
+    private static func body(_ json: JSONValue, inline: String, attached: String) throws -> ([UInt8]?, Int) {
+        let encoding = try encoding(json)
+        if let count = try optionalInt(json, attached) {
+            guard json[inline] == nil else { throw FieldError(reason: "both \"\(inline)\" and \"\(attached)\"") }
+            guard count >= 0, count <= WireProtocol.maxAttachmentLength else {
+                throw FieldError(reason: "\"\(attached)\" must be in 0...\(WireProtocol.maxAttachmentLength)")
+            }
+            guard encoding == nil else { throw FieldError(reason: "\"encoding\" applies to \"\(inline)\" only") }
+            return (count == 0 ? [] : nil, count)
+        }
+        guard let text = try optionalString(json, inline) else { return (nil, 0) }
+        guard let bytes = PayloadEncoding.decode(text, encoding) else { throw FieldError(reason: "\"\(inline)\" is not valid base64") }
+        return (bytes, 0)
     }
 
     private static func encoding(_ json: JSONValue) throws -> PayloadEncoding? {
@@ -154,8 +189,8 @@ extension WireMessage {
 
     // MARK: encoding helpers
 
-    private static func appendRequest(_ type: String, id: UInt64, fn: String, payload: String, encoding: PayloadEncoding?,
-                                      timeout: Double?, memory: Int?, to out: inout [UInt8]) {
+    private static func appendRequest(_ type: String, id: UInt64, fn: String, payload: [UInt8]?, form: BodyForm,
+                                      timeout: Double?, memory: Int?, to out: inout [UInt8]) -> [UInt8]? {
         out.append(contentsOf: #"{"type":""#.utf8)
         out.append(contentsOf: type.utf8)
         out.append(UInt8(ascii: "\""))
@@ -163,11 +198,9 @@ extension WireMessage {
         appendNumber(id, to: &out)
         appendKey("fn", to: &out)
         JSONText.appendString(fn, to: &out)
-        appendKey("payload", to: &out)
-        JSONText.appendString(payload, to: &out)
-        if let encoding {
-            appendKey("encoding", to: &out)
-            JSONText.appendString(encoding.rawValue, to: &out)
+        var attachment: [UInt8]?
+        if let payload {
+            attachment = appendBody(payload, form: form, inline: "payload", attached: "payload_bytes", to: &out)
         }
         if let timeout, timeout.isFinite {
             appendKey("timeout", to: &out)
@@ -178,6 +211,25 @@ extension WireMessage {
             out.append(contentsOf: String(memory).utf8)
         }
         out.append(UInt8(ascii: "}"))
+        return attachment
+    }
+
+    /// Writes a payload or output field; returns the bytes to attach (nil: written inline).
+    private static func appendBody(_ bytes: [UInt8], form: BodyForm, inline: StaticString, attached: StaticString,
+                                   to out: inout [UInt8]) -> [UInt8]? {
+        switch form {
+        case .attached:
+            appendKey(attached, to: &out)
+            out.append(contentsOf: String(bytes.count).utf8)
+            return bytes.isEmpty ? nil : bytes
+        case .inline:
+            appendKey(inline, to: &out)
+            if let encoding = PayloadEncoding.appendJSONString(bytes, to: &out) {
+                appendKey("encoding", to: &out)
+                JSONText.appendString(encoding.rawValue, to: &out)
+            }
+            return nil
+        }
     }
 
     /// Opens `{"type":...,"worker_id":N,"pid":N` (the caller closes the object).

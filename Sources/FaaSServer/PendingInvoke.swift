@@ -1,3 +1,5 @@
+import FaaSProtocol
+
 /// An invoke the server has accepted and not yet answered.
 struct PendingInvoke {
     enum Stage {
@@ -10,4 +12,9 @@ struct PendingInvoke {
     let clientID: UInt64
     let timeout: Double
     var stage: Stage
+    /// Kept here while the load balancer picks a worker (it gets the invoke without it);
+    /// attached to the job, then dropped.
+    var payload: [UInt8]?
+    /// How the client sent its payload; its result goes back the same way.
+    let bodyForm: BodyForm
 }

@@ -5,6 +5,7 @@ import Glibc
 
 /// Runs the server until SIGTERM/SIGINT, then shuts down gracefully.
 public func runServer(_ options: ServerOptions) throws {
+    Allocator.keepLargeBuffers()
     let loop = try EventLoop()
     let server = Server(options: options, loop: loop)
     try server.start()
@@ -229,10 +230,13 @@ final class Server {
             balancer.send(.workerDone(WorkerDoneMessage(workerID: forward.workerID, pid: forward.pid, id: id)))
             return
         }
+        var job = forward.job
+        job.payload = invoke.payload ?? []
+        invoke.payload = nil
         invoke.stage = .atWorker(slot: slot.id)
         pending[id] = invoke
         slot.jobs.append(id)
-        channel.send(.job(forward.job))
+        channel.send(.job(job))
         armDeadline(slot)
     }
 
@@ -282,12 +286,19 @@ final class Server {
             clients[client]?.send(.result(.failure(id: clientID, .noWorker, "load balancer unavailable")))
             return
         }
+        guard let payload = invoke.payload else {
+            clients[client]?.send(.result(.failure(id: clientID, .badRequest, "invoke without a payload")))
+            return
+        }
         let id = nextID
         nextID += 1
         let timeout = invoke.timeout ?? options.defaultTimeout
-        pending[id] = PendingInvoke(client: client, clientID: clientID, timeout: timeout, stage: .atBalancer)
+        pending[id] = PendingInvoke(client: client, clientID: clientID, timeout: timeout, stage: .atBalancer,
+                                    payload: payload, bodyForm: invoke.bodyForm)
+        // The load balancer gets what it chooses by, not the payload (kept in `pending`).
         invoke.id = id
         invoke.timeout = timeout
+        invoke.payload = nil
         balancer.send(.invoke(invoke))
     }
 
@@ -296,6 +307,7 @@ final class Server {
         guard let invoke = pending.removeValue(forKey: id) else { return }
         var reply = result
         reply.id = invoke.clientID
+        reply.bodyForm = invoke.bodyForm
         clients[invoke.client]?.send(.result(reply))
         if stopping && pending.isEmpty { stopWorkers() }
     }

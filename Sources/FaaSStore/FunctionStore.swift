@@ -12,14 +12,18 @@ import FaaSSystem
 /// Writes are atomic: a function is written to `.staging/<random>`, fsynced, then renamed into
 /// place; deletes rename to `.trash/<random>` first. Start-up removes leftovers of both. Name
 /// uniqueness holds across processes: the check and the rename happen under an exclusive lock
-/// on `.lock`. Staging and trash live in their own folders so that only publishes and deletes
-/// change the root folder: its modification time then tells whether another process did one.
+/// on `.lock`. Whether another process published or deleted since this one last looked is told
+/// by a counter in `.lock` that every publish and delete bumps under the lock (exact, where the
+/// root folder's modification time can stay the same across two publishes within one clock
+/// tick), and by that modification time for changes made by hand.
 public final class FunctionStore {
     public let root: String
     private var byID: [String: FunctionMetadata] = [:]
     private var byName: [String: [FunctionMetadata]] = [:]
-    /// The root folder's modification time when this index last matched it.
+    /// The root folder's modification time and the `.lock` counter when this index last
+    /// matched the disk.
     private var indexedRootChange: timespec?
+    private var indexedGeneration: UInt64?
 
     public init(root: String, cleanLeftovers: Bool = true) throws {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
@@ -37,6 +41,8 @@ public final class FunctionStore {
     public func reload() {
         byID = [:]
         byName = [:]
+        // Read before listing: a publish landing in between makes the next refresh list again.
+        indexedGeneration = try? FileDescriptor.open(lockPath, O_RDWR | O_CREAT, mode: 0o644).closeAfter { try Self.generation($0) }
         indexedRootChange = rootChange()
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where !entry.hasPrefix(".") {
             if let metadata = try? FunctionStore.loadMetadata(root: root, id: entry) { index(metadata) }
@@ -116,8 +122,8 @@ public final class FunctionStore {
     public func publish(_ staged: StagedFunction, name: String, entrypoint: String, mode: FunctionMode, wasm: String?,
                         timeout: Double?, memory: Int?, update: Bool,
                         configure: (inout FunctionMetadata) -> Void = { _ in }) throws -> FunctionMetadata {
-        try withLock {
-            refreshFromDisk(name: name)
+        try withLock { lock in
+            try refreshFromDisk(lock: lock)
             let existing = byName[name] ?? []
             if update && existing.isEmpty { throw StoreError.notFound(name) }
             if !update && !existing.isEmpty { throw StoreError.duplicateName(name) }
@@ -144,15 +150,15 @@ public final class FunctionStore {
             try syscall("rename") { rename(staged.directory, "\(root)/\(id)") }
             try FunctionStore.syncFile(root)
             index(metadata)
-            indexedRootChange = rootChange()
+            try changed(lock)
             return metadata
         }
     }
 
     /// Removes every version of a name. Returns the versions removed.
     public func delete(name: String) throws -> [FunctionMetadata] {
-        try withLock {
-            refreshFromDisk(name: name)
+        try withLock { lock in
+            try refreshFromDisk(lock: lock)
             let versions = byName[name] ?? []
             if versions.isEmpty { throw StoreError.notFound(name) }
             for metadata in versions {
@@ -163,7 +169,7 @@ public final class FunctionStore {
             }
             byName.removeValue(forKey: name)
             try FunctionStore.syncFile(root)
-            indexedRootChange = rootChange()
+            try changed(lock)
             return versions
         }
     }
@@ -179,21 +185,27 @@ public final class FunctionStore {
         byName[metadata.name] = versions
     }
 
-    /// Picks up versions of `name` another process published, and forgets deleted ones. Only
-    /// when the root folder changed since we last looked: listing 10,000 entries per deploy
-    /// would make deploys slow down as functions accumulate.
-    private func refreshFromDisk(name: String) {
+    /// Picks up functions another process published, and forgets deleted ones. Only
+    /// when the store changed since we last looked (see the type's comment): listing 10,000
+    /// entries per deploy would make deploys slow down as functions accumulate.
+    private func refreshFromDisk(lock: FileDescriptor) throws {
+        let generation = try Self.generation(lock)
         let change = rootChange()
-        if let change, let seen = indexedRootChange, change.tv_sec == seen.tv_sec, change.tv_nsec == seen.tv_nsec { return }
+        if generation == indexedGeneration, let change, let seen = indexedRootChange,
+           change.tv_sec == seen.tv_sec, change.tv_nsec == seen.tv_nsec { return }
+        indexedGeneration = generation
+        indexedRootChange = change
+        // The marks above now claim the whole index matches the disk, so all of it is synced:
+        // a name published elsewhere must be known before this process publishes it too.
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         let present = Set(entries)
-        if let known = byName[name] {
-            let alive = known.filter { present.contains($0.id) }
-            for gone in known where !present.contains(gone.id) { byID.removeValue(forKey: gone.id) }
-            byName[name] = alive.isEmpty ? nil : alive
+        for (id, metadata) in byID where !present.contains(id) {
+            byID.removeValue(forKey: id)
+            let alive = (byName[metadata.name] ?? []).filter { $0.id != id }
+            byName[metadata.name] = alive.isEmpty ? nil : alive
         }
-        for entry in entries where entry.hasPrefix(name + "_") && byID[entry] == nil {
-            if let metadata = try? FunctionStore.loadMetadata(root: root, id: entry), metadata.name == name { index(metadata) }
+        for entry in entries where !entry.hasPrefix(".") && byID[entry] == nil {
+            if let metadata = try? FunctionStore.loadMetadata(root: root, id: entry) { index(metadata) }
         }
     }
 
@@ -203,11 +215,31 @@ public final class FunctionStore {
         return info.st_mtim
     }
 
-    private func withLock<R>(_ body: () throws -> R) throws -> R {
-        let lock = try FileDescriptor.open("\(root)/.lock", O_RDWR | O_CREAT, mode: 0o644)
+    private var lockPath: String { "\(root)/.lock" }
+
+    private func withLock<R>(_ body: (FileDescriptor) throws -> R) throws -> R {
+        let lock = try FileDescriptor.open(lockPath, O_RDWR | O_CREAT, mode: 0o644)
         defer { lock.close() }
         try syscall("flock") { flock(lock.rawValue, LOCK_EX) }
-        return try body()
+        return try body(lock)
+    }
+
+    /// The change counter in `.lock` (0 while the file is empty).
+    private static func generation(_ lock: FileDescriptor) throws -> UInt64 {
+        var value: UInt64 = 0
+        let n = try syscall("pread") { pread(lock.rawValue, &value, MemoryLayout<UInt64>.size, 0) }
+        return n == MemoryLayout<UInt64>.size ? UInt64(littleEndian: value) : 0
+    }
+
+    /// After a publish or delete, under the lock: bumps the counter, and notes that this index
+    /// matches the disk.
+    private func changed(_ lock: FileDescriptor) throws {
+        let next = try Self.generation(lock) &+ 1
+        var value = next.littleEndian
+        let n = try syscall("pwrite") { pwrite(lock.rawValue, &value, MemoryLayout<UInt64>.size, 0) }
+        guard n == MemoryLayout<UInt64>.size else { throw SystemError("pwrite", errno: EIO) }
+        indexedGeneration = next
+        indexedRootChange = rootChange()
     }
 
     private func removeLeftovers() {

@@ -32,8 +32,8 @@ final class JobExecutor {
     }
 
     func run(_ job: JobMessage) -> ResultMessage {
-        guard let payload = job.payloadBytes else {
-            return .failure(id: job.id, .badRequest, "payload is not valid base64")
+        guard let payload = job.payload else {
+            return .failure(id: job.id, .badRequest, "job without a payload")
         }
         let metadata: FunctionMetadata
         do {

@@ -10,6 +10,7 @@ import Glibc
 /// Runs the worker: reads `job` lines from stdin, runs each to completion, writes one result
 /// line to stdout per job. One job at a time, by design: the load balancer counts on it.
 public func runWorker(_ options: WorkerOptions) throws {
+    Allocator.keepLargeBuffers()
     if let directory = options.precompile {
         exit(WasmExecutor.precompile(directory: directory, entrypoint: options.entrypoint, options: options))
     }
@@ -42,13 +43,19 @@ final class Worker {
         try syscall("dup2") { dup2(devNull.rawValue, 0) }
         devNull.close()
         try syscall("dup2") { dup2(2, 1) }
+        // Pipes hold 64 KiB by default: a megabyte payload would cross in sixteen rounds of
+        // wake-ups. Up to the system's unprivileged maximum (1 MiB by default); best effort.
+        let setPipeSize: Int32 = 1031  // F_SETPIPE_SZ (Linux; glibc declares it only under _GNU_SOURCE)
+        for pipe in [jobsIn, resultsOut] {
+            _ = try? syscall("fcntl(F_SETPIPE_SZ)") { fcntl(pipe.rawValue, setPipeSize, Int32(1 << 20)) }
+        }
         executor = JobExecutor(options: options, log: log)
     }
 
     func serve() throws {
         executor.warmUp()
         log.debug("ready")
-        var framer = LineFramer(maxLineLength: WireProtocol.maxLineLength)
+        var reader = MessageReader(maxLineLength: WireProtocol.maxLineLength)
         var buffer = [UInt8](repeating: 0, count: 256 * 1024)
         while true {
             // Wake up now and then without a job, to stop warm runtimes that went idle.
@@ -65,34 +72,25 @@ final class Worker {
                 log.debug("stdin closed; exiting")
                 return
             }
-            buffer.withUnsafeBytes { raw in framer.append(UnsafeRawBufferPointer(rebasing: raw[0..<n])) }
-            while true {
-                switch framer.next() {
-                case .needMoreBytes:
-                    break
-                case .lineTooLong:
-                    log.error("job line too long; exiting so the server replaces this worker")
-                    throw WorkerError.protocolViolation("line too long")
-                case .line(let line):
-                    try reply(to: line)
-                    continue
-                }
-                break
+            buffer.withUnsafeBytes { raw in reader.append(UnsafeRawBufferPointer(rebasing: raw[0..<n])) }
+            do {
+                while let message = try reader.next() { try reply(to: message) }
+            } catch let error as MessageReader.StreamError {
+                // Framing is lost: exit so the server replaces this worker.
+                log.error("bad job stream; exiting", ["error": error])
+                throw WorkerError.protocolViolation(error.description)
             }
         }
     }
 
-    private func reply(to line: ArraySlice<UInt8>) throws {
+    private func reply(to message: WireMessage) throws {
         let result: ResultMessage
-        do {
-            guard case .job(let job) = try codec.decode(line) else {
-                throw WorkerError.protocolViolation("expected a job message")
-            }
+        if case .job(let job) = message {
             result = executor.run(job)
-        } catch {
-            log.error("bad job line", ["error": error])
-            result = .failure(id: nil, .internal, "worker received a malformed job: \(error)")
+        } else {
+            log.error("expected a job message")
+            result = .failure(id: nil, .internal, "worker received a message that is not a job")
         }
-        try resultsOut.writeAll(codec.encodeLine(.result(result)))
+        try resultsOut.writeAll(codec.encodeFrame(.result(result)))
     }
 }

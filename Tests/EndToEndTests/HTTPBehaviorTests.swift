@@ -261,6 +261,29 @@ final class HTTPBehaviorTests: SuiteTestCase {
         }
     }
 
+    /// `ab -k`: HTTP/1.0 with `Connection: Keep-Alive`. The answer says `Connection:
+    /// keep-alive` (RFC 9112 section 9.3), or the client waits for a close that never comes;
+    /// the connection then serves the next request. Without the header, HTTP/1.0 closes.
+    func testHTTP10KeepAliveIsEchoed() throws {
+        let suite = try suite
+        let id = try suite.deployOK(uniqueName("ab"), "python", source: try Examples.source("hello.py"))
+        let client = try RawClient(port: suite.port)
+        for round in 0..<3 {
+            client.send("POST /invoke?fn=\(id) HTTP/1.0\r\nHost: localhost\r\n\(authLine)Connection: Keep-Alive\r\nContent-Length: 2\r\n\r\nr\(round)")
+            let response = try XCTUnwrap(client.readResponse(timeout: 20), "round \(round): an answer")
+            XCTAssertEqual(response.status, 200, "\(response)")
+            XCTAssertTrue(response.head.lowercased().contains("\r\nconnection: keep-alive"), "round \(round): \(response.head)")
+            XCTAssertEqual(response.json()?["output"] as? String, "Hello, r\(round)\n")
+        }
+        let plain = try RawClient(port: suite.port)
+        plain.send("GET /health HTTP/1.0\r\n\r\n")
+        let (bytes, closed) = plain.readUntilClosed(timeout: 10)
+        XCTAssertTrue(closed, "HTTP/1.0 without keep-alive is closed after the answer")
+        let head = String(decoding: bytes.prefix(300), as: UTF8.self).lowercased()
+        XCTAssertTrue(head.hasPrefix("http/1.1 200"), head)
+        XCTAssertTrue(head.contains("\r\nconnection: close"), head)
+    }
+
     func testBinaryPayloadRoundTrip() throws {
         let suite = try suite
         let id = try suite.deployOK(uniqueName("echo-bin"), "python",

@@ -414,6 +414,6 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertEqual(
             text,
             "HTTP/1.1 414 URI Too Long\r\nContent-Type: application/json\r\nContent-Length: 46\r\nConnection: close\r\n\r\n"
-                + #"{"ok":false,"error":"request target too long"}"#)
+                + #"{"error":"request target too long","ok":false}"#)
     }
 }

@@ -98,7 +98,7 @@ final class HTTPResponseTests: XCTestCase {
 
     func testJSONErrorEscaping() {
         let response = HTTPResponse.jsonError(status: .internalServerError, message: "bad \"x\"\\\n\u{1}é")
-        XCTAssertEqual(text(response.body), #"{"ok":false,"error":"bad \"x\"\\\n\u0001é"}"#)
+        XCTAssertEqual(text(response.body), #"{"error":"bad \"x\"\\\n\u0001é","ok":false}"#)
         XCTAssertEqual(response.status, .internalServerError)
     }
 

@@ -4,8 +4,8 @@ import FaaSLoadBalancer
 
 final class WorkerPoolTests: XCTestCase {
     /// Workers 0...count-1 with pids 1000, 1001, ...
-    private func pool(_ strategy: Strategy, workers count: Int = 4, capacity: Int = 1) -> WorkerPool {
-        var pool = WorkerPool(strategy: strategy, capacity: capacity)
+    private func pool(_ strategy: Strategy, workers count: Int = 4) -> WorkerPool {
+        var pool = WorkerPool(strategy: strategy)
         for id in 0..<count { pool.register(id: id, pid: pid(id)) }
         return pool
     }
@@ -13,12 +13,12 @@ final class WorkerPoolTests: XCTestCase {
     private func pid(_ id: Int) -> Int32 { Int32(1000 + id) }
 
     private func pickID(_ pool: inout WorkerPool, file: StaticString = #filePath, line: UInt = #line) -> Int? {
-        guard let worker = pool.pick() else { return nil }
+        guard let worker = pool.pick(now: 0) else { return nil }
         XCTAssertEqual(worker.pid, pid(worker.id), "the pick carries the registered pid", file: file, line: line)
         return worker.id
     }
 
-    private func release(_ pool: inout WorkerPool, _ id: Int) { pool.done(id: id, pid: pid(id)) }
+    private func release(_ pool: inout WorkerPool, _ id: Int) { pool.done(id: id, pid: pid(id), now: 0) }
 
     // MARK: round robin
 
@@ -48,7 +48,7 @@ final class WorkerPoolTests: XCTestCase {
         release(&pool, 0)
         XCTAssertEqual(pickID(&pool), 3)
         XCTAssertEqual(pickID(&pool), 0, "0 was released and its turn came")
-        XCTAssertNil(pool.pick())
+        XCTAssertNil(pool.pick(now: 0))
     }
 
     // MARK: fifo
@@ -65,72 +65,89 @@ final class WorkerPoolTests: XCTestCase {
         release(&pool, 1)
         XCTAssertEqual(pickID(&pool), 1, "1 is the first idle one")
         XCTAssertEqual(pickID(&pool), 3)
-        XCTAssertNil(pool.pick())
+        XCTAssertNil(pool.pick(now: 0))
         release(&pool, 2)
         XCTAssertEqual(pickID(&pool), 2)
     }
 
-    func testFifoPrefersIdleOverPartlyBusy() {
-        var pool = pool(.fifo, workers: 3, capacity: 2)
-        XCTAssertEqual(pickID(&pool), 0)
-        XCTAssertEqual(pickID(&pool), 1, "an idle worker beats a busy one with room")
-        XCTAssertEqual(pickID(&pool), 2)
-        XCTAssertEqual(pickID(&pool), 0, "no idle worker: the first with room")
-        XCTAssertEqual(pickID(&pool), 1)
-        XCTAssertEqual(pickID(&pool), 2)
-        XCTAssertNil(pool.pick())
-    }
-
     // MARK: weighted
-
-    func testWeightedPicksLeastInFlight() {
-        var pool = pool(.weighted, workers: 3, capacity: 3)
-        XCTAssertEqual(pickID(&pool), 0)
-        XCTAssertEqual(pickID(&pool), 1)
-        XCTAssertEqual(pickID(&pool), 2)
-        XCTAssertEqual(pickID(&pool), 0)   // all at 1: 0 was picked longest ago
-        XCTAssertEqual(pickID(&pool), 1)
-        release(&pool, 0)
-        release(&pool, 0)
-        // In flight now: 0 -> 0, 1 -> 2, 2 -> 1.
-        XCTAssertEqual(pickID(&pool), 0)
-        XCTAssertEqual(pickID(&pool), 2, "2 holds 1 job, 0 now holds 1 too but was picked more recently")
-        XCTAssertEqual(pool.workers.map(\.inFlight), [1, 2, 2])
-    }
 
     func testWeightedBreaksTiesByLeastRecentlyPicked() {
         var pool = pool(.weighted)
         XCTAssertEqual(pickID(&pool), 0)
         release(&pool, 0)
-        XCTAssertEqual(pickID(&pool), 1, "all idle: never-picked 1 beats just-picked 0")
+        XCTAssertEqual(pickID(&pool), 1, "all idle and no durations yet: never-picked 1 beats just-picked 0")
         release(&pool, 1)
         XCTAssertEqual(pickID(&pool), 2)
         release(&pool, 2)
         XCTAssertEqual(pickID(&pool), 3)
         release(&pool, 3)
-        XCTAssertEqual(pickID(&pool), 0, "0 is the least recently picked now")
-        XCTAssertEqual(pickID(&pool), 1)
-        release(&pool, 0)
-        XCTAssertEqual(pickID(&pool), 2, "2 idle since before 0's last pick")
+        XCTAssertEqual(pickID(&pool), 0, "equal durations: 0 is the least recently picked now")
     }
 
-    func testWeightedSpreadsUnderLoad() {
-        var pool = pool(.weighted, workers: 4, capacity: 8)
-        for _ in 0..<20 { _ = pool.pick() }
-        XCTAssertEqual(pool.workers.map(\.inFlight), [5, 5, 5, 5])
+    /// Four idle workers; 0 and 1 just ran slow jobs (a heavy function, a contended CPU), 2 and
+    /// 3 fast ones. Weighted sends the next jobs to the fast ones; round robin and fifo do not
+    /// look at durations.
+    func testWeightedPrefersRecentlyFastWorkersWhereRrAndFifoDoNot() {
+        func afterWarmUp(_ strategy: Strategy) -> WorkerPool {
+            var pool = self.pool(strategy)
+            var now = 0.0
+            // One job each: 0 and 1 take 2 s, 2 and 3 take 10 ms.
+            for _ in 0..<4 { _ = pool.pick(now: now) }
+            now += 0.01
+            pool.done(id: 2, pid: pid(2), now: now)
+            pool.done(id: 3, pid: pid(3), now: now)
+            now += 2
+            pool.done(id: 0, pid: pid(0), now: now)
+            pool.done(id: 1, pid: pid(1), now: now)
+            return pool
+        }
+        func nextPicks(_ strategy: Strategy) -> [Int] {
+            var pool = afterWarmUp(strategy)
+            var picks: [Int] = []
+            var now = 10.0
+            for _ in 0..<4 {
+                guard let worker = pool.pick(now: now) else { return picks }
+                picks.append(worker.id)
+                now += 0.005
+                pool.done(id: worker.id, pid: worker.pid, now: now)
+            }
+            return picks
+        }
+        let weighted = nextPicks(.weighted)
+        XCTAssertEqual(weighted.count, 4)
+        XCTAssertTrue(Set(weighted).isSubset(of: [2, 3]), "weighted: only the recently fast workers, got \(weighted)")
+        XCTAssertEqual(nextPicks(.rr), [0, 1, 2, 3], "rr: the ring order")
+        XCTAssertEqual(nextPicks(.fifo), [0, 0, 0, 0], "fifo: the first idle worker")
+        // A slow worker is used when it is the only idle one.
+        var pool = afterWarmUp(.weighted)
+        XCTAssertEqual(pool.pick(now: 10)?.id, 2)
+        XCTAssertEqual(pool.pick(now: 10)?.id, 3)
+        XCTAssertEqual(pool.pick(now: 10)?.id, 0)
+        XCTAssertEqual(pool.pick(now: 10)?.id, 1)
+        XCTAssertNil(pool.pick(now: 10), "one job per worker")
+    }
+
+    func testRecentDurationIsAMovingAverage() {
+        var pool = pool(.weighted, workers: 1)
+        for took in [1.0, 1.0, 0.0] {
+            _ = pool.pick(now: 100)
+            pool.done(id: 0, pid: pid(0), now: 100 + took)
+        }
+        XCTAssertEqual(pool.workers[0].recentDuration ?? -1, 0.7, accuracy: 1e-9, "the last job weighs 0.3")
     }
 
     // MARK: all strategies
 
-    func testAllFullGivesNil() {
+    func testAllBusyGivesNil() {
         for strategy in Strategy.allCases {
-            var pool = pool(strategy, workers: 3, capacity: 2)
-            for _ in 0..<6 { XCTAssertNotNil(pool.pick(), "\(strategy)") }
-            XCTAssertNil(pool.pick(), "\(strategy): every worker is full")
-            XCTAssertEqual(pool.inFlight, 6)
+            var pool = pool(strategy, workers: 3)
+            for _ in 0..<3 { XCTAssertNotNil(pool.pick(now: 0), "\(strategy)") }
+            XCTAssertNil(pool.pick(now: 0), "\(strategy): every worker is busy (one job each)")
+            XCTAssertEqual(pool.inFlight, 3)
             release(&pool, 1)
-            XCTAssertEqual(pickID(&pool), 1, "\(strategy): the only one with room")
-            XCTAssertNil(pool.pick(), "\(strategy)")
+            XCTAssertEqual(pickID(&pool), 1, "\(strategy): the only idle one")
+            XCTAssertNil(pool.pick(now: 0), "\(strategy)")
         }
     }
 
@@ -138,7 +155,7 @@ final class WorkerPoolTests: XCTestCase {
         for strategy in Strategy.allCases {
             var pool = WorkerPool(strategy: strategy)
             XCTAssertTrue(pool.isEmpty)
-            XCTAssertNil(pool.pick())
+            XCTAssertNil(pool.pick(now: 0))
         }
     }
 
@@ -146,10 +163,10 @@ final class WorkerPoolTests: XCTestCase {
         for strategy in Strategy.allCases {
             var pool = pool(strategy, workers: 1)
             XCTAssertEqual(pickID(&pool), 0)
-            pool.done(id: 0, pid: 4242)   // a message about a replaced process
+            pool.done(id: 0, pid: 4242, now: 0)   // a message about a replaced process
             XCTAssertEqual(pool.workers[0].inFlight, 1, "\(strategy)")
-            XCTAssertNil(pool.pick(), "\(strategy): still busy")
-            pool.done(id: 7, pid: pid(7))   // an unknown worker
+            XCTAssertNil(pool.pick(now: 0), "\(strategy): still busy")
+            pool.done(id: 7, pid: pid(7), now: 0)   // an unknown worker
             XCTAssertEqual(pool.inFlight, 1)
             release(&pool, 0)
             XCTAssertEqual(pool.workers[0].inFlight, 0)
@@ -162,17 +179,17 @@ final class WorkerPoolTests: XCTestCase {
         var pool = pool(.rr, workers: 2)
         XCTAssertEqual(pickID(&pool), 0)
         XCTAssertEqual(pickID(&pool), 1)
-        XCTAssertNil(pool.pick())
+        XCTAssertNil(pool.pick(now: 0))
         pool.register(id: 0, pid: 2000)   // worker 0 was restarted
         XCTAssertEqual(pool.workers.count, 2)
         XCTAssertEqual(pool.workers[0].pid, 2000)
         XCTAssertEqual(pool.workers[0].inFlight, 0)
-        let picked = pool.pick()
+        let picked = pool.pick(now: 0)
         XCTAssertEqual(picked?.id, 0)
         XCTAssertEqual(picked?.pid, 2000)
-        pool.done(id: 0, pid: pid(0))   // the old process's done is stale now
+        pool.done(id: 0, pid: pid(0), now: 0)   // the old process's done is stale now
         XCTAssertEqual(pool.workers[0].inFlight, 1)
-        pool.done(id: 0, pid: 2000)
+        pool.done(id: 0, pid: 2000, now: 0)
         XCTAssertEqual(pool.workers[0].inFlight, 0)
     }
 
@@ -201,7 +218,7 @@ final class WorkerPoolTests: XCTestCase {
         pool.unregister(id: 0, pid: pid(0))
         pool.unregister(id: 2, pid: pid(2))
         XCTAssertTrue(pool.isEmpty)
-        XCTAssertNil(pool.pick())
+        XCTAssertNil(pool.pick(now: 0))
         pool.register(id: 5, pid: pid(5))
         XCTAssertEqual(pickID(&pool), 5)
     }

@@ -2,82 +2,120 @@ import Foundation
 import XCTest
 @testable import FaaSProtocol
 
-/// The hand-written fast codec and the Codable conformances must describe one format.
+/// The framing: JSON lines, each possibly followed by the raw bytes it announces.
 final class WireMessageCodecTests: XCTestCase {
     private let codec = MessageCodec()
 
     private var samples: [WireMessage] {
         let binary = InvokeMessage(id: 7, fn: "bin_1", payload: [0, 255, 10, 34, 92], timeout: 2.5, memory: 64)
+        var inline = InvokeMessage(id: 8, fn: "txt_1", payload: Array("a \"b\"\n".utf8))
+        inline.bodyForm = .inline
+        var inlineResult = ResultMessage.success(id: 3, output: [0xff, 0x00])
+        inlineResult.bodyForm = .inline
         return [
             .invoke(InvokeMessage(id: 1, fn: "hello_123", payload: Array("test \"data\"\n\u{1}é😀/".utf8))),
             .invoke(binary),
+            .invoke(inline),
+            .invoke(InvokeMessage(id: 9, fn: "lb_1", payload: nil, timeout: 1)),
+            .invoke(InvokeMessage(id: 10, fn: "empty_1", payload: [])),
             .job(binary.job),
             .registerWorker(RegisterWorkerMessage(workerID: 0, pid: 12345)),
             .unregisterWorker(UnregisterWorkerMessage(workerID: 3, pid: 99)),
             .forwardToWorker(ForwardToWorkerMessage(workerID: 2, pid: 42, job: binary.job)),
+            .forwardToWorker(ForwardToWorkerMessage(workerID: 2, pid: 42, job: JobMessage(id: 5, fn: "f_1", payload: nil, timeout: 1, memory: nil))),
             .workerDone(WorkerDoneMessage(workerID: 2, pid: 42, id: UInt64.max)),
             .result(.success(id: 9, output: Array("Hello, world\n".utf8))),
-            .result(.success(id: nil, output: [0xff, 0xfe])),
+            .result(.success(id: nil, output: [0xff, 0xfe, 0x0a])),
+            .result(inlineResult),
             .result(.failure(id: 10, .timeout, "timed out after 1.0 s")),
         ]
     }
 
-    private func jsonObject(_ bytes: [UInt8]) throws -> NSDictionary {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bytes)) as? NSDictionary)
+    /// Everything the reader gets from one stream, fed in pieces of `chunk` bytes.
+    private func readAll(_ bytes: [UInt8], chunk: Int) throws -> [WireMessage] {
+        var reader = MessageReader()
+        var messages: [WireMessage] = []
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + chunk)
+            bytes[offset..<end].withUnsafeBytes { reader.append($0) }
+            offset = end
+            while let message = try reader.next() { messages.append(message) }
+        }
+        return messages
     }
 
-    func testFastEncodingMatchesCodable() throws {
-        let encoder = JSONEncoder()
-        for message in samples {
-            var line = codec.encodeLine(message)
-            XCTAssertEqual(line.last, UInt8(ascii: "\n"))
-            line.removeLast()
-            XCTAssertFalse(line.contains(UInt8(ascii: "\n")), "a message must stay on one line")
-            let viaCodable = [UInt8](try encoder.encode(message))
-            XCTAssertEqual(try jsonObject(line), try jsonObject(viaCodable), "\(message)")
+    func testStreamRoundTripsInAnyPieces() throws {
+        let stream = samples.flatMap { codec.encodeFrame($0) }
+        let expected = samples.map { codec.encodeFrame($0) }
+        for chunk in [1, 2, 7, 64, 4096, stream.count] {
+            let messages = try readAll(stream, chunk: chunk)
+            XCTAssertEqual(messages.map { codec.encodeFrame($0) }, expected, "pieces of \(chunk) bytes")
         }
     }
 
-    func testFastDecodingReadsCodableOutputAndRoundTrips() throws {
-        let encoder = JSONEncoder()
-        for message in samples {
-            let viaCodable = [UInt8](try encoder.encode(message))
-            let decoded = try codec.decode(viaCodable[...])
-            XCTAssertEqual(codec.encodeLine(decoded), codec.encodeLine(message))
-            // And the Codable decoder reads what the fast path writes.
-            let back = try JSONDecoder().decode(WireMessage.self, from: Data(codec.encodeLine(message)))
-            XCTAssertEqual(codec.encodeLine(back), codec.encodeLine(message))
-        }
+    func testPayloadIsAttachedRawNotEscaped() throws {
+        let payload = (0...255).map { UInt8($0) } + Array("\n{\"ok\":true}\n".utf8)
+        let (line, attachment) = codec.encode(.invoke(InvokeMessage(id: 1, fn: "f_1", payload: payload)))
+        XCTAssertEqual(attachment, payload, "the bytes themselves follow the line")
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.dropLast())) as? [String: Any])
+        XCTAssertEqual(object["payload_bytes"] as? Int, payload.count)
+        XCTAssertNil(object["payload"])
+        XCTAssertNil(object["encoding"])
+        // Bytes that look like lines inside the attachment are not messages.
+        let messages = try readAll(codec.encodeFrame(.invoke(InvokeMessage(id: 1, fn: "f_1", payload: payload))) + codec.encodeFrame(.workerDone(WorkerDoneMessage(workerID: 0, pid: 1, id: 2))), chunk: 5)
+        XCTAssertEqual(messages.count, 2)
+        guard case .invoke(let invoke) = messages[0] else { return XCTFail("not an invoke") }
+        XCTAssertEqual(invoke.payload, payload)
+        XCTAssertEqual(invoke.bodyForm, .attached)
+    }
+
+    func testLargeAttachmentArrivesWhole() throws {
+        let payload = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let messages = try readAll(codec.encodeFrame(.result(.success(id: 4, output: payload))), chunk: 65536)
+        guard messages.count == 1, case .result(let result) = messages[0] else { return XCTFail("one result") }
+        XCTAssertEqual(result.output, payload)
+    }
+
+    func testInvokeForTheLoadBalancerCarriesNoPayload() throws {
+        let (line, attachment) = codec.encode(.invoke(InvokeMessage(id: 1, fn: "f_1", payload: nil, timeout: 3, memory: 128)))
+        XCTAssertNil(attachment)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.dropLast())) as? [String: Any])
+        XCTAssertNil(object["payload"])
+        XCTAssertNil(object["payload_bytes"])
+        guard case .invoke(let back) = try codec.decode(line.dropLast()[...]) else { return XCTFail("not an invoke") }
+        XCTAssertNil(back.payload)
+        XCTAssertEqual(back.timeout, 3)
+        XCTAssertEqual(back.memory, 128)
     }
 
     func testSpecFieldNames() throws {
-        let line = codec.encodeLine(.forwardToWorker(ForwardToWorkerMessage(workerID: 2, pid: 5, job: JobMessage(id: 1, fn: "hello_123", payload: "test", encoding: nil, timeout: nil, memory: nil))))
-        let object = try jsonObject(Array(line.dropLast()))
+        let (line, _) = codec.encode(.forwardToWorker(ForwardToWorkerMessage(workerID: 2, pid: 5, job: JobMessage(id: 1, fn: "hello_123", payload: nil, timeout: nil, memory: nil))))
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.dropLast())) as? NSDictionary)
         XCTAssertEqual(object["type"] as? String, "forward_to_worker")
         XCTAssertEqual(object["worker_id"] as? Int, 2)
         let job = try XCTUnwrap(object["job"] as? NSDictionary)
         XCTAssertEqual(job["type"] as? String, "job")
         XCTAssertEqual(job["fn"] as? String, "hello_123")
-        XCTAssertEqual(job["payload"] as? String, "test")
-        let result = try jsonObject(Array(codec.encodeLine(.result(.success(id: nil, output: Array("Hello from FAAS!\n".utf8)))).dropLast()))
+        var inline = ResultMessage.success(id: nil, output: Array("Hello from FAAS!\n".utf8))
+        inline.bodyForm = .inline
+        let result = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(codec.encode(.result(inline)).line.dropLast())) as? NSDictionary)
         XCTAssertEqual(result, ["ok": true, "output": "Hello from FAAS!\n"] as NSDictionary)
-    }
-
-    func testBinaryPayloadIsByteExact() throws {
-        let bytes = (0...255).map { UInt8($0) }
-        let line = codec.encodeLine(.invoke(InvokeMessage(id: 1, fn: "f", payload: bytes)))
-        guard case .invoke(let decoded) = try codec.decode(line.dropLast()) else { return XCTFail("not an invoke") }
-        XCTAssertEqual(decoded.encoding, .base64)
-        XCTAssertEqual(decoded.payloadBytes, bytes)
     }
 
     func testRejectsMalformedMessages() {
         let bad = [
-            "", "{", "[]", "null", "{\"type\":\"nope\"}", "{\"type\":\"invoke\",\"id\":1,\"fn\":\"f\"}",
+            "", "{", "[]", "null", "{\"type\":\"nope\"}", "{\"type\":\"invoke\",\"fn\":\"f\"}",
             "{\"type\":\"invoke\",\"id\":-1,\"fn\":\"f\",\"payload\":\"\"}", "{\"type\":\"invoke\",\"id\":1,\"fn\":2,\"payload\":\"\"}",
             "{\"ok\":\"yes\"}", "{\"ok\":true,\"code\":\"weird\"}", "{\"type\":\"job\",\"id\":1,\"fn\":\"f\",\"payload\":\"\\x\"}",
             "{\"type\":\"register_worker\",\"worker_id\":1,\"pid\":99999999999}", "{\"ok\":true} trailing",
             "{\"ok\":true,\"output\":\"\u{1}\"}", "{\"ok\":true,\"output\":\"\\ud800\"}",
+            "{\"type\":\"job\",\"id\":1,\"fn\":\"f\",\"payload\":\"***\",\"encoding\":\"base64\"}",
+            "{\"type\":\"job\",\"id\":1,\"fn\":\"f\",\"payload_bytes\":-1}",
+            "{\"type\":\"job\",\"id\":1,\"fn\":\"f\",\"payload_bytes\":99999999999999}",
+            "{\"type\":\"job\",\"id\":1,\"fn\":\"f\",\"payload_bytes\":1.5}",
+            "{\"type\":\"job\",\"id\":1,\"fn\":\"f\",\"payload_bytes\":2,\"payload\":\"ab\"}",
+            "{\"ok\":true,\"output_bytes\":2,\"encoding\":\"base64\"}",
             String(repeating: "[", count: 1000),
         ]
         for text in bad {
@@ -85,12 +123,25 @@ final class WireMessageCodecTests: XCTestCase {
         }
     }
 
-    /// Seeded, time-bounded fuzzing of the decoder: random mutations of valid lines and random
+    func testBadLineEndsTheStream() {
+        var reader = MessageReader()
+        Array("{\"type\":\"worker_done\",\"worker_id\":0,\"pid\":1,\"id\":1}\nnot json\n".utf8).withUnsafeBytes { reader.append($0) }
+        XCTAssertNotNil(try reader.next())
+        XCTAssertThrowsError(try reader.next())
+    }
+
+    func testLineTooLongEndsTheStream() {
+        var reader = MessageReader(maxLineLength: 16)
+        Array(String(repeating: "x", count: 40).utf8).withUnsafeBytes { reader.append($0) }
+        XCTAssertThrowsError(try reader.next())
+    }
+
+    /// Seeded, time-bounded fuzzing of the reader: random mutations of valid streams and random
     /// bytes must throw or decode, never crash or hang.
-    func testDecoderFuzz() {
+    func testReaderFuzz() {
         let seed = UInt64(ProcessInfo.processInfo.environment["JSONL_FUZZ_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64.max)
         var rng = SplitMix64(seed: seed)
-        let corpus = samples.map { Array(codec.encodeLine($0).dropLast()) }
+        let corpus = samples.map { codec.encodeFrame($0) }
         let deadline = Date().addingTimeInterval(Double(ProcessInfo.processInfo.environment["JSONL_FUZZ_SECONDS"] ?? "") ?? 1.5)
         var count = 0
         while Date() < deadline {
@@ -103,10 +154,12 @@ final class WireMessageCodecTests: XCTestCase {
                 let at = input.isEmpty ? 0 : Int(rng.next() % UInt64(input.count))
                 input.insert(contentsOf: Array("\\\"{[,:0e-".utf8).shuffled(using: &rng).prefix(3), at: at)
             }
-            if let message = try? codec.decode(input[...]) {
+            if let messages = try? readAll(input + [0x0A], chunk: 1 + Int(rng.next() % 16)) {
                 // Whatever decodes must encode to something that decodes to the same thing.
-                let again = codec.encodeLine(message)
-                XCTAssertNoThrow(try codec.decode(again.dropLast()), "seed \(seed): \(input)")
+                for message in messages {
+                    let again = codec.encodeFrame(message)
+                    XCTAssertEqual((try? readAll(again, chunk: 3))?.map { codec.encodeFrame($0) }, [again], "seed \(seed): \(input)")
+                }
             }
             count += 1
         }

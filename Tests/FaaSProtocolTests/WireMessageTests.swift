@@ -7,18 +7,43 @@ final class WireMessageTests: XCTestCase {
     private let codec = MessageCodec()
 
     /// Encodes with the codec and returns the line (checked to end with exactly one `\n`) as a
-    /// JSON object.
+    /// JSON object; bodies are written inline here (the attached form has its own tests).
     private func encodeToObject(_ message: WireMessage, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-        let bytes = try codec.encodeLine(message)
+        let bytes = codec.encode(Self.inline(message)).line
         XCTAssertEqual(bytes.last, 0x0A, "a line ends with \\n", file: file, line: line)
         XCTAssertEqual(bytes.filter { $0 == 0x0A }.count, 1, "exactly one newline per message", file: file, line: line)
         let object = try JSONSerialization.jsonObject(with: Data(bytes.dropLast()))
         return try XCTUnwrap(object as? [String: Any], "a message is a JSON object", file: file, line: line)
     }
 
+    /// Through the attached form and, for invokes and results, the inline one: both must give
+    /// the same message.
     private func roundTrip(_ message: WireMessage) throws -> WireMessage {
-        let bytes = try codec.encodeLine(message)
-        return try codec.decode(bytes.dropLast()[...])
+        var reader = MessageReader()
+        codec.encodeFrame(message).withUnsafeBytes { reader.append($0) }
+        let viaAttachment = try XCTUnwrap(try reader.next())
+        let (line, attachment) = codec.encode(Self.inline(message))
+        if attachment == nil {
+            let viaInline = try codec.decode(line.dropLast()[...])
+            XCTAssertEqual(codec.encodeFrame(Self.attached(viaInline)), codec.encodeFrame(viaAttachment))
+        }
+        return viaAttachment
+    }
+
+    private static func inline(_ message: WireMessage) -> WireMessage {
+        switch message {
+        case .invoke(var m): m.bodyForm = .inline; return .invoke(m)
+        case .result(var m): m.bodyForm = .inline; return .result(m)
+        default: return message
+        }
+    }
+
+    private static func attached(_ message: WireMessage) -> WireMessage {
+        switch message {
+        case .invoke(var m): m.bodyForm = .attached; return .invoke(m)
+        case .result(var m): m.bodyForm = .attached; return .result(m)
+        default: return message
+        }
     }
 
     private func decode(_ text: String) throws -> WireMessage {
@@ -41,7 +66,7 @@ final class WireMessageTests: XCTestCase {
         guard case .invoke(let back) = try roundTrip(.invoke(message)) else { return XCTFail("not an invoke") }
         XCTAssertEqual(back.id, 42)
         XCTAssertEqual(back.fn, "hello_1700000000")
-        XCTAssertEqual(back.payloadBytes, Array("test data".utf8))
+        XCTAssertEqual(back.payload, Array("test data".utf8))
         XCTAssertEqual(back.timeout, 2.5)
         XCTAssertEqual(back.memory, 64)
     }
@@ -52,8 +77,8 @@ final class WireMessageTests: XCTestCase {
             return XCTFail("not an invoke")
         }
         XCTAssertEqual(invoke.fn, "hello_123")
-        XCTAssertEqual(invoke.payloadBytes, Array("test data".utf8))
-        XCTAssertNil(invoke.encoding)
+        XCTAssertEqual(invoke.payload, Array("test data".utf8))
+        XCTAssertEqual(invoke.bodyForm, .inline, "answered inline too")
         XCTAssertNil(invoke.timeout)
     }
 
@@ -83,7 +108,7 @@ final class WireMessageTests: XCTestCase {
     }
 
     func testForwardToWorkerNestsTheJob() throws {
-        let job = JobMessage(id: 7, fn: "f_1", payload: "p", encoding: nil, timeout: 1, memory: nil)
+        let job = JobMessage(id: 7, fn: "f_1", payload: Array("p".utf8), timeout: 1, memory: nil)
         let message = ForwardToWorkerMessage(workerID: 2, pid: 123, job: job)
         let object = try encodeToObject(.forwardToWorker(message))
         XCTAssertEqual(object["type"] as? String, "forward_to_worker")
@@ -92,7 +117,7 @@ final class WireMessageTests: XCTestCase {
         let nested = try XCTUnwrap(object["job"] as? [String: Any], "job is a nested object")
         XCTAssertEqual(nested["type"] as? String, "job")
         XCTAssertEqual(nested["fn"] as? String, "f_1")
-        XCTAssertEqual(nested["payload"] as? String, "p")
+        XCTAssertEqual(nested["payload_bytes"] as? Int, 1, "a job's payload is attached")
         XCTAssertEqual((nested["id"] as? NSNumber)?.intValue, 7)
 
         guard case .forwardToWorker(let back) = try roundTrip(.forwardToWorker(message)) else { return XCTFail("not forward_to_worker") }
@@ -100,7 +125,7 @@ final class WireMessageTests: XCTestCase {
         XCTAssertEqual(back.pid, 123)
         XCTAssertEqual(back.job.id, 7)
         XCTAssertEqual(back.job.fn, "f_1")
-        XCTAssertEqual(back.job.payloadBytes, Array("p".utf8))
+        XCTAssertEqual(back.job.payload, Array("p".utf8))
     }
 
     func testJobFields() throws {
@@ -108,7 +133,7 @@ final class WireMessageTests: XCTestCase {
         let object = try encodeToObject(.job(job))
         XCTAssertEqual(object["type"] as? String, "job")
         XCTAssertEqual(object["fn"] as? String, "g_2")
-        XCTAssertEqual(object["payload"] as? String, "x")
+        XCTAssertEqual(object["payload_bytes"] as? Int, 1)
         XCTAssertEqual((object["id"] as? NSNumber)?.intValue, 9)
         guard case .job(let back) = try roundTrip(.job(job)) else { return XCTFail("not a job") }
         XCTAssertEqual(back.id, 9)
@@ -141,7 +166,7 @@ final class WireMessageTests: XCTestCase {
         }
         XCTAssertTrue(back.ok)
         XCTAssertEqual(back.id, 4)
-        XCTAssertEqual(back.outputBytes, Array("Hello, world\n".utf8))
+        XCTAssertEqual(back.output, Array("Hello, world\n".utf8))
     }
 
     func testFailureResult() throws {
@@ -163,7 +188,7 @@ final class WireMessageTests: XCTestCase {
     func testSpecResultLinesDecode() throws {
         guard case .result(let ok) = try decode(#"{"ok":true,"output":"Hello"}"#) else { return XCTFail("not a result") }
         XCTAssertTrue(ok.ok)
-        XCTAssertEqual(ok.output, "Hello")
+        XCTAssertEqual(ok.output, Array("Hello".utf8))
         XCTAssertNil(ok.id)
         guard case .result(let failed) = try decode(#"{"ok":false,"error":"boom"}"#) else { return XCTFail("not a result") }
         XCTAssertFalse(failed.ok)
@@ -189,9 +214,8 @@ final class WireMessageTests: XCTestCase {
         XCTAssertEqual(object["encoding"] as? String, "base64")
         XCTAssertEqual(object["payload"] as? String, Data(bytes).base64EncodedString())
         guard case .invoke(let back) = try roundTrip(.invoke(message)) else { return XCTFail("not an invoke") }
-        XCTAssertEqual(back.encoding, .base64)
-        XCTAssertEqual(back.payloadBytes, bytes)
-        XCTAssertEqual(back.job.payloadBytes, bytes, "the job keeps the encoding")
+        XCTAssertEqual(back.payload, bytes)
+        XCTAssertEqual(back.job.payload, bytes)
     }
 
     func testNonUTF8OutputTravelsAsBase64() throws {
@@ -199,24 +223,30 @@ final class WireMessageTests: XCTestCase {
         let object = try encodeToObject(.result(.success(id: 2, output: bytes)))
         XCTAssertEqual(object["encoding"] as? String, "base64")
         guard case .result(let back) = try roundTrip(.result(.success(id: 2, output: bytes))) else { return XCTFail("not a result") }
-        XCTAssertEqual(back.outputBytes, bytes)
+        XCTAssertEqual(back.output, bytes)
     }
 
     func testUTF8WithControlBytesStaysText() throws {
         let text = "line1\nline2\t\"quoted\" \\ é ✓ \u{0}\u{1}"
         let message = InvokeMessage(id: 3, fn: "t_1", payload: Array(text.utf8))
-        let bytes = try codec.encodeLine(.invoke(message))
-        XCTAssertEqual(bytes.filter { $0 == 0x0A }.count, 1, "a newline inside the payload must be escaped")
+        let object = try encodeToObject(.invoke(message))
+        XCTAssertEqual(object["payload"] as? String, text, "valid UTF-8 is text, whatever its size or control bytes")
+        XCTAssertNil(object["encoding"])
         guard case .invoke(let back) = try roundTrip(.invoke(message)) else { return XCTFail("not an invoke") }
-        XCTAssertNil(back.encoding)
-        XCTAssertEqual(back.payloadBytes, Array(text.utf8))
+        XCTAssertEqual(back.payload, Array(text.utf8))
+    }
+
+    /// The rule depends on UTF-8 validity only: two NUL bytes (12 bytes escaped, more than
+    /// their base64) are text.
+    func testNulBytesAreText() throws {
+        let object = try encodeToObject(.result(.success(id: 1, output: [0, 0])))
+        XCTAssertEqual(object["output"] as? String, "\u{0}\u{0}")
+        XCTAssertNil(object["encoding"])
     }
 
     func testBadBase64IsReported() throws {
-        guard case .job(let job) = try decode(#"{"type":"job","id":1,"fn":"f_1","payload":"***","encoding":"base64"}"#) else {
-            return XCTFail("not a job")
-        }
-        XCTAssertNil(job.payloadBytes, "invalid base64 must not decode to some bytes")
+        XCTAssertThrowsError(try decode(#"{"type":"job","id":1,"fn":"f_1","payload":"***","encoding":"base64"}"#),
+                             "invalid base64 must not decode to some bytes")
     }
 
     // MARK: rejects

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import XCTest
 
 @testable import FaaSStore
@@ -213,6 +214,48 @@ final class FunctionStoreTests: XCTestCase {
         XCTAssertThrowsError(try FunctionStore.loadMetadata(root: root, id: "../\(good.id)")) { error in
             XCTAssertEqual(error as? StoreError, .notFound("../\(good.id)"))
         }
+    }
+
+    /// Sets the root folder's modification time, as a file system with a coarse clock leaves
+    /// it when two publishes land in one tick.
+    private func setRootModificationTime(_ time: timespec) throws {
+        var times = [time, time]
+        XCTAssertEqual(utimensat(AT_FDCWD, root, &times, 0), 0, "utimensat: \(String(cString: strerror(errno)))")
+    }
+
+    private func rootModificationTime() -> timespec {
+        var info = stat()
+        _ = stat(root, &info)
+        return info.st_mtim
+    }
+
+    /// Two gateways on one folder, and a root whose modification time does not move (a coarse
+    /// clock): the second must still see the name the first created, and refuse it.
+    func testNameCreatedElsewhereWithinOneClockTickIsStillADuplicate() throws {
+        let first = try FunctionStore(root: root)
+        let second = try FunctionStore(root: root, cleanLeftovers: false)
+        try deploy(second, "other")   // the second one's index now matches the folder
+        let tick = rootModificationTime()
+        let created = try deploy(first, "shared")
+        try setRootModificationTime(tick)
+        XCTAssertThrowsError(try deploy(second, "shared")) { error in
+            XCTAssertEqual(error as? StoreError, .duplicateName("shared"))
+        }
+        XCTAssertEqual(try entries().filter { $0.hasPrefix("shared_") }, [created.id], "one function named shared")
+        XCTAssertEqual(second.latest(name: "shared")?.id, created.id, "and the second one knows it now")
+    }
+
+    /// A name another process created is refused even when this process's own publish of a
+    /// different name came in between (its index then claims to match the folder).
+    func testNameCreatedElsewhereBeforeOwnPublishIsStillADuplicate() throws {
+        let first = try FunctionStore(root: root)
+        let second = try FunctionStore(root: root, cleanLeftovers: false)
+        let created = try deploy(first, "alpha")
+        try deploy(second, "beta")
+        XCTAssertThrowsError(try deploy(second, "alpha")) { error in
+            XCTAssertEqual(error as? StoreError, .duplicateName("alpha"))
+        }
+        XCTAssertEqual(try entries().filter { $0.hasPrefix("alpha_") }, [created.id])
     }
 
     func testSecondInstanceSeesTheFirstOnesFunctions() throws {

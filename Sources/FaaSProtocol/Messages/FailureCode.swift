@@ -1,5 +1,5 @@
 /// Why an invocation failed, so the gateway can answer a fitting HTTP status.
-public enum FailureCode: String, Codable, Sendable {
+public enum FailureCode: String, Sendable {
     case notFound = "not_found"
     case badRequest = "bad_request"
     case tooLarge = "too_large"

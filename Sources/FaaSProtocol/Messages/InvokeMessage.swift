@@ -1,27 +1,29 @@
-/// `{"type":"invoke","id":1,"fn":"hello_123","payload":"test data"}`: run a function once.
-public struct InvokeMessage: Codable, Sendable {
-    public private(set) var type = MessageType.invoke
+/// `{"type":"invoke","id":1,"fn":"hello_123","payload_bytes":9}` + 9 bytes: run a function once.
+/// The spec's `"payload":"test data"` form is read as well (see `BodyForm`).
+public struct InvokeMessage: Sendable {
     public var id: UInt64
     public var fn: String
-    public var payload: String
-    public var encoding: PayloadEncoding?
+    /// The bytes for the function's stdin. nil: the sender keeps them (the server's invoke to
+    /// the load balancer, which only needs the id, the function and the limits).
+    public var payload: [UInt8]?
     /// Time limit in seconds for this invocation (the function's own or the default).
     public var timeout: Double?
     /// Memory limit in MiB.
     public var memory: Int?
+    /// How the payload arrived; the answer goes back the same way.
+    public var bodyForm: BodyForm
 
-    public init(id: UInt64, fn: String, payload: [UInt8], timeout: Double? = nil, memory: Int? = nil) {
+    public init(id: UInt64, fn: String, payload: [UInt8]?, timeout: Double? = nil, memory: Int? = nil, bodyForm: BodyForm = .attached) {
         self.id = id
         self.fn = fn
-        (self.payload, self.encoding) = PayloadEncoding.encode(payload)
+        self.payload = payload
         self.timeout = timeout
         self.memory = memory
+        self.bodyForm = bodyForm
     }
-
-    public var payloadBytes: [UInt8]? { PayloadEncoding.decode(payload, encoding) }
 
     /// The same request as the job a worker runs.
     public var job: JobMessage {
-        JobMessage(id: id, fn: fn, payload: payload, encoding: encoding, timeout: timeout, memory: memory)
+        JobMessage(id: id, fn: fn, payload: payload, timeout: timeout, memory: memory)
     }
 }

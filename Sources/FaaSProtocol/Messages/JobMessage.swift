@@ -1,21 +1,19 @@
-/// `{"type":"job","id":7,"fn":"hello_123","payload":"test data"}`: server -> worker stdin.
-public struct JobMessage: Codable, Sendable {
-    public private(set) var type = MessageType.job
+/// `{"type":"job","id":7,"fn":"hello_123","payload_bytes":9}` + 9 bytes: server -> worker stdin.
+/// Inside `forward_to_worker` (load balancer -> server) it comes without a payload: the server
+/// kept it and attaches it when it writes the job to the worker.
+public struct JobMessage: Sendable {
     public var id: UInt64
     public var fn: String
-    public var payload: String
-    public var encoding: PayloadEncoding?
+    /// nil: not carried (see above).
+    public var payload: [UInt8]?
     public var timeout: Double?
     public var memory: Int?
 
-    public init(id: UInt64, fn: String, payload: String, encoding: PayloadEncoding?, timeout: Double?, memory: Int?) {
+    public init(id: UInt64, fn: String, payload: [UInt8]?, timeout: Double?, memory: Int?) {
         self.id = id
         self.fn = fn
         self.payload = payload
-        self.encoding = encoding
         self.timeout = timeout
         self.memory = memory
     }
-
-    public var payloadBytes: [UInt8]? { PayloadEncoding.decode(payload, encoding) }
 }

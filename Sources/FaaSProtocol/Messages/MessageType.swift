@@ -1,5 +1,5 @@
 /// The `"type"` values of the wire protocol.
-public enum MessageType: String, Codable, Sendable {
+public enum MessageType: String, Sendable {
     case invoke
     case registerWorker = "register_worker"
     case unregisterWorker = "unregister_worker"

@@ -1,22 +1,31 @@
 /// The spec's worker reply, `{"ok":true,"output":"..."}` or `{"ok":false,"error":"..."}`, plus
 /// the request `id` and, on failure, a `code` saying why. It carries no `"type"` on the wire,
-/// as in the spec; it is recognised by its `ok` field.
-public struct ResultMessage: Codable, Sendable {
+/// as in the spec; it is recognised by its `ok` field. Between the daemons the output is
+/// attached (`"output_bytes":N` and N raw bytes after the line; see `BodyForm`).
+public struct ResultMessage: Sendable {
     public var ok: Bool
     public var id: UInt64?
-    public var output: String?
+    public var output: [UInt8]?
     public var error: String?
     public var code: FailureCode?
-    public var encoding: PayloadEncoding?
+    /// How `output` is written: attached between the daemons, inline for a client that sent
+    /// its invoke inline.
+    public var bodyForm: BodyForm
+
+    public init(ok: Bool, id: UInt64?, output: [UInt8]?, error: String?, code: FailureCode?, bodyForm: BodyForm = .attached) {
+        self.ok = ok
+        self.id = id
+        self.output = output
+        self.error = error
+        self.code = code
+        self.bodyForm = bodyForm
+    }
 
     public static func success(id: UInt64?, output: [UInt8]) -> ResultMessage {
-        let (text, encoding) = PayloadEncoding.encode(output)
-        return ResultMessage(ok: true, id: id, output: text, error: nil, code: nil, encoding: encoding)
+        ResultMessage(ok: true, id: id, output: output, error: nil, code: nil)
     }
 
     public static func failure(id: UInt64?, _ code: FailureCode, _ error: String) -> ResultMessage {
-        ResultMessage(ok: false, id: id, output: nil, error: error, code: code, encoding: nil)
+        ResultMessage(ok: false, id: id, output: nil, error: error, code: code)
     }
-
-    public var outputBytes: [UInt8]? { output.flatMap { PayloadEncoding.decode($0, encoding) } }
 }

@@ -1,13 +1,7 @@
 /// `{"type":"unregister_worker","worker_id":0,"pid":12345}`: that worker process is gone.
-public struct UnregisterWorkerMessage: Codable, Sendable {
-    public private(set) var type = MessageType.unregisterWorker
+public struct UnregisterWorkerMessage: Sendable {
     public var workerID: Int
     public var pid: Int32
-
-    enum CodingKeys: String, CodingKey {
-        case type, pid
-        case workerID = "worker_id"
-    }
 
     public init(workerID: Int, pid: Int32) {
         self.workerID = workerID

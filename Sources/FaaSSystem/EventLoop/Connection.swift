@@ -73,6 +73,8 @@ public final class Connection {
 
     public var pendingOutputCount: Int { pending.count - pendingOffset }
 
+    private static let directWriteMinimum = 64 << 10
+
     public func send(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { send($0) }
     }
@@ -81,6 +83,21 @@ public final class Connection {
     /// messages one turn produces for a peer leave in one write(2) instead of one each.
     public func send(_ bytes: UnsafeRawBufferPointer) {
         guard !isClosed, !bytes.isEmpty else { return }
+        var bytes = bytes
+        // A large block (a payload) goes to the kernel straight from the caller's buffer when
+        // the descriptor is not backed up: what the kernel takes is never copied here. What is
+        // already queued goes first.
+        if bytes.count >= Self.directWriteMinimum && !writeInterest {
+            flush()
+            guard !isClosed else { return }
+            if pendingOutputCount == 0 && !writeInterest {
+                guard let result = io({ try output.write(bytes) }) else { return }
+                if case .processed(let n) = result {
+                    guard n < bytes.count else { return }
+                    bytes = UnsafeRawBufferPointer(rebasing: bytes[n...])
+                }
+            }
+        }
         if pendingOutputCount + bytes.count > maxPendingOutput {
             close(.local("peer is not reading: over \(maxPendingOutput) bytes of output waiting"))
             return
@@ -167,6 +184,12 @@ public final class Connection {
             }
             switch result {
             case .wouldBlock:
+                // A peer that never quite catches up must not make the buffer keep every byte
+                // ever sent: drop the written front once it is most of the buffer.
+                if pendingOffset >= 1 << 20 && pendingOffset * 2 >= pending.count {
+                    pending.removeSubrange(0..<pendingOffset)
+                    pendingOffset = 0
+                }
                 updateWriteInterest(true)
                 return
             case .processed(let n): pendingOffset += n
