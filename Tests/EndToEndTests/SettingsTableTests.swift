@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// The README's settings table against the real daemons: every row is accepted, as a flag and
+/// The settings table (docs/settings.md) against the real daemons: every row is accepted, as a flag and
 /// as an environment variable, by each daemon its "read by" column names (and refused by the
 /// others), and every setting a daemon accepts has a row naming it.
 final class SettingsTableTests: XCTestCase {
@@ -21,21 +21,16 @@ final class SettingsTableTests: XCTestCase {
                           "jwt-public-key": "/etc/minifaas/jwt.pem", "jwt-issuer": "https://issuer.example", "jwt-audience": "minifaas",
                           "trusted-proxies": "127.0.0.1"]
 
-    static func readme() throws -> String {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            let candidate = url.appendingPathComponent("README.md")
-            if FileManager.default.fileExists(atPath: candidate.path) { return try String(contentsOf: candidate, encoding: .utf8) }
-        }
-        throw SuiteError.startFailed("README.md not found above \(#filePath)")
+    /// docs/settings.md, found above this file.
+    static func settingsPage() throws -> String {
+        try String(contentsOf: DocExamplesTests.repository().appendingPathComponent("docs/settings.md"), encoding: .utf8)
     }
 
-    /// The rows of the table under "## Settings" (flag, environment, default, read by, meaning).
+    /// The rows of the page's table (flag, environment, default, read by, meaning).
     static func rows() throws -> [Row] {
-        let text = try readme()
-        guard let start = text.range(of: "\n## Settings\n") else { throw SuiteError.startFailed("no ## Settings section") }
-        let section = text[start.upperBound...].components(separatedBy: "\n## ").first ?? ""
+        let text = try settingsPage()
+        guard let start = text.range(of: "# Settings\n") else { throw SuiteError.startFailed("no # Settings title in docs/settings.md") }
+        let section = text[start.upperBound...]
         var rows: [Row] = []
         var header: [String]?
         for line in section.split(separator: "\n") where line.hasPrefix("|") {
@@ -81,7 +76,7 @@ final class SettingsTableTests: XCTestCase {
                                   "\(row.environment)=\(value) \(executable): \(byVariable)")
                 } else {
                     // Not read there: refused, never silently ignored.
-                    XCTAssertEqual(byFlag.status, 2, "\(executable) does not read --\(row.flag) (README), yet: \(byFlag)")
+                    XCTAssertEqual(byFlag.status, 2, "\(executable) does not read --\(row.flag) (docs/settings.md), yet: \(byFlag)")
                     XCTAssertTrue(byFlag.output.contains("unknown option --\(row.flag)"), "\(executable): \(byFlag)")
                 }
             }
@@ -102,7 +97,7 @@ final class SettingsTableTests: XCTestCase {
             XCTAssertFalse(flags.isEmpty, "\(executable) --help lists its settings: \(help)")
             for flag in flags {
                 guard let row = rows.first(where: { $0.flag == flag }) else {
-                    XCTFail("\(executable) accepts --\(flag), which the README's settings table does not document")
+                    XCTFail("\(executable) accepts --\(flag), which the settings table (docs/settings.md) does not document")
                     continue
                 }
                 XCTAssertTrue(row.readBy.contains(name), "\(executable) reads --\(flag), but its row says read by \(row.readBy)")
