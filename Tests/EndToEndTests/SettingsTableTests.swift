@@ -122,4 +122,34 @@ final class SettingsTableTests: XCTestCase {
         XCTAssertEqual(overRange.status, 2, "\(overRange)")
         XCTAssertTrue(overRange.output.contains(#"invalid --queue-size "0""#), "\(overRange)")
     }
+
+    /// issue 17: the ranges were nowhere in the docs. Every range a row states, `(MIN-MAX)` or
+    /// `MIN to 16 MiB`, is the one its daemon enforces: both ends accepted, just beyond refused.
+    func testEveryDocumentedRangeIsTheEnforcedOne() throws {
+        let pattern = try NSRegularExpression(pattern: #"(?<![\w.])(\d+(?:\.\d+)?)(?:-| to )(\d+(?:\.\d+)?|16 MiB)(?=[;):]|\s*\|)"#)
+        var checked = 0
+        for row in try Self.rows() {
+            let meaning = try XCTUnwrap(try Self.meaning(of: row.flag))
+            guard let match = pattern.matches(in: meaning, range: NSRange(meaning.startIndex..., in: meaning)).last,
+                  let low = Range(match.range(at: 1), in: meaning), let high = Range(match.range(at: 2), in: meaning),
+                  let daemon = row.readBy.first.flatMap({ Self.daemons[$0] }) else { continue }
+            let minimum = String(meaning[low])
+            let maximum = meaning[high] == "16 MiB" ? String(16 << 20) : String(meaning[high])
+            let integral = !minimum.contains(".") && !maximum.contains(".")
+            let below = integral ? String((Int(minimum) ?? 0) - 1) : String((Double(minimum) ?? 0) / 2)
+            let above = integral ? String((Int(maximum) ?? 0) + 1) : String((Double(maximum) ?? 0) * 2)
+            for (value, status) in [(minimum, Int32(0)), (maximum, 0), (below, 2), (above, 2)] {
+                let run = try ExecutableRun.run(daemon, ["--check-config", "--\(row.flag)", value])
+                XCTAssertEqual(run.status, status, "\(daemon) --\(row.flag) \(value) (documented \(minimum) to \(maximum)): \(run)")
+            }
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 19, "the rows state their ranges")
+    }
+
+    /// The meaning cell of a row.
+    static func meaning(of flag: String) throws -> String? {
+        try settingsPage().split(separator: "\n").first { $0.hasPrefix("| `--\(flag)` |") }
+            .map { $0.split(separator: "|", omittingEmptySubsequences: false).dropFirst(5).joined(separator: "|") }
+    }
 }
