@@ -45,7 +45,7 @@ struct DocAnswer {
         var text = body.replacingOccurrences(of: #",\s*\.\.\.\s*\}"#, with: ",\"\(open)\":0}", options: .regularExpression)
         text = text.replacingOccurrences(of: #"\{\s*\.\.\.\s*\}"#, with: "{\"\(open)\":0}", options: .regularExpression)
         text = text.replacingOccurrences(of: #"\[\s*\.\.\.\s*\]"#, with: "[\"\(anyArray)\"]", options: .regularExpression)
-        text = text.replacingOccurrences(of: #"([:\[,]\s*)<[^<>"]*>"#, with: "$1\"\(anyValue)\"", options: .regularExpression)
+        text = text.replacingOccurrences(of: #"([:\[,]\s*)<[^<>"]*>(?=\s*[,}\]])"#, with: "$1\"\(anyValue)\"", options: .regularExpression)
         return text
     }
 
