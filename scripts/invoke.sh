@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Invokes a function: scripts/invoke.sh FN [PAYLOAD]
-#   FN is the id returned by deploy (NAME_<unixtime>). The payload is PAYLOAD as given,
-#   or stdin when PAYLOAD is '-' or absent and stdin is not a terminal; else empty.
+#   FN is a name (its newest version) or an id returned by deploy: NAME_<unixtime>, or
+#   NAME_<unixtime>_2, _3, ... for more versions within one second. The payload is PAYLOAD
+#   as given, or stdin when PAYLOAD is '-' or absent and stdin is not a terminal; else empty.
 # Prints the gateway's JSON answer ({"ok":true,"output":...} or {"ok":false,"error":...}).
 # Gateway: $FAAS_URL (default http://localhost:${FAAS_PORT:-8080}). Key: $FAAS_API_KEY, else
 # the admin key file (${FAAS_AUTH_DIR:-$FAAS_FUNCTIONS_DIR/.auth}/admin.key, as scripts/run made it).
@@ -16,7 +17,7 @@ usage() {
     warn "usage: scripts/invoke.sh FN [PAYLOAD|-]   (no PAYLOAD: stdin if not a terminal)"
     exit 2
 }
-[[ "${1:-}" == -h || "${1:-}" == --help ]] && { sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0; }
+[[ "${1:-}" == -h || "${1:-}" == --help ]] && { sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0; }
 (($# == 1 || $# == 2)) || usage
 fn="$1"
 [[ -n "$fn" ]] || usage

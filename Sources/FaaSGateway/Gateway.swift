@@ -342,10 +342,10 @@ final class Gateway {
         }
         let languageName = request.queryValue("lang") ?? (update ? store.latest(name: name)?.language.rawValue : nil)
         guard let languageName, !languageName.isEmpty else {
-            return reply(HTTPResponse.jsonError(status: .badRequest, message: "missing &lang= (c, rust, js or python)"))
+            return reply(HTTPResponse.jsonError(status: .badRequest, message: "missing &lang= (\(Language.parameterList))"))
         }
         guard let language = Language(parameter: languageName) else {
-            return reply(HTTPResponse.jsonError(status: .badRequest, message: "unknown language \(languageName.debugDescription): expected c, rust, js or python"))
+            return reply(HTTPResponse.jsonError(status: .badRequest, message: "unknown language \(languageName.debugDescription): expected \(Language.parameterList)"))
         }
         var timeout: Double?
         if let text = request.queryValue("timeout"), !text.isEmpty {
@@ -365,6 +365,11 @@ final class Gateway {
         if let text = request.queryValue("entrypoint"), !text.isEmpty {
             guard FunctionName.isValid(text) else {
                 return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid entrypoint \(text.debugDescription)"))
+            }
+            // Handlers and commands have no entry to name (yet): refused rather than ignored.
+            guard language.compilesToWasm else {
+                return reply(HTTPResponse.jsonError(status: .badRequest,
+                                                    message: "&entrypoint applies to c and rust (the export to call); \(language.rawValue) functions take none"))
             }
             entrypoint = text
         }

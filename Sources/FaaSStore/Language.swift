@@ -5,15 +5,30 @@ public enum Language: String, Codable, Sendable, CaseIterable {
     case js
     case python
 
-    /// Accepts the spec's names and the obvious aliases users type.
+    /// Accepts the spec's names and the obvious aliases users type (`parameterNames`).
     public init?(parameter: String) {
-        switch parameter.lowercased() {
-        case "c": self = .c
-        case "rust", "rs": self = .rust
-        case "js", "javascript", "node": self = .js
-        case "python", "py", "python3": self = .python
-        default: return nil
+        let name = parameter.lowercased()
+        guard let language = Language.allCases.first(where: { $0.parameterNames.contains(name) }) else { return nil }
+        self = language
+    }
+
+    /// The names `&lang=` accepts for this language, its own name first.
+    public var parameterNames: [String] {
+        switch self {
+        case .c: return ["c"]
+        case .rust: return ["rust", "rs"]
+        case .js: return ["js", "javascript", "node"]
+        case .python: return ["python", "py", "python3"]
         }
+    }
+
+    /// Every accepted name, for messages: `c, rust (rs), js (javascript, node) or python (py, python3)`.
+    public static var parameterList: String {
+        let names = allCases.map { language in
+            language.parameterNames.count == 1 ? language.rawValue
+                : "\(language.rawValue) (\(language.parameterNames.dropFirst().joined(separator: ", ")))"
+        }
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
     }
 
     public var fileExtension: String {

@@ -155,6 +155,35 @@ final class FunctionModeTests: SuiteTestCase {
         XCTAssertTrue(noEntry.text.contains("entrypoint"), "\(noEntry)")
     }
 
+    /// issue 17: `&entrypoint` on Python or JS was silently ignored (201); it only names a
+    /// C/Rust export, so it is refused with 400, and nothing is stored.
+    func testEntrypointOnAnInterpretedLanguageIsRefused() throws {
+        let suite = try suite
+        for (language, source) in [("python", "def handler(p):\n    return p\n"), ("js", "module.exports = (p) => p;"), ("py", "print(1)\n")] {
+            let name = uniqueName("entry")
+            let response = try suite.deploy(name, language, source: source, query: "&entrypoint=handler")
+            XCTAssertEqual(response.status, 400, "\(language): \(response)")
+            XCTAssertTrue(response.text.contains("entrypoint applies to c and rust"), "\(language): \(response)")
+            XCTAssertEqual(try suite.request("GET", "/function/\(name)").status, 404, "\(language): nothing stored")
+        }
+        // Without it, the same sources deploy.
+        XCTAssertEqual(try suite.deploy(uniqueName("entry"), "python", source: "def handler(p):\n    return p\n").status, 201)
+    }
+
+    /// issue 17: `&lang=` takes aliases (py, node, rs, ...) but the 400 listed only four names.
+    func testUnknownLanguageListsEveryAcceptedName() throws {
+        let suite = try suite
+        let refused = try suite.deploy(uniqueName("cobol"), "cobol", source: "print(1)\n")
+        XCTAssertEqual(refused.status, 400, "\(refused)")
+        let error = try XCTUnwrap(try refused.json()["error"] as? String)
+        XCTAssertTrue(error.contains("c, rust (rs), js (javascript, node) or python (py, python3)"), error)
+        // Each alias the message names is accepted.
+        for (alias, source) in [("py", "print(1)\n"), ("python3", "print(1)\n"), ("node", "console.log(1)"), ("javascript", "console.log(1)")] {
+            let response = try suite.deploy(uniqueName("alias"), alias, source: source)
+            XCTAssertEqual(response.status, 201, "\(alias): \(response)")
+        }
+    }
+
     /// issue 8: a C source with main deployed with &entrypoint=add was stored as an export but
     /// linked as a WASI command, so the export did not exist.
     func testCSourceWithMainAndAnEntrypointRunsTheExport() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// The README's settings table against the real daemons: every row is accepted, as a flag and
+/// The settings table (docs/settings.md) against the real daemons: every row is accepted, as a flag and
 /// as an environment variable, by each daemon its "read by" column names (and refused by the
 /// others), and every setting a daemon accepts has a row naming it.
 final class SettingsTableTests: XCTestCase {
@@ -21,21 +21,16 @@ final class SettingsTableTests: XCTestCase {
                           "jwt-public-key": "/etc/minifaas/jwt.pem", "jwt-issuer": "https://issuer.example", "jwt-audience": "minifaas",
                           "trusted-proxies": "127.0.0.1"]
 
-    static func readme() throws -> String {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            let candidate = url.appendingPathComponent("README.md")
-            if FileManager.default.fileExists(atPath: candidate.path) { return try String(contentsOf: candidate, encoding: .utf8) }
-        }
-        throw SuiteError.startFailed("README.md not found above \(#filePath)")
+    /// docs/settings.md, found above this file.
+    static func settingsPage() throws -> String {
+        try String(contentsOf: DocExamplesTests.repository().appendingPathComponent("docs/settings.md"), encoding: .utf8)
     }
 
-    /// The rows of the table under "## Settings" (flag, environment, default, read by, meaning).
+    /// The rows of the page's table (flag, environment, default, read by, meaning).
     static func rows() throws -> [Row] {
-        let text = try readme()
-        guard let start = text.range(of: "\n## Settings\n") else { throw SuiteError.startFailed("no ## Settings section") }
-        let section = text[start.upperBound...].components(separatedBy: "\n## ").first ?? ""
+        let text = try settingsPage()
+        guard let start = text.range(of: "# Settings\n") else { throw SuiteError.startFailed("no # Settings title in docs/settings.md") }
+        let section = text[start.upperBound...]
         var rows: [Row] = []
         var header: [String]?
         for line in section.split(separator: "\n") where line.hasPrefix("|") {
@@ -81,7 +76,7 @@ final class SettingsTableTests: XCTestCase {
                                   "\(row.environment)=\(value) \(executable): \(byVariable)")
                 } else {
                     // Not read there: refused, never silently ignored.
-                    XCTAssertEqual(byFlag.status, 2, "\(executable) does not read --\(row.flag) (README), yet: \(byFlag)")
+                    XCTAssertEqual(byFlag.status, 2, "\(executable) does not read --\(row.flag) (docs/settings.md), yet: \(byFlag)")
                     XCTAssertTrue(byFlag.output.contains("unknown option --\(row.flag)"), "\(executable): \(byFlag)")
                 }
             }
@@ -102,7 +97,7 @@ final class SettingsTableTests: XCTestCase {
             XCTAssertFalse(flags.isEmpty, "\(executable) --help lists its settings: \(help)")
             for flag in flags {
                 guard let row = rows.first(where: { $0.flag == flag }) else {
-                    XCTFail("\(executable) accepts --\(flag), which the README's settings table does not document")
+                    XCTFail("\(executable) accepts --\(flag), which the settings table (docs/settings.md) does not document")
                     continue
                 }
                 XCTAssertTrue(row.readBy.contains(name), "\(executable) reads --\(flag), but its row says read by \(row.readBy)")
@@ -126,5 +121,35 @@ final class SettingsTableTests: XCTestCase {
         let overRange = try ExecutableRun.run("faas-load-balancer", ["--check-config", "--queue-size", "0"])
         XCTAssertEqual(overRange.status, 2, "\(overRange)")
         XCTAssertTrue(overRange.output.contains(#"invalid --queue-size "0""#), "\(overRange)")
+    }
+
+    /// issue 17: the ranges were nowhere in the docs. Every range a row states, `(MIN-MAX)` or
+    /// `MIN to 16 MiB`, is the one its daemon enforces: both ends accepted, just beyond refused.
+    func testEveryDocumentedRangeIsTheEnforcedOne() throws {
+        let pattern = try NSRegularExpression(pattern: #"(?<![\w.])(\d+(?:\.\d+)?)(?:-| to )(\d+(?:\.\d+)?|16 MiB)(?=[;):]|\s*\|)"#)
+        var checked = 0
+        for row in try Self.rows() {
+            let meaning = try XCTUnwrap(try Self.meaning(of: row.flag))
+            guard let match = pattern.matches(in: meaning, range: NSRange(meaning.startIndex..., in: meaning)).last,
+                  let low = Range(match.range(at: 1), in: meaning), let high = Range(match.range(at: 2), in: meaning),
+                  let daemon = row.readBy.first.flatMap({ Self.daemons[$0] }) else { continue }
+            let minimum = String(meaning[low])
+            let maximum = meaning[high] == "16 MiB" ? String(16 << 20) : String(meaning[high])
+            let integral = !minimum.contains(".") && !maximum.contains(".")
+            let below = integral ? String((Int(minimum) ?? 0) - 1) : String((Double(minimum) ?? 0) / 2)
+            let above = integral ? String((Int(maximum) ?? 0) + 1) : String((Double(maximum) ?? 0) * 2)
+            for (value, status) in [(minimum, Int32(0)), (maximum, 0), (below, 2), (above, 2)] {
+                let run = try ExecutableRun.run(daemon, ["--check-config", "--\(row.flag)", value])
+                XCTAssertEqual(run.status, status, "\(daemon) --\(row.flag) \(value) (documented \(minimum) to \(maximum)): \(run)")
+            }
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 19, "the rows state their ranges")
+    }
+
+    /// The meaning cell of a row.
+    static func meaning(of flag: String) throws -> String? {
+        try settingsPage().split(separator: "\n").first { $0.hasPrefix("| `--\(flag)` |") }
+            .map { $0.split(separator: "|", omittingEmptySubsequences: false).dropFirst(5).joined(separator: "|") }
     }
 }

@@ -1,6 +1,6 @@
 /// Every setting of the four daemons, declared once: its flag, environment variable, default,
-/// the values it takes, and its help. Each daemon's options list the ones it reads; the README's
-/// settings table says which daemon reads which (and a test holds the two together).
+/// the values it takes, and its help. Each daemon's options list the ones it reads; the
+/// settings table (docs/settings.md) says which daemon reads which (and a test holds the two together).
 public enum CommonSettings {
     /// Largest request body or function output, bytes: one payload travels in one JSON line
     /// (at most 8/3 of its size) under the wire protocol's 48 MiB line limit.
@@ -43,7 +43,7 @@ public enum CommonSettings {
                                            help: "wasm-ld for C deploys (default: beside clang, else on PATH)")
     public static let rustc = Setting("rustc", env: "FAAS_RUSTC", default: "/usr/bin/rustc", help: "rustc for Rust deploys (with the wasm32-wasi std)")
 
-    // Gateway: who may call it (the Security section of the README)
+    // Gateway: who may call it (docs/security.md)
     public static let auth = Setting("auth", env: "FAAS_AUTH", default: "on", kind: .choice(["on", "off", "true", "false", "1", "0", "yes", "no"]),
                                      help: "on: API keys or tokens required; off: every route open (development only)")
     public static let adminKey = Setting("admin-key", env: "FAAS_ADMIN_KEY", default: "",

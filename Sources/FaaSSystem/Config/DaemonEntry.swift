@@ -27,7 +27,7 @@ public enum DaemonEntry {
             exit(0)
         } catch SettingsError.unknownFlag(let flag) {
             // Often a setting of another daemon: say where to look.
-            let hint = "\(program) --help lists the settings it reads; the README's settings table says which daemon reads which"
+            let hint = "\(program) --help lists the settings it reads; docs/settings.md says which daemon reads which"
             FileHandle.standardError.write(Data("\(program): unknown option \(flag) (\(hint))\n".utf8))
             exit(2)
         } catch {

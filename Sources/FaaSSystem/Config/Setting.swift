@@ -17,6 +17,6 @@ public struct Setting: Sendable {
     }
 
     /// An argument set by another daemon, not by users: no environment variable, not in the
-    /// README's settings table.
+    /// settings table (docs/settings.md).
     public var isInternal: Bool { environment.isEmpty }
 }
