@@ -1,7 +1,6 @@
 import XCTest
 
 @testable import FaaSSystem
-import FaaSLoadBalancer
 
 final class SettingsTests: XCTestCase {
     private let known = [CommonSettings.port, CommonSettings.workers, CommonSettings.strategy, CommonSettings.lbSocket,
@@ -84,13 +83,5 @@ final class SettingsTests: XCTestCase {
         XCTAssertEqual(try settings(["--timeout", "2.5"]).number(CommonSettings.timeout, in: 0.001...86_400), 2.5)
         XCTAssertEqual(try settings(["--log-level", "WARNING"]).logLevel(CommonSettings.logLevel), .warn)
         XCTAssertThrowsError(try settings(["--log-level", "loud"]).logLevel(CommonSettings.logLevel))
-    }
-
-    func testLoadBalancerOptionsParseStrategy() throws {
-        XCTAssertEqual(try LoadBalancerOptions(arguments: ["--strategy", "FIFO"], environment: [:]).strategy, .fifo)
-        XCTAssertEqual(try LoadBalancerOptions(arguments: [], environment: ["FAAS_LB_STRATEGY": "weighted"]).strategy, .weighted)
-        XCTAssertEqual(try LoadBalancerOptions(arguments: ["--lb-sock", "/tmp/x.sock"], environment: [:]).socketPath, "/tmp/x.sock")
-        XCTAssertThrowsError(try LoadBalancerOptions(arguments: ["--strategy", "random"], environment: [:]))
-        XCTAssertThrowsError(try LoadBalancerOptions(arguments: ["--workers", "4"], environment: [:]), "not a load balancer flag")
     }
 }
