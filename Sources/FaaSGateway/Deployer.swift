@@ -32,7 +32,6 @@ final class Deployer {
     private let options: GatewayOptions
     private let store: FunctionStore
     private let loop: EventLoop
-    private let reaper: ChildReaper
     private let log: Logger
     /// Names with a deploy under way in this gateway: a second one is refused at once (409)
     /// instead of compiling for nothing.
@@ -41,11 +40,10 @@ final class Deployer {
     private var sysrootReady = false
     private var sysroot: String { store.root + "/.sysroot" }
 
-    init(options: GatewayOptions, store: FunctionStore, loop: EventLoop, reaper: ChildReaper, log: Logger) {
+    init(options: GatewayOptions, store: FunctionStore, loop: EventLoop, log: Logger) {
         self.options = options
         self.store = store
         self.loop = loop
-        self.reaper = reaper
         self.log = log
     }
 
@@ -136,7 +134,7 @@ final class Deployer {
                                  environment: ["PATH": "/usr/bin:/bin:/opt/swift/usr/bin", "HOME": "/tmp", "LANG": "C.UTF-8"])
         let started = EventLoop.now()
         do {
-            try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop, reaper: reaper) { [unowned self] outcome in
+            try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
                 let diagnostics = Self.diagnostics(outcome.output, staged: staged)
                 if outcome.timedOut {
                     finish(.failure(Failure(status: .unprocessableContent, message: "compilation timed out after \(self.options.compileTimeout) s")))
@@ -165,7 +163,7 @@ final class Deployer {
         if let pooling = ProcessInfo.processInfo.environment["FAAS_WASM_POOLING"] { environment["FAAS_WASM_POOLING"] = pooling }
         let spawn = SpawnRequest(executable: options.workerPath, arguments: arguments, environment: environment)
         do {
-            try ToolRun.start(spawn, timeout: 60, loop: loop, reaper: reaper) { [unowned self] outcome in
+            try ToolRun.start(spawn, timeout: 60, loop: loop) { [unowned self] outcome in
                 let message = String(decoding: outcome.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 switch outcome.status {
                 case .exited(0):

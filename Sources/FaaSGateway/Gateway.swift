@@ -24,7 +24,6 @@ final class Gateway {
     private let options: GatewayOptions
     private let log: Logger
     private let store: FunctionStore
-    private let reaper = ChildReaper()
     private let server: ServerLink
     private let deployer: Deployer
     private var listener: FileDescriptor?
@@ -39,7 +38,7 @@ final class Gateway {
         self.log = Logger(daemon: "gateway", level: options.logLevel)
         self.store = try FunctionStore(root: options.functionsDirectory)
         self.server = ServerLink(path: options.serverSocketPath, loop: loop, log: log, queueTimeout: options.queueTimeout)
-        self.deployer = Deployer(options: options, store: store, loop: loop, reaper: reaper, log: log)
+        self.deployer = Deployer(options: options, store: store, loop: loop, log: log)
         var limits = HTTPParserLimits()
         limits.maxBodySize = options.maxBody
         self.limits = limits
@@ -47,13 +46,7 @@ final class Gateway {
     }
 
     func start() throws -> UInt16 {
-        try loop.onSignals([SIGTERM, SIGINT, SIGCHLD]) { [unowned self] signal in
-            if signal == SIGCHLD {
-                self.reaper.reap()
-            } else {
-                self.drain(signal)
-            }
-        }
+        try loop.onSignals([SIGTERM, SIGINT]) { [unowned self] signal in self.drain(signal) }
         let listener = try Socket.listenTCP(host: options.host, port: options.port)
         self.listener = listener
         try loop.register(listener, .readable) { [unowned self] _ in self.acceptClients() }

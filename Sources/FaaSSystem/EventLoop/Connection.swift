@@ -85,6 +85,12 @@ public final class Connection {
             close(.local("peer is not reading: over \(maxPendingOutput) bytes of output waiting"))
             return
         }
+        // A peer that never quite catches up never drains the buffer: drop the written front
+        // once it is most of it, so memory follows what waits, not what was ever sent.
+        if pendingOffset >= 64 * 1024 && pendingOffset * 2 >= pending.count {
+            pending.removeSubrange(0..<pendingOffset)
+            pendingOffset = 0
+        }
         pending.append(contentsOf: bytes)
         if !flushScheduled && !writeInterest {
             flushScheduled = true
@@ -194,17 +200,28 @@ public final class Connection {
         applyInterest()
     }
 
+    /// A failed epoll_ctl(MOD) would leave output waiting for an event that never comes: the
+    /// connection closes instead, naming the call.
     private func applyInterest() {
         guard !isClosed else { return }
         let wantRead = !readingPaused && inputOpen
-        if sharedDescriptor {
-            var interest: EventLoop.Interest = []
-            if wantRead { interest.insert(.readable) }
-            if writeInterest { interest.insert(.writable) }
-            try? loop.modify(input, interest)
-        } else {
-            try? loop.modify(input, wantRead ? .readable : [])
-            try? loop.modify(output, writeInterest ? .writable : [])
+        do {
+            if sharedDescriptor {
+                var interest: EventLoop.Interest = []
+                if wantRead { interest.insert(.readable) }
+                if writeInterest { interest.insert(.writable) }
+                try loop.modify(input, interest)
+            } else {
+                try loop.modify(input, wantRead ? .readable : [])
+                try loop.modify(output, writeInterest ? .writable : [])
+            }
+        } catch let error as SystemError {
+            close(.failed(error))
+        } catch {
+            close(.local("\(error)"))
         }
     }
+
+    /// Bytes held for output, written or not (what the buffer costs in memory).
+    var bufferedByteCount: Int { pending.count }
 }
