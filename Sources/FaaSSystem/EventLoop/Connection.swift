@@ -36,6 +36,8 @@ public final class Connection {
     private var closeWhenFlushed = false
     private var readingPaused = false
     private var inputOpen = true
+    /// A separate output end (a pipe to a child) whose reader went away while we still read.
+    private var outputGone = false
     private var writeInterest = false
     private var flushScheduled = false
 
@@ -66,7 +68,7 @@ public final class Connection {
         }
         if !sharedDescriptor {
             try loop.register(output, []) { [self] readiness in
-                if readiness.hangup { self.close(.endOfFile) } else { self.flush() }
+                if readiness.hangup { self.lostOutput() } else { self.flush() }
             }
         }
     }
@@ -80,7 +82,7 @@ public final class Connection {
     /// Queues bytes. They are written at the end of the current loop turn, so the many small
     /// messages one turn produces for a peer leave in one write(2) instead of one each.
     public func send(_ bytes: UnsafeRawBufferPointer) {
-        guard !isClosed, !bytes.isEmpty else { return }
+        guard !isClosed, !outputGone, !bytes.isEmpty else { return }
         if pendingOutputCount + bytes.count > maxPendingOutput {
             close(.local("peer is not reading: over \(maxPendingOutput) bytes of output waiting"))
             return
@@ -128,7 +130,7 @@ public final class Connection {
         isClosed = true
         loop.unregister(input)
         input.close()
-        if !sharedDescriptor {
+        if !sharedDescriptor && !outputGone {
             loop.unregister(output)
             output.close()
         }
@@ -165,12 +167,14 @@ public final class Connection {
     }
 
     private func flush() {
-        guard !isClosed else { return }
+        guard !isClosed, !outputGone else { return }
         while pendingOutputCount > 0 {
             let offset = pendingOffset
-            guard let result = io({ try pending.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) } }) else {
-                return
+            let written = Result { try pending.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) } }
+            if case .failure(let error as SystemError) = written, error.errno == EPIPE, !sharedDescriptor {
+                return lostOutput()
             }
+            guard let result = io({ try written.get() }) else { return }
             switch result {
             case .wouldBlock:
                 updateWriteInterest(true)
@@ -181,6 +185,20 @@ public final class Connection {
         pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20)
         pendingOffset = 0
         if writeInterest { updateWriteInterest(false) }
+        if closeWhenFlushed { close(.local("closed after flush")) }
+    }
+
+    /// The reader of a separate output end went away (a child closed its stdin, or exited).
+    /// What it still writes to us is read to the end; what we still had for it is dropped.
+    private func lostOutput() {
+        guard !isClosed, !outputGone else { return }
+        guard inputOpen && !sharedDescriptor else { return close(.endOfFile) }
+        outputGone = true
+        loop.unregister(output)
+        output.close()
+        pending = []
+        pendingOffset = 0
+        writeInterest = false
         if closeWhenFlushed { close(.local("closed after flush")) }
     }
 
@@ -213,7 +231,7 @@ public final class Connection {
                 try loop.modify(input, interest)
             } else {
                 try loop.modify(input, wantRead ? .readable : [])
-                try loop.modify(output, writeInterest ? .writable : [])
+                if !outputGone { try loop.modify(output, writeInterest ? .writable : []) }
             }
         } catch let error as SystemError {
             close(.failed(error))
