@@ -71,28 +71,37 @@ final class Deployer {
         }
         reserved.insert(request.name)
         let finish: (Result<(mode: String, entrypoint: String, wasm: String?), Failure>) -> Void = { [unowned self] outcome in
-            self.reserved.remove(request.name)
             switch outcome {
             case .failure(let failure):
+                self.reserved.remove(request.name)
                 self.store.discard(staged)
                 completion(.failure(failure))
             case .success(let built):
-                do {
-                    let metadata = try self.store.publish(staged, name: request.name, entrypoint: built.entrypoint, mode: built.mode,
-                                                          wasm: built.wasm, timeout: request.timeout, memory: request.memory,
-                                                          update: request.update)
-                    completion(.success(metadata))
-                } catch StoreError.duplicateName(let name) {
-                    self.store.discard(staged)
-                    completion(.failure(Failure(status: .conflict, message: "a function named \(name.debugDescription) already exists")))
-                } catch StoreError.notFound(let name) {
-                    self.store.discard(staged)
-                    completion(.failure(Failure(status: .notFound, message: "no function named \(name.debugDescription) to update")))
-                } catch {
-                    self.store.discard(staged)
-                    self.log.error("cannot publish function", ["name": request.name, "error": error])
-                    completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
-                }
+                // Four fsyncs under a blocking flock: on the blocking-work thread, so a slow
+                // disk never freezes HTTP. The name stays reserved until the answer is back.
+                let (store, name, timeout, memory, update) = (self.store, request.name, request.timeout, request.memory, request.update)
+                self.loop.runBlocking({ () -> Result<FunctionMetadata, any Error> in
+                    do {
+                        return .success(try store.publish(staged, name: name, entrypoint: built.entrypoint, mode: built.mode,
+                                                          wasm: built.wasm, timeout: timeout, memory: memory, update: update))
+                    } catch {
+                        store.discard(staged)
+                        return .failure(error)
+                    }
+                }, then: { [unowned self] published in
+                    self.reserved.remove(name)
+                    switch published {
+                    case .success(let metadata):
+                        completion(.success(metadata))
+                    case .failure(StoreError.duplicateName(let name)):
+                        completion(.failure(Failure(status: .conflict, message: "a function named \(name.debugDescription) already exists")))
+                    case .failure(StoreError.notFound(let name)):
+                        completion(.failure(Failure(status: .notFound, message: "no function named \(name.debugDescription) to update")))
+                    case .failure(let error):
+                        self.log.error("cannot publish function", ["name": name, "error": error])
+                        completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
+                    }
+                })
             }
         }
         guard request.language.compilesToWasm else {

@@ -212,16 +212,20 @@ final class Gateway {
         case .PUT:
             deploy(request, name: name, update: true, reply: reply)
         case .DELETE:
-            do {
-                let removed = try store.delete(name: name)
-                log.info("deleted", ["name": name, "versions": removed.count])
-                reply(json(.ok, ["ok": true, "deleted": removed.map(\.id)]))
-            } catch StoreError.notFound {
-                reply(HTTPResponse.jsonError(status: .notFound, message: "no function named \(name.debugDescription)"))
-            } catch {
-                log.error("cannot delete function", ["name": name, "error": error])
-                reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot delete: \(error)"))
-            }
+            // Renames, a tree removal and an fsync under the store's flock: off the loop.
+            let store = self.store
+            loop.runBlocking({ Result<[FunctionMetadata], any Error> { try store.delete(name: name) } }, then: { [unowned self] outcome in
+                switch outcome {
+                case .success(let removed):
+                    self.log.info("deleted", ["name": name, "versions": removed.count])
+                    reply(self.json(.ok, ["ok": true, "deleted": removed.map(\.id)]))
+                case .failure(StoreError.notFound):
+                    reply(HTTPResponse.jsonError(status: .notFound, message: "no function named \(name.debugDescription)"))
+                case .failure(let error):
+                    self.log.error("cannot delete function", ["name": name, "error": error])
+                    reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot delete: \(error)"))
+                }
+            })
         default:
             reply(methodNotAllowed("GET, PUT, DELETE"))
         }

@@ -14,8 +14,13 @@ import FaaSSystem
 /// uniqueness holds across processes: the check and the rename happen under an exclusive lock
 /// on `.lock`. Staging and trash live in their own folders so that only publishes and deletes
 /// change the root folder: its modification time then tells whether another process did one.
-public final class FunctionStore {
+///
+/// `publish` and `delete` (fsyncs, a blocking flock) run on the gateway's blocking-work thread
+/// while its loop keeps answering lookups: the in-memory index is guarded by `indexLock`, held
+/// only for index work, never across a write or an fsync.
+public final class FunctionStore: @unchecked Sendable {
     public let root: String
+    private let indexLock = NSLock()
     private var byID: [String: FunctionMetadata] = [:]
     private var byName: [String: [FunctionMetadata]] = [:]
     /// The root folder's modification time when this index last matched it.
@@ -35,39 +40,44 @@ public final class FunctionStore {
 
     /// Rebuilds the in-memory index from disk.
     public func reload() {
-        byID = [:]
-        byName = [:]
-        indexedRootChange = rootChange()
+        let change = rootChange()
+        var found: [FunctionMetadata] = []
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where !entry.hasPrefix(".") {
-            if let metadata = try? FunctionStore.loadMetadata(root: root, id: entry) { index(metadata) }
+            if let metadata = try? FunctionStore.loadMetadata(root: root, id: entry) { found.append(metadata) }
+        }
+        withIndex {
+            byID = [:]
+            byName = [:]
+            indexedRootChange = change
+            for metadata in found { index(metadata) }
         }
     }
 
     public func function(id: String) -> FunctionMetadata? {
-        if let metadata = byID[id] { return metadata }
+        if let metadata = withIndex({ byID[id] }) { return metadata }
         // Another process (a second gateway) may have published it.
         guard FunctionName.isValidID(id), let metadata = try? FunctionStore.loadMetadata(root: root, id: id) else { return nil }
-        index(metadata)
+        withIndex { index(metadata) }
         return metadata
     }
 
-    public func latest(name: String) -> FunctionMetadata? { byName[name]?.last }
+    public func latest(name: String) -> FunctionMetadata? { withIndex { byName[name]?.last } }
 
-    public func versions(name: String) -> [FunctionMetadata] { byName[name] ?? [] }
+    public func versions(name: String) -> [FunctionMetadata] { withIndex { byName[name] ?? [] } }
 
     /// An id or a name (its newest version). Names and ids never coincide (`publish` sees to
     /// it), so the in-memory maps answer first and only an unknown id costs a disk lookup: an
     /// invoke by name stays off the disk.
     public func resolve(_ idOrName: String) -> FunctionMetadata? {
-        byID[idOrName] ?? latest(name: idOrName) ?? function(id: idOrName)
+        withIndex { byID[idOrName] ?? byName[idOrName]?.last } ?? function(id: idOrName)
     }
 
     /// The newest version of every function, by name.
     public func list() -> [FunctionMetadata] {
-        byName.keys.sorted().compactMap { byName[$0]?.last }
+        withIndex { byName.keys.sorted().compactMap { byName[$0]?.last } }
     }
 
-    public var count: Int { byName.count }
+    public var count: Int { withIndex { byName.count } }
 
     public func source(of metadata: FunctionMetadata) throws -> [UInt8] {
         let path = "\(root)/\(metadata.id)/\(metadata.language.sourceFile)"
@@ -116,24 +126,27 @@ public final class FunctionStore {
     public func publish(_ staged: StagedFunction, name: String, entrypoint: String, mode: String, wasm: String?,
                         timeout: Double?, memory: Int?, update: Bool) throws -> FunctionMetadata {
         try withLock {
-            refreshFromDisk(name: name)
-            let existing = byName[name] ?? []
-            if update && existing.isEmpty { throw StoreError.notFound(name) }
-            if !update && !existing.isEmpty { throw StoreError.duplicateName(name) }
-            // A name equal to an existing id would make `resolve` ambiguous.
-            if !update, access("\(root)/\(name)", F_OK) == 0 { throw StoreError.duplicateName(name) }
-            let now = Int(Date().timeIntervalSince1970)
-            var id = "\(name)_\(now)"
-            var suffix = 2
-            // Never an id that is taken, nor one that reads as another function's name.
-            while access("\(root)/\(id)", F_OK) == 0 || byName[id] != nil {
-                id = "\(name)_\(now)_\(suffix)"
-                suffix += 1
+            let metadata: FunctionMetadata = try withIndex {
+                refreshFromDisk(name: name)
+                let existing = byName[name] ?? []
+                if update && existing.isEmpty { throw StoreError.notFound(name) }
+                if !update && !existing.isEmpty { throw StoreError.duplicateName(name) }
+                // A name equal to an existing id would make `resolve` ambiguous.
+                if !update, access("\(root)/\(name)", F_OK) == 0 { throw StoreError.duplicateName(name) }
+                let now = Int(Date().timeIntervalSince1970)
+                var id = "\(name)_\(now)"
+                var suffix = 2
+                // Never an id that is taken, nor one that reads as another function's name.
+                while access("\(root)/\(id)", F_OK) == 0 || byName[id] != nil {
+                    id = "\(name)_\(now)_\(suffix)"
+                    suffix += 1
+                }
+                return FunctionMetadata(
+                    id: id, name: name, language: staged.language, entrypoint: entrypoint, createdAt: String(now),
+                    size: staged.sourceSize, version: (existing.last?.version ?? 0) + 1, mode: mode, wasm: wasm,
+                    timeout: timeout, memory: memory)
             }
-            let metadata = FunctionMetadata(
-                id: id, name: name, language: staged.language, entrypoint: entrypoint, createdAt: String(now),
-                size: staged.sourceSize, version: (existing.last?.version ?? 0) + 1, mode: mode, wasm: wasm,
-                timeout: timeout, memory: memory)
+            let id = metadata.id
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try FunctionStore.writeDurably("\(staged.directory)/metadata.json", [UInt8](try encoder.encode(metadata)))
@@ -141,8 +154,11 @@ public final class FunctionStore {
             try FunctionStore.syncFile(staged.directory)
             try syscall("rename") { rename(staged.directory, "\(root)/\(id)") }
             try FunctionStore.syncFile(root)
-            index(metadata)
-            indexedRootChange = rootChange()
+            let change = rootChange()
+            withIndex {
+                index(metadata)
+                indexedRootChange = change
+            }
             return metadata
         }
     }
@@ -150,18 +166,21 @@ public final class FunctionStore {
     /// Removes every version of a name. Returns the versions removed.
     public func delete(name: String) throws -> [FunctionMetadata] {
         try withLock {
-            refreshFromDisk(name: name)
-            let versions = byName[name] ?? []
+            let versions = withIndex {
+                refreshFromDisk(name: name)
+                return byName[name] ?? []
+            }
             if versions.isEmpty { throw StoreError.notFound(name) }
             for metadata in versions {
                 let trash = "\(root)/.trash/\(UUID().uuidString)"
                 try syscall("rename") { rename("\(root)/\(metadata.id)", trash) }
                 try? FileManager.default.removeItem(atPath: trash)
-                byID.removeValue(forKey: metadata.id)
+                withIndex { _ = byID.removeValue(forKey: metadata.id) }
             }
-            byName.removeValue(forKey: name)
+            withIndex { _ = byName.removeValue(forKey: name) }
             try FunctionStore.syncFile(root)
-            indexedRootChange = rootChange()
+            let change = rootChange()
+            withIndex { indexedRootChange = change }
             return versions
         }
     }
@@ -199,6 +218,13 @@ public final class FunctionStore {
         var info = stat()
         guard stat(root, &info) == 0 else { return nil }
         return info.st_mtim
+    }
+
+    /// Runs `body` holding the index lock (not reentrant: index helpers below never take it).
+    private func withIndex<R>(_ body: () throws -> R) rethrows -> R {
+        indexLock.lock()
+        defer { indexLock.unlock() }
+        return try body()
     }
 
     private func withLock<R>(_ body: () throws -> R) throws -> R {
