@@ -16,9 +16,12 @@ public func runWorker(_ options: WorkerOptions) throws {
         exit(WasmExecutor.precompile(directory: directory, entrypoint: options.entrypoint, options: options))
     }
     let loop = try EventLoop()
-    let worker = try Worker(options: options, loop: loop)
-    try worker.start()
-    try loop.run()
+    // The worker (and the runtimes it stops on the way out) goes before the loop it uses.
+    try withExtendedLifetime(loop) {
+        let worker = try Worker(options: options, loop: loop)
+        try worker.start()
+        try loop.run()
+    }
 }
 
 final class Worker {
