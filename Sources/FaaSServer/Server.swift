@@ -92,7 +92,7 @@ final class Server {
             slot.channel = channel
             channel.onMessage = { [unowned self, unowned slot] message in self.workerSaid(message, slot: slot, pid: pid) }
             channel.onClose = { [unowned self, unowned slot, weak process] why in
-                // A worker breaking protocol is killed; its exit then goes through the reaper.
+                // A worker breaking protocol is killed; its exit then comes through `onExit`.
                 if slot.pid == pid, !self.stopping {
                     self.log.warn("worker pipe closed", ["worker_id": slot.id, "pid": pid, "reason": why])
                     process?.kill()
@@ -370,7 +370,6 @@ final class Server {
     func finish() {
         closeListener()
         for slot in slots { slot.process?.kill() }
-        (try? loop.childReaper())?.reap()
         balancer.stop()
         for client in clients.values { client.close("shutdown") }
     }

@@ -93,7 +93,7 @@ final class RuntimeProcess {
         if !received.isEmpty { parse() }
     }
 
-    /// Kills the runtime and everything in its process group; the loop's reaper waits for it.
+    /// Kills the runtime and everything in its process group; its `ChildProcess` waits for it.
     func terminate() {
         guard isUsable else { return }
         isUsable = false

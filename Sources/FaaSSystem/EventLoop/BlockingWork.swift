@@ -48,7 +48,7 @@ public final class BlockingWork {
         queues = Queues(jobsReady: jobsReady, resultsReady: results)
         resultsReady = FileDescriptor(rawValue: results)
         try loop.register(resultsReady, .readable) { [unowned self] _ in self.deliver() }
-        // The thread must never take a signal meant for the loop's signalfd (SIGCHLD would be
+        // The thread must never take a signal meant for the loop's signalfd (a SIGTERM would be
         // lost): it starts with every signal blocked, inherited from this thread's mask.
         var all = sigset_t()
         var previous = sigset_t()

@@ -34,7 +34,6 @@ public final class EventLoop {
     private var deferred: [() -> Void] = []
     private var signalFD: FileDescriptor?
     private var signalHandlers: [Int32: (Int32) -> Void] = [:]
-    private var reaper: ChildReaper?
     private var blockingWork: BlockingWork?
     private var running = false
 
@@ -140,16 +139,6 @@ public final class EventLoop {
         })
         signalFD = fd
         try register(fd, .readable) { [unowned self] _ in self.drainSignals() }
-    }
-
-    /// The loop's one reaper, fed by SIGCHLD from the first use on: every child the loop's
-    /// owner starts (`ChildProcess`) is waited for here, and nowhere else.
-    public func childReaper() throws -> ChildReaper {
-        if let reaper { return reaper }
-        let reaper = ChildReaper()
-        try onSignals([SIGCHLD]) { _ in reaper.reap() }
-        self.reaper = reaper
-        return reaper
     }
 
     private func drainSignals() {

@@ -1,13 +1,17 @@
 import Glibc
+import CFaaSSystem
 
 /// A child process on the event loop: started with posix_spawn, its pipes as one `Connection`
-/// (reading what the child writes, writing what it reads), its exit noticed by the loop's
-/// reaper (SIGCHLD through the signalfd), an optional deadline, and one declared `Teardown`.
-/// Every daemon runs its children through this type: the server its workers, the gateway its
-/// compilers, the worker its language runtimes.
+/// (reading what the child writes, writing what it reads), its exit noticed through a pidfd
+/// on the loop and reaped with waitpid for that pid alone, an optional deadline, and one
+/// declared `Teardown`. Every daemon runs its children through this type: the server its
+/// workers, the gateway its compilers, the worker its language runtimes.
 ///
-/// The object lives until the process has been reaped (the reaper holds it), so an owner may
-/// drop it after `terminate` and the child is still waited for.
+/// A pidfd rather than SIGCHLD: a signal can be taken by any thread that does not block it
+/// (a library's), and waitpid(-1) would reap children that are not ours to reap.
+///
+/// The object lives until the process has been reaped (the loop holds it through the pidfd's
+/// handler), so an owner may drop it after `terminate` and the child is still waited for.
 public final class ChildProcess {
     public let pid: pid_t
     /// Over the child's pipes, not started: set its handlers (or wrap it) and call `start()`.
@@ -20,6 +24,7 @@ public final class ChildProcess {
     public var onExit: ((ExitStatus) -> Void)?
 
     private unowned let loop: EventLoop
+    private let exitNotice: FileDescriptor
     private var deadline: TimerQueue.ID?
     private var escalation: TimerQueue.ID?
 
@@ -32,12 +37,23 @@ public final class ChildProcess {
         let toChild = pipes.filter { $0.direction == .toChild }
         let fromChild = pipes.filter { $0.direction == .fromChild }
         guard toChild.count <= 1, fromChild.count <= 1 else { throw ChildProcessError.tooManyPipes }
-        // The reaper watches SIGCHLD before the child exists, so no exit can go unnoticed.
-        let reaper = try loop.childReaper()
         var spawn = request
         if teardown.scope == .group { spawn.newProcessGroup = true }
         let (pid, ends) = try ProcessSpawner.spawn(spawn, pipes: pipes)
+        // Until we wait for it, the pid cannot be reused (an exited child stays a zombie), so
+        // the pidfd names this child even if it has already ended.
+        let notice: FileDescriptor
+        do {
+            notice = FileDescriptor(rawValue: try syscall("pidfd_open") { pidfd_open(pid, 0) })
+        } catch {
+            _ = Glibc.kill(pid, SIGKILL)
+            var status: Int32 = 0
+            _ = try? syscall("waitpid") { waitpid(pid, &status, 0) }
+            for end in ends { end.close() }
+            throw error
+        }
         self.pid = pid
+        self.exitNotice = notice
         self.loop = loop
         self.teardown = teardown
         let read = zip(pipes, ends).first { $0.0.direction == .fromChild }?.1
@@ -47,7 +63,13 @@ public final class ChildProcess {
         } else {
             connection = nil
         }
-        reaper.watch(pid) { [self] status in self.exited(status) }
+        do {
+            try loop.register(notice, .readable) { [self] _ in self.reap() }
+        } catch {
+            notice.close()
+            _ = Glibc.kill(pid, SIGKILL)
+            throw error
+        }
     }
 
     /// Tears the child down when `seconds` pass before it exits: `onExpiry` first (to answer
@@ -89,6 +111,18 @@ public final class ChildProcess {
 
     private func send(_ signal: Int32, _ scope: Teardown.Scope) {
         _ = Glibc.kill(scope == .group ? -pid : pid, signal)
+    }
+
+    /// The pidfd became readable: the child has ended.
+    private func reap() {
+        var raw: Int32 = 0
+        let result = Result { try syscall("waitpid") { waitpid(pid, &raw, WNOHANG) } }
+        if case .success(0) = result { return } // not yet (a spurious wake-up)
+        loop.unregister(exitNotice)
+        exitNotice.close()
+        // ECHILD: someone else reaped it, against the rules; its status is lost.
+        let status = (try? result.get()) == pid ? ExitStatus(waitStatus: raw) : .exited(-1)
+        exited(status)
     }
 
     private func exited(_ status: ExitStatus) {
