@@ -52,9 +52,11 @@ final class EventLoopTests: XCTestCase {
             seen.append(signal)
             loop.stop()
         }
+        // To this thread (the one that blocks them): a process-directed signal could go to
+        // another thread of the test runner, where it is not blocked and would end the process.
         loop.schedule(after: 0.01) {
-            kill(getpid(), SIGUSR1)
-            kill(getpid(), SIGUSR2)
+            raise(SIGUSR1)
+            raise(SIGUSR2)
         }
         try runLoop(loop)
         XCTAssertEqual(Set(seen), [SIGUSR1, SIGUSR2], "a second onSignals adds to the first")
