@@ -34,7 +34,6 @@ final class Deployer {
     private let options: GatewayOptions
     private let store: FunctionStore
     private let loop: EventLoop
-    private let reaper: ChildReaper
     private let log: Logger
     /// Names with a deploy under way in this gateway: a second one is refused at once (409)
     /// instead of compiling for nothing.
@@ -43,11 +42,10 @@ final class Deployer {
     private var sysrootReady = false
     private var sysroot: String { store.root + "/.sysroot" }
 
-    init(options: GatewayOptions, store: FunctionStore, loop: EventLoop, reaper: ChildReaper, log: Logger) {
+    init(options: GatewayOptions, store: FunctionStore, loop: EventLoop, log: Logger) {
         self.options = options
         self.store = store
         self.loop = loop
-        self.reaper = reaper
         self.log = log
     }
 
@@ -81,30 +79,40 @@ final class Deployer {
         reserved.insert(request.name)
         // Succeeds with the compiled module's file name (C, Rust) or nil (JS, Python).
         let finish: (Result<String?, Failure>) -> Void = { [unowned self] outcome in
-            self.reserved.remove(request.name)
             switch outcome {
             case .failure(let failure):
+                self.reserved.remove(request.name)
                 self.store.discard(staged)
                 completion(.failure(failure))
             case .success(let wasm):
-                do {
-                    let metadata = try self.store.publish(staged, name: request.name, entrypoint: plan.entrypoint, mode: plan.mode,
-                                                          wasm: wasm, timeout: request.timeout, memory: request.memory,
-                                                          update: request.update) { metadata in
-                        (request.access ?? FunctionAccess(existing)).apply(to: &metadata)
+                // Four fsyncs under a blocking flock: on the blocking-work thread, so a slow
+                // disk never freezes HTTP. The name stays reserved until the answer is back.
+                let (store, name, timeout, memory, update) = (self.store, request.name, request.timeout, request.memory, request.update)
+                let access = request.access ?? FunctionAccess(existing)
+                self.loop.runBlocking({ () -> Result<FunctionMetadata, any Error> in
+                    do {
+                        return .success(try store.publish(staged, name: name, entrypoint: plan.entrypoint, mode: plan.mode,
+                                                          wasm: wasm, timeout: timeout, memory: memory, update: update) { metadata in
+                            access.apply(to: &metadata)
+                        })
+                    } catch {
+                        store.discard(staged)
+                        return .failure(error)
                     }
-                    completion(.success(metadata))
-                } catch StoreError.duplicateName(let name) {
-                    self.store.discard(staged)
-                    completion(.failure(Failure(status: .conflict, message: "a function named \(name.debugDescription) already exists")))
-                } catch StoreError.notFound(let name) {
-                    self.store.discard(staged)
-                    completion(.failure(Failure(status: .notFound, message: "no function named \(name.debugDescription) to update")))
-                } catch {
-                    self.store.discard(staged)
-                    self.log.error("cannot publish function", ["name": request.name, "error": error])
-                    completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
-                }
+                }, then: { [unowned self] published in
+                    self.reserved.remove(name)
+                    switch published {
+                    case .success(let metadata):
+                        completion(.success(metadata))
+                    case .failure(StoreError.duplicateName(let name)):
+                        completion(.failure(Failure(status: .conflict, message: "a function named \(name.debugDescription) already exists")))
+                    case .failure(StoreError.notFound(let name)):
+                        completion(.failure(Failure(status: .notFound, message: "no function named \(name.debugDescription) to update")))
+                    case .failure(let error):
+                        self.log.error("cannot publish function", ["name": name, "error": error])
+                        completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
+                    }
+                })
             }
         }
         guard request.language.compilesToWasm else {
@@ -140,7 +148,7 @@ final class Deployer {
         let spawn = SpawnRequest(executable: sandboxed.executable, arguments: sandboxed.arguments, environment: environment)
         let started = EventLoop.now()
         do {
-            try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop, reaper: reaper) { [unowned self] outcome in
+            try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
                 let diagnostics = Self.diagnostics(outcome.output, staged: staged)
                 if outcome.timedOut {
                     finish(.failure(Failure(status: .unprocessableContent, message: "compilation timed out after \(self.options.compileTimeout) s")))
@@ -170,7 +178,7 @@ final class Deployer {
         do {
             let command = try options.sandboxTools.dieWithParent([options.workerPath] + arguments)
             let spawn = SpawnRequest(executable: command.executable, arguments: command.arguments, environment: ["HOME": "/tmp"])
-            try ToolRun.start(spawn, timeout: 60, loop: loop, reaper: reaper) { outcome in
+            try ToolRun.start(spawn, timeout: 60, loop: loop) { outcome in
                 let message = String(decoding: outcome.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 switch outcome.status {
                 case .exited(0):

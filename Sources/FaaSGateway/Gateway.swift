@@ -25,7 +25,6 @@ final class Gateway {
     private let options: GatewayOptions
     private let log: Logger
     private let store: FunctionStore
-    private let reaper = ChildReaper()
     private let server: ServerLink
     private let deployer: Deployer
     private var listener: FileDescriptor?
@@ -42,7 +41,7 @@ final class Gateway {
         self.log = Logger(daemon: "gateway", level: options.logLevel)
         self.store = try FunctionStore(root: options.functionsDirectory)
         self.server = ServerLink(path: options.serverSocketPath, loop: loop, log: log, queueTimeout: options.queueTimeout)
-        self.deployer = Deployer(options: options, store: store, loop: loop, reaper: reaper, log: log)
+        self.deployer = Deployer(options: options, store: store, loop: loop, log: log)
         self.authenticator = try Authenticator(options: options.auth, log: log)
         let log = self.log
         self.keyManagement = authenticator.keys.map { KeyManagement(keys: $0, log: log) }
@@ -52,13 +51,7 @@ final class Gateway {
     }
 
     func start() throws -> UInt16 {
-        try loop.onSignals([SIGTERM, SIGINT, SIGCHLD]) { [unowned self] signal in
-            if signal == SIGCHLD {
-                self.reaper.reap()
-            } else {
-                self.drain(signal)
-            }
-        }
+        try loop.onSignals([SIGTERM, SIGINT]) { [unowned self] signal in self.drain(signal) }
         let listener = try Socket.listenTCP(host: options.host, port: options.port)
         self.listener = listener
         try loop.register(listener, .readable) { [unowned self] _ in self.acceptClients() }
@@ -317,17 +310,21 @@ final class Gateway {
             deploy(request, name: name, update: true, reply: reply)
         default:
             // By name or by any of its ids (as GET): the whole function, every version.
+            // Renames, a tree removal and an fsync under the store's flock: off the loop.
             let target = store.latest(name: name)?.name ?? store.resolve(name)?.name ?? name
-            do {
-                let removed = try store.delete(name: target)
-                log.info("deleted", ["name": target, "versions": removed.count])
-                reply(HTTPResponse.json(status: .ok, ResponseBodies.Deleted(deleted: removed.map(\.id))))
-            } catch StoreError.notFound {
-                reply(HTTPResponse.jsonError(status: .notFound, message: "no function named \(name.debugDescription)"))
-            } catch {
-                log.error("cannot delete function", ["name": target, "error": error])
-                reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot delete: \(error)"))
-            }
+            let store = self.store
+            loop.runBlocking({ Result<[FunctionMetadata], any Error> { try store.delete(name: target) } }, then: { [unowned self] outcome in
+                switch outcome {
+                case .success(let removed):
+                    self.log.info("deleted", ["name": target, "versions": removed.count])
+                    reply(HTTPResponse.json(status: .ok, ResponseBodies.Deleted(deleted: removed.map(\.id))))
+                case .failure(StoreError.notFound):
+                    reply(HTTPResponse.jsonError(status: .notFound, message: "no function named \(name.debugDescription)"))
+                case .failure(let error):
+                    self.log.error("cannot delete function", ["name": target, "error": error])
+                    reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot delete: \(error)"))
+                }
+            })
         }
     }
 

@@ -20,7 +20,6 @@ final class Server {
     private let options: ServerOptions
     private let loop: EventLoop
     private let log: Logger
-    private let reaper = ChildReaper()
     private var listener: FileDescriptor?
     /// Gateways by connection number: numbers are never reused, so a result can only reach
     /// the connection that asked.
@@ -35,6 +34,9 @@ final class Server {
     /// Seconds past a job's own limit before the server kills its worker (the worker enforces
     /// limits for JS/Python itself; a WebAssembly call cannot be interrupted).
     private let killGrace = 0.5
+    /// How a worker is stopped: its stdin is closed first (it exits by itself), then TERM,
+    /// then KILL for one that does not listen.
+    private static let workerTeardown = Teardown(signal: SIGTERM, grace: 3)
 
     init(options: ServerOptions, loop: EventLoop) {
         self.options = options
@@ -49,9 +51,7 @@ final class Server {
         guard access(options.workerPath, X_OK) == 0 else {
             throw SpawnError.failed(options.workerPath, errno: ENOENT)
         }
-        try loop.onSignals([SIGTERM, SIGINT, SIGCHLD]) { [unowned self] signal in
-            if signal == SIGCHLD { self.reaper.reap() } else { self.beginShutdown(signal) }
-        }
+        try loop.onSignals([SIGTERM, SIGINT]) { [unowned self] signal in self.beginShutdown(signal) }
         let listener = try Socket.listenUnix(path: options.socketPath)
         self.listener = listener
         try loop.register(listener, .readable) { [unowned self] _ in self.acceptClients() }
@@ -68,23 +68,26 @@ final class Server {
         do {
             let request = SpawnRequest(executable: options.workerPath, arguments: options.workerArguments(id: slot.id),
                                        environment: options.workerEnvironment)
-            let (pid, ends) = try ProcessSpawner.spawn(request, pipes: [ChildPipe(.toChild, on: 0), ChildPipe(.fromChild, on: 1)])
-            let (toWorker, fromWorker) = (ends[0], ends[1])
+            let process = try ChildProcess(request, pipes: [ChildPipe(.toChild, on: 0), ChildPipe(.fromChild, on: 1)],
+                                           teardown: Self.workerTeardown, loop: loop)
+            guard let connection = process.connection else { return }
+            let pid = process.pid
+            slot.process = process
             slot.pid = pid
             slot.startedAt = EventLoop.now()
             slot.jobs = []
-            let channel = MessageChannel(connection: Connection(loop: loop, input: fromWorker, output: toWorker))
+            let channel = MessageChannel(connection: connection)
             slot.channel = channel
             channel.onMessage = { [unowned self, unowned slot] message in self.workerSaid(message, slot: slot, pid: pid) }
-            channel.onClose = { [unowned self, unowned slot] why in
-                // A worker breaking protocol is killed; its exit then goes through the reaper.
+            channel.onClose = { [unowned self, unowned slot, weak process] why in
+                // A worker breaking protocol is killed; its exit then comes through `onExit`.
                 if slot.pid == pid, !self.stopping {
                     self.log.warn("worker pipe closed", ["worker_id": slot.id, "pid": pid, "reason": why])
-                    kill(pid, SIGKILL)
+                    process?.kill()
                 }
             }
+            process.onExit = { [unowned self, unowned slot] status in self.workerExited(slot, pid: pid, status: status) }
             try channel.start()
-            reaper.watch(pid) { [unowned self, unowned slot] status in self.workerExited(slot, pid: pid, status: status) }
             log.info("worker started", ["worker_id": slot.id, "pid": pid])
             registerWithBalancer(slot)
         } catch {
@@ -108,12 +111,14 @@ final class Server {
         }
         // pid 0 first: the channel's close handler must not signal a pid already reaped.
         slot.pid = 0
+        slot.process = nil
         slot.channel?.close("worker exited")
-        // The worker's private runtime folder (function copies, shims) goes with it.
-        try? FileManager.default.removeItem(atPath: "/tmp/faas-worker-\(pid)")
+        // The worker's private runtime folder (function copies, shims) goes with it, removed
+        // off the loop: a large tree on a slow disk must not hold up relaying.
+        let folder = "/tmp/faas-worker-\(pid)"
+        loop.runBlocking({ try? FileManager.default.removeItem(atPath: folder) }, then: { _ in })
         slot.channel = nil
-        if let deadline = slot.deadline { loop.cancel(deadline) }
-        slot.deadline = nil
+        slot.timedJob = nil
         for id in slot.jobs {
             answer(id, .failure(id: nil, .internal, "the worker running this function died (\(status))"))
         }
@@ -142,23 +147,23 @@ final class Server {
     private func workerSaid(_ message: WireMessage, slot: WorkerSlot, pid: pid_t) {
         guard case .result(let result) = message, slot.pid == pid else {
             log.warn("unexpected message from worker; replacing it", ["worker_id": slot.id])
-            kill(pid, SIGKILL)
+            if slot.pid == pid { slot.process?.kill() }
             return
         }
         guard !slot.jobs.isEmpty else {
             log.warn("worker answered a job it was not given; replacing it", ["worker_id": slot.id])
-            kill(pid, SIGKILL)
+            slot.process?.kill()
             return
         }
         let id = slot.jobs.removeFirst()
         if let resultID = result.id, resultID != id {
             log.warn("worker answered out of order; replacing it", ["worker_id": slot.id, "expected": id, "got": resultID])
             answer(id, .failure(id: nil, .internal, "the worker broke protocol and was replaced"))
-            kill(pid, SIGKILL)
+            slot.process?.kill()
             return
         }
-        if let deadline = slot.deadline { loop.cancel(deadline) }
-        slot.deadline = nil
+        slot.process?.cancelDeadline()
+        slot.timedJob = nil
         armDeadline(slot)
         answer(id, result)
         if slot.registered {
@@ -170,14 +175,14 @@ final class Server {
 
     /// Arms the kill timer for the job now at the head of the worker's queue.
     private func armDeadline(_ slot: WorkerSlot) {
-        guard slot.deadline == nil, let head = slot.jobs.first, let invoke = pending[head] else { return }
-        let pid = slot.pid
-        slot.deadline = loop.schedule(after: invoke.timeout + killGrace) { [unowned self, unowned slot] in
-            slot.deadline = nil
-            guard slot.pid == pid, slot.jobs.first == head else { return }
-            self.log.warn("job over its time limit; killing its worker", ["worker_id": slot.id, "pid": pid, "timeout_s": invoke.timeout])
+        guard slot.timedJob == nil, let head = slot.jobs.first, let invoke = pending[head], let process = slot.process else { return }
+        slot.timedJob = head
+        process.setDeadline(after: invoke.timeout + killGrace) { [unowned self, unowned slot, unowned process] in
+            slot.timedJob = nil
+            self.log.warn("job over its time limit; killing its worker", ["worker_id": slot.id, "pid": process.pid, "timeout_s": invoke.timeout])
             self.answer(head, .failure(id: nil, .timeout, "timed out after \(invoke.timeout) s"))
-            kill(pid, SIGKILL)
+            // At once, not the worker's gentle teardown: a WebAssembly call cannot be interrupted.
+            process.kill()
         }
     }
 
@@ -317,7 +322,7 @@ final class Server {
     private func beginShutdown(_ signal: Int32) {
         if stopping {
             log.warn("second signal: stopping now", ["signal": signal])
-            for slot in slots where slot.isAlive { kill(slot.pid, SIGKILL) }
+            for slot in slots { slot.process?.kill() }
             loop.stop()
             return
         }
@@ -338,7 +343,8 @@ final class Server {
 
     private var workersStopping = false
 
-    /// Closing a worker's stdin ends it; TERM then KILL cover one that does not listen.
+    /// Closing a worker's stdin ends it; its teardown (TERM, then KILL) covers one that does
+    /// not listen. The loop stops when the last has been reaped, or a second after the KILL.
     private func stopWorkers() {
         guard !workersStopping else { return }
         workersStopping = true
@@ -346,12 +352,9 @@ final class Server {
         if alive.isEmpty { loop.stop(); return }
         for slot in alive {
             slot.channel?.close("shutdown")
-            kill(slot.pid, SIGTERM)
+            slot.process?.terminate()
         }
-        loop.schedule(after: 3) { [unowned self] in
-            for slot in self.slots where slot.isAlive { kill(slot.pid, SIGKILL) }
-            self.loop.schedule(after: 1) { [unowned self] in self.loop.stop() }
-        }
+        loop.schedule(after: Self.workerTeardown.grace + 1) { [unowned self] in self.loop.stop() }
     }
 
     private func closeListener() {
@@ -365,8 +368,7 @@ final class Server {
     /// After the loop ends: nothing may outlive the server.
     func finish() {
         closeListener()
-        for slot in slots where slot.isAlive { kill(slot.pid, SIGKILL) }
-        reaper.reap()
+        for slot in slots { slot.process?.kill() }
         balancer.stop()
         for client in clients.values { client.close("shutdown") }
     }

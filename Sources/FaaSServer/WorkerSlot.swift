@@ -7,11 +7,13 @@ import Glibc
 final class WorkerSlot {
     let id: Int
     var pid: pid_t = 0
+    var process: ChildProcess?
     var channel: MessageChannel?
     /// Server-side ids of the jobs written to this worker, oldest (running) first.
     var jobs: [UInt64] = []
-    /// Kills the worker if the running job overstays its time limit.
-    var deadline: TimerQueue.ID?
+    /// The job the worker's deadline is armed for (the running one): the worker is killed if
+    /// it overstays its time limit.
+    var timedJob: UInt64?
     /// Whether the load balancer knows this process.
     var registered = false
     var startedAt = 0.0

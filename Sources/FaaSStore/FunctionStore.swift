@@ -16,8 +16,13 @@ import FaaSSystem
 /// by a counter in `.lock` that every publish and delete bumps under the lock (exact, where the
 /// root folder's modification time can stay the same across two publishes within one clock
 /// tick), and by that modification time for changes made by hand.
-public final class FunctionStore {
+///
+/// `publish` and `delete` (fsyncs, a blocking flock) run on the gateway's blocking-work thread
+/// while its loop keeps answering lookups: the in-memory index is guarded by `indexLock`, held
+/// only for index work, never across a write or an fsync.
+public final class FunctionStore: @unchecked Sendable {
     public let root: String
+    private let indexLock = NSLock()
     private var byID: [String: FunctionMetadata] = [:]
     private var byName: [String: [FunctionMetadata]] = [:]
     /// The root folder's modification time and the `.lock` counter when this index last
@@ -39,41 +44,47 @@ public final class FunctionStore {
 
     /// Rebuilds the in-memory index from disk.
     public func reload() {
-        byID = [:]
-        byName = [:]
         // Read before listing: a publish landing in between makes the next refresh list again.
-        indexedGeneration = try? FileDescriptor.open(lockPath, O_RDWR | O_CREAT, mode: 0o644).closeAfter { try Self.generation($0) }
-        indexedRootChange = rootChange()
+        let generation = try? FileDescriptor.open(lockPath, O_RDWR | O_CREAT, mode: 0o644).closeAfter { try Self.generation($0) }
+        let change = rootChange()
+        var found: [FunctionMetadata] = []
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where !entry.hasPrefix(".") {
-            if let metadata = try? FunctionStore.loadMetadata(root: root, id: entry) { index(metadata) }
+            if let metadata = try? FunctionStore.loadMetadata(root: root, id: entry) { found.append(metadata) }
+        }
+        withIndex {
+            byID = [:]
+            byName = [:]
+            indexedGeneration = generation
+            indexedRootChange = change
+            for metadata in found { index(metadata) }
         }
     }
 
     public func function(id: String) -> FunctionMetadata? {
-        if let metadata = byID[id] { return metadata }
+        if let metadata = withIndex({ byID[id] }) { return metadata }
         // Another process (a second gateway) may have published it.
         guard FunctionName.isValidID(id), let metadata = try? FunctionStore.loadMetadata(root: root, id: id) else { return nil }
-        index(metadata)
+        withIndex { index(metadata) }
         return metadata
     }
 
-    public func latest(name: String) -> FunctionMetadata? { byName[name]?.last }
+    public func latest(name: String) -> FunctionMetadata? { withIndex { byName[name]?.last } }
 
-    public func versions(name: String) -> [FunctionMetadata] { byName[name] ?? [] }
+    public func versions(name: String) -> [FunctionMetadata] { withIndex { byName[name] ?? [] } }
 
     /// An id or a name (its newest version). Names and ids never coincide (`publish` sees to
     /// it), so the in-memory maps answer first and only an unknown id costs a disk lookup: an
     /// invoke by name stays off the disk.
     public func resolve(_ idOrName: String) -> FunctionMetadata? {
-        byID[idOrName] ?? latest(name: idOrName) ?? function(id: idOrName)
+        withIndex { byID[idOrName] ?? byName[idOrName]?.last } ?? function(id: idOrName)
     }
 
     /// The newest version of every function, by name.
     public func list() -> [FunctionMetadata] {
-        byName.keys.sorted().compactMap { byName[$0]?.last }
+        withIndex { byName.keys.sorted().compactMap { byName[$0]?.last } }
     }
 
-    public var count: Int { byName.count }
+    public var count: Int { withIndex { byName.count } }
 
     public func source(of metadata: FunctionMetadata) throws -> [UInt8] {
         let path = "\(root)/\(metadata.id)/\(metadata.language.sourceFile)"
@@ -123,25 +134,29 @@ public final class FunctionStore {
                         timeout: Double?, memory: Int?, update: Bool,
                         configure: (inout FunctionMetadata) -> Void = { _ in }) throws -> FunctionMetadata {
         try withLock { lock in
-            try refreshFromDisk(lock: lock)
-            let existing = byName[name] ?? []
-            if update && existing.isEmpty { throw StoreError.notFound(name) }
-            if !update && !existing.isEmpty { throw StoreError.duplicateName(name) }
-            // A name equal to an existing id would make `resolve` ambiguous.
-            if !update, access("\(root)/\(name)", F_OK) == 0 { throw StoreError.duplicateName(name) }
-            let now = Int(Date().timeIntervalSince1970)
-            var id = "\(name)_\(now)"
-            var suffix = 2
-            // Never an id that is taken, nor one that reads as another function's name.
-            while access("\(root)/\(id)", F_OK) == 0 || byName[id] != nil {
-                id = "\(name)_\(now)_\(suffix)"
-                suffix += 1
+            let metadata: FunctionMetadata = try withIndex {
+                try refreshFromDisk(lock: lock)
+                let existing = byName[name] ?? []
+                if update && existing.isEmpty { throw StoreError.notFound(name) }
+                if !update && !existing.isEmpty { throw StoreError.duplicateName(name) }
+                // A name equal to an existing id would make `resolve` ambiguous.
+                if !update, access("\(root)/\(name)", F_OK) == 0 { throw StoreError.duplicateName(name) }
+                let now = Int(Date().timeIntervalSince1970)
+                var id = "\(name)_\(now)"
+                var suffix = 2
+                // Never an id that is taken, nor one that reads as another function's name.
+                while access("\(root)/\(id)", F_OK) == 0 || byName[id] != nil {
+                    id = "\(name)_\(now)_\(suffix)"
+                    suffix += 1
+                }
+                var metadata = FunctionMetadata(
+                    id: id, name: name, language: staged.language, entrypoint: entrypoint, createdAt: String(now),
+                    size: staged.sourceSize, version: (existing.last?.version ?? 0) + 1, mode: mode, wasm: wasm,
+                    timeout: timeout, memory: memory)
+                configure(&metadata)
+                return metadata
             }
-            var metadata = FunctionMetadata(
-                id: id, name: name, language: staged.language, entrypoint: entrypoint, createdAt: String(now),
-                size: staged.sourceSize, version: (existing.last?.version ?? 0) + 1, mode: mode, wasm: wasm,
-                timeout: timeout, memory: memory)
-            configure(&metadata)
+            let id = metadata.id
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try FunctionStore.writeDurably("\(staged.directory)/metadata.json", [UInt8](try encoder.encode(metadata)))
@@ -149,7 +164,7 @@ public final class FunctionStore {
             try FunctionStore.syncFile(staged.directory)
             try syscall("rename") { rename(staged.directory, "\(root)/\(id)") }
             try FunctionStore.syncFile(root)
-            index(metadata)
+            withIndex { index(metadata) }
             try changed(lock)
             return metadata
         }
@@ -158,16 +173,18 @@ public final class FunctionStore {
     /// Removes every version of a name. Returns the versions removed.
     public func delete(name: String) throws -> [FunctionMetadata] {
         try withLock { lock in
-            try refreshFromDisk(lock: lock)
-            let versions = byName[name] ?? []
+            let versions = try withIndex {
+                try refreshFromDisk(lock: lock)
+                return byName[name] ?? []
+            }
             if versions.isEmpty { throw StoreError.notFound(name) }
             for metadata in versions {
                 let trash = "\(root)/.trash/\(UUID().uuidString)"
                 try syscall("rename") { rename("\(root)/\(metadata.id)", trash) }
                 try? FileManager.default.removeItem(atPath: trash)
-                byID.removeValue(forKey: metadata.id)
+                withIndex { _ = byID.removeValue(forKey: metadata.id) }
             }
-            byName.removeValue(forKey: name)
+            withIndex { _ = byName.removeValue(forKey: name) }
             try FunctionStore.syncFile(root)
             try changed(lock)
             return versions
@@ -238,8 +255,18 @@ public final class FunctionStore {
         var value = next.littleEndian
         let n = try syscall("pwrite") { pwrite(lock.rawValue, &value, MemoryLayout<UInt64>.size, 0) }
         guard n == MemoryLayout<UInt64>.size else { throw SystemError("pwrite", errno: EIO) }
-        indexedGeneration = next
-        indexedRootChange = rootChange()
+        let change = rootChange()
+        withIndex {
+            indexedGeneration = next
+            indexedRootChange = change
+        }
+    }
+
+    /// Runs `body` holding the index lock (not reentrant: index helpers below never take it).
+    private func withIndex<R>(_ body: () throws -> R) rethrows -> R {
+        indexLock.lock()
+        defer { indexLock.unlock() }
+        return try body()
     }
 
     private func removeLeftovers() {

@@ -14,6 +14,7 @@ import Glibc
 final class InterpreterHost {
     private let options: WorkerOptions
     private let log: Logger
+    private let loop: EventLoop
     private let sandboxed: Bool
     /// Private folder with the shims and each function's code copy (bound into sandboxes).
     private let runtimeDirectory: String
@@ -21,14 +22,16 @@ final class InterpreterHost {
     private var runtimes: [String: RuntimeProcess] = [:]
     private let maxRuntimes = 8
     private lazy var node: String? = Runtimes.which("node")
-    private lazy var python: String? = {
+    /// The binary PATH's python3 runs (a pyenv shim costs ~100 ms per start), once known.
+    private var resolvedPython: String?
+    private var python: String? {
         // An explicit --python is used as given (bound into the sandbox when outside /usr).
         if let explicit = options.python { return explicit }
         // Inside the sandbox only world-readable interpreters work: prefer the system one.
         // (a pyenv interpreter under /root cannot be bound for the unprivileged sandbox user).
         if sandboxed, access("/usr/bin/python3", X_OK) == 0 { return "/usr/bin/python3" }
-        return Runtimes.resolvePython()
-    }()
+        return resolvedPython ?? Runtimes.which("python3")
+    }
 
     /// Each warm runtime runs as a host user of its own (never root): RLIMIT_NPROC counts per
     /// user, so one function's fork bomb cannot starve another's. The worker's block of ids comes
@@ -41,9 +44,10 @@ final class InterpreterHost {
         return base + UInt32(offset)
     }
 
-    init(options: WorkerOptions, log: Logger) throws {
+    init(options: WorkerOptions, log: Logger, loop: EventLoop) throws {
         self.options = options
         self.log = log
+        self.loop = loop
         sandboxed = options.sandbox == .bwrap
         if !sandboxed { log.warn(CommonSettings.sandboxOffWarning) }
         runtimeDirectory = "/tmp/faas-worker-\(getpid())"
@@ -53,6 +57,25 @@ final class InterpreterHost {
         // The runtimes are Runtime/runtime.{py,js}, compiled in (Package.swift: embedInCode).
         try write(PackageResources.runtime_py, to: "\(runtimeDirectory)/runtime.py")
         try write(PackageResources.runtime_js, to: "\(runtimeDirectory)/runtime.js")
+        if !sandboxed && options.python == nil { resolvePython() }
+    }
+
+    /// Asks PATH's python3 for `sys.executable`, in the background: until the answer comes,
+    /// the shim itself is used.
+    private func resolvePython() {
+        guard let shim = Runtimes.which("python3") else { return }
+        let request = SpawnRequest(executable: shim, arguments: ["-c", "import sys; print(sys.executable)"],
+                                   environment: ProcessInfo.processInfo.environment, standardError: nil)
+        guard let child = try? ChildProcess(request, pipes: [ChildPipe(.fromChild, on: 1)], teardown: .kill(), loop: loop),
+              let connection = child.connection else { return }
+        var output: [UInt8] = []
+        connection.onData = { bytes in if output.count < 4096 { output.append(contentsOf: bytes) } }
+        connection.onClose = { [weak self] _ in
+            let path = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !path.isEmpty, FileManager.default.isExecutableFile(atPath: path) { self?.resolvedPython = path }
+        }
+        guard (try? connection.start()) != nil else { return child.kill() }
+        child.setDeadline(after: 10) {}
     }
 
     deinit {
@@ -60,7 +83,17 @@ final class InterpreterHost {
         try? FileManager.default.removeItem(atPath: runtimeDirectory)
     }
 
-    func run(_ job: JobMessage, _ metadata: FunctionMetadata, directory: String, payload: [UInt8], timeout: Double) -> ResultMessage {
+    /// Runs one job; `completion` gets its result, on the loop (at once when it fails early).
+    func run(_ job: JobMessage, _ metadata: FunctionMetadata, directory: String, payload: [UInt8], timeout: Double,
+             completion: @escaping (ResultMessage) -> Void) {
+        if let early = start(job, metadata, directory: directory, payload: payload, timeout: timeout, completion: completion) {
+            completion(early)
+        }
+    }
+
+    /// Starts the call; returns a result only when it fails before reaching a runtime.
+    private func start(_ job: JobMessage, _ metadata: FunctionMetadata, directory: String, payload: [UInt8], timeout: Double,
+                       completion: @escaping (ResultMessage) -> Void) -> ResultMessage? {
         let memory = job.memory ?? metadata.memory ?? options.defaultMemory
         let interpreter: String?
         switch metadata.language {
@@ -103,16 +136,19 @@ final class InterpreterHost {
                 return .failure(id: job.id, .internal, "cannot start the \(metadata.language.rawValue) runtime: \(error)")
             }
         }
-        let reply = runtime.call(payload, timeout: timeout, outputCap: options.outputCap)
-        if !runtime.isUsable { runtimes.removeValue(forKey: metadata.id) }
-        switch reply {
-        case .timedOut:
-            return .failure(id: job.id, .timeout, "timed out after \(timeout) s")
-        case .died(let why):
-            return .failure(id: job.id, .failed, "the function's runtime died: \(why)")
-        case .answer(let kind, let code, let output, let errors):
-            return result(job, kind: kind, code: code, output: output, errors: errors, memory: memory)
+        runtime.call(payload, timeout: timeout, outputCap: options.outputCap) { [weak self, weak runtime] reply in
+            guard let self else { return }
+            if let runtime, !runtime.isUsable, self.runtimes[metadata.id] === runtime { self.runtimes.removeValue(forKey: metadata.id) }
+            switch reply {
+            case .timedOut:
+                completion(.failure(id: job.id, .timeout, "timed out after \(timeout) s"))
+            case .died(let why):
+                completion(.failure(id: job.id, .failed, "the function's runtime died: \(why)"))
+            case .answer(let kind, let code, let output, let errors):
+                completion(self.result(job, kind: kind, code: code, output: output, errors: errors, memory: memory))
+            }
         }
+        return nil
     }
 
     /// Stops warm runtimes unused for `idleSeconds`: an idle worker gives their memory back.
@@ -204,7 +240,7 @@ final class InterpreterHost {
             try syscall("chown") { chown(source, uid, uid) }
         }
         let (executable, arguments) = try command(program, metadata: metadata, uid: uid, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy)
-        let runtime = try RuntimeProcess.start(executable: executable, arguments: arguments, uid: uid)
+        let runtime = try RuntimeProcess.start(executable: executable, arguments: arguments, uid: uid, loop: loop)
         runtimes[metadata.id] = runtime
         log.debug("runtime started for \(metadata.id) pid \(runtime.pid)")
         return runtime

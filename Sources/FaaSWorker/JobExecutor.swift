@@ -18,12 +18,12 @@ final class JobExecutor {
     private let interpreters: InterpreterHost?
     private var interpreterSetupError: String?
 
-    init(options: WorkerOptions, log: Logger) {
+    init(options: WorkerOptions, log: Logger, loop: EventLoop) {
         self.options = options
         self.log = log
         self.wasm = WasmExecutor(options: options, log: log)
         do {
-            interpreters = try InterpreterHost(options: options, log: log)
+            interpreters = try InterpreterHost(options: options, log: log, loop: loop)
         } catch {
             interpreters = nil
             interpreterSetupError = "\(error)"
@@ -31,27 +31,30 @@ final class JobExecutor {
         }
     }
 
-    func run(_ job: JobMessage) -> ResultMessage {
+    /// Runs one job; `completion` gets its result on the loop: at once for WebAssembly (a call
+    /// runs to its end in this thread) and early failures, when the runtime answers for JS and
+    /// Python.
+    func run(_ job: JobMessage, completion: @escaping (ResultMessage) -> Void) {
         guard let payload = job.payload else {
-            return .failure(id: job.id, .badRequest, "job without a payload")
+            return completion(.failure(id: job.id, .badRequest, "payload is not valid base64"))
         }
         let metadata: FunctionMetadata
         do {
             metadata = try loadMetadata(job.fn)
         } catch StoreError.notFound {
-            return .failure(id: job.id, .notFound, "function not found: \(job.fn)")
+            return completion(.failure(id: job.id, .notFound, "function not found: \(job.fn)"))
         } catch {
-            return .failure(id: job.id, .internal, "cannot load function \(job.fn): \(error)")
+            return completion(.failure(id: job.id, .internal, "cannot load function \(job.fn): \(error)"))
         }
         let timeout = job.timeout ?? metadata.timeout ?? options.defaultTimeout
         switch metadata.language {
         case .js, .python:
             guard let interpreters else {
-                return .failure(id: job.id, .internal, "cannot set up function runtimes: \(interpreterSetupError ?? "unknown error")")
+                return completion(.failure(id: job.id, .internal, "cannot set up function runtimes: \(interpreterSetupError ?? "unknown error")"))
             }
-            return interpreters.run(job, metadata, directory: directory(of: metadata), payload: payload, timeout: timeout)
+            interpreters.run(job, metadata, directory: directory(of: metadata), payload: payload, timeout: timeout, completion: completion)
         case .c, .rust:
-            return wasm.run(job, metadata, directory: directory(of: metadata), payload: payload)
+            completion(wasm.run(job, metadata, directory: directory(of: metadata), payload: payload))
         }
     }
 

@@ -6,8 +6,9 @@ import FaaSWasm
 import Glibc
 
 /// A warm language runtime (our shim, in the function's sandbox) that the worker keeps for one
-/// function and calls many times over a framed pipe protocol (`RuntimeFrame`). Calls are
-/// blocking with a deadline: the worker runs one job at a time anyway.
+/// function and calls many times over a framed pipe protocol on its fds 3 and 4
+/// (`RuntimeFrame`). It is a `ChildProcess` on the worker's event loop: a call writes one
+/// request frame, its reply is parsed as it arrives, and the call's deadline is the child's.
 final class RuntimeProcess {
     enum Reply {
         /// The runtime's answer; `code` as `kind` says.
@@ -17,133 +18,156 @@ final class RuntimeProcess {
         case died(String)
     }
 
-    let pid: pid_t
+    private struct Call {
+        let nonce: [UInt8]
+        let outputCap: Int
+        let completion: (Reply) -> Void
+    }
+
+    private static let headerLength = RuntimeFrame.replyHeaderLength
+    /// How long a runtime whose pipe ended may take to exit before it is reported without its
+    /// exit status.
+    private static let exitWait = 0.5
+
+    private let process: ChildProcess
+    private let connection: Connection
+    private unowned let loop: EventLoop
+    var pid: pid_t { process.pid }
     /// The host user it runs as (sandboxed), so the worker can hand the id out again later.
     let uid: UInt32
-    private let requests: FileDescriptor
-    private let replies: FileDescriptor
     private(set) var isUsable = true
     var lastUsed = EventLoop.now()
+    private var call: Call?
+    private var received: [UInt8] = []
 
-    private init(pid: pid_t, uid: UInt32, requests: FileDescriptor, replies: FileDescriptor) {
-        self.pid = pid
+    private init(process: ChildProcess, connection: Connection, uid: UInt32, loop: EventLoop) {
+        self.process = process
+        self.connection = connection
         self.uid = uid
-        self.requests = requests
-        self.replies = replies
+        self.loop = loop
     }
 
-    static func start(executable: String, arguments: [String], uid: UInt32) throws -> RuntimeProcess {
+    static func start(executable: String, arguments: [String], uid: UInt32, loop: EventLoop) throws -> RuntimeProcess {
         // The protocol goes on fds 3 and 4. What a handler prints is not its output (its return
         // value is) and goes nowhere: not into the daemons' logs, which it could flood.
-        var request = SpawnRequest(executable: executable, arguments: arguments, environment: ["PATH": "/usr/bin:/bin"],
+        let request = SpawnRequest(executable: executable, arguments: arguments, environment: ["PATH": "/usr/bin:/bin"],
                                    standardInput: nil, standardOutput: nil, standardError: nil)
-        request.newProcessGroup = true
-        let (pid, ends) = try ProcessSpawner.spawn(request, pipes: [ChildPipe(.toChild, on: 3), ChildPipe(.fromChild, on: 4)])
-        let (requests, replies) = (ends[0], ends[1])
-        // Non-blocking, so a runtime that stops reading cannot hold us past the deadline.
-        try? requests.setNonBlocking()
-        try? replies.setNonBlocking()
-        return RuntimeProcess(pid: pid, uid: uid, requests: requests, replies: replies)
+        // The whole group (the sandbox, a zygote and what it forked) goes at once.
+        let process = try ChildProcess(request, pipes: [ChildPipe(.toChild, on: 3), ChildPipe(.fromChild, on: 4)],
+                                       teardown: .kill(.group), loop: loop)
+        guard let connection = process.connection else { throw ChildProcessError.tooManyPipes }
+        let runtime = RuntimeProcess(process: process, connection: connection, uid: uid, loop: loop)
+        connection.onData = { [unowned runtime] bytes in runtime.receive(bytes) }
+        connection.onClose = { [weak runtime] reason in runtime?.streamEnded(reason) }
+        do {
+            try connection.start()
+        } catch {
+            process.kill()
+            throw error
+        }
+        return runtime
     }
 
-    func call(_ payload: [UInt8], timeout: Double, outputCap: Int) -> Reply {
+    /// Calls the runtime with `payload`; `completion` runs once, on the loop.
+    func call(_ payload: [UInt8], timeout: Double, outputCap: Int, completion: @escaping (Reply) -> Void) {
+        guard isUsable, call == nil else {
+            completion(.died("the runtime is not usable"))
+            return
+        }
         lastUsed = EventLoop.now()
-        let deadline = lastUsed + timeout
         // A fresh nonce per call: a reply without it (forged by the function, or left over from
         // an earlier call) is refused and the runtime replaced.
         let nonce = (0..<RuntimeFrame.nonceLength).map { _ in UInt8.random(in: 0...255) }
+        call = Call(nonce: nonce, outputCap: outputCap, completion: completion)
         let frame = RuntimeFrame.request(payload: payload, nonce: nonce)
-        do {
-            guard try transfer(frame, deadline: deadline) else { return fail(.timedOut) }
-            guard let bytes = try receive(RuntimeFrame.replyHeaderLength, deadline: deadline) else { return fail(.timedOut) }
-            let header = RuntimeFrame.ReplyHeader(bytes)
-            guard header.nonce == nonce else { return fail(.died("the runtime's reply did not match the call")) }
-            guard let kind = header.kind else { return fail(.died("the runtime sent an unknown reply kind \(bytes[0])")) }
-            let code = header.code
-            let outLength = header.outputLength, errLength = header.errorsLength
-            // Our shim caps what it sends; a larger frame means the stream is not to be trusted.
-            guard outLength <= outputCap + 4096, errLength <= outputCap + 4096 else {
-                return fail(.died("runtime sent an oversized reply"))
-            }
-            guard let output = try receive(outLength, deadline: deadline),
-                  let errors = try receive(errLength, deadline: deadline) else { return fail(.timedOut) }
-            lastUsed = EventLoop.now()
-            return .answer(kind: kind, code: code, output: output, errors: errors)
-        } catch is Gone {
-            return fail(.died("the runtime exited"))
-        } catch {
-            return fail(.died("\(error)"))
-        }
+        process.setDeadline(after: timeout) { [unowned self] in self.finish(.timedOut) }
+        connection.send(frame)
+        // Whatever arrived between calls is parsed now (and refused unless it is this call's).
+        if !received.isEmpty { parse() }
     }
 
-    /// Kills the runtime and everything in its process group, and reaps it.
-    func terminate(reaped: Bool = false) {
+    /// Kills the runtime and everything in its process group; its `ChildProcess` waits for it.
+    func terminate() {
         guard isUsable else { return }
         isUsable = false
-        kill(-pid, SIGKILL)
-        if !reaped { kill(pid, SIGKILL) }
-        requests.close()
-        replies.close()
-        guard !reaped else { return }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        process.kill()
+        connection.close(.local("runtime stopped"))
     }
 
-    private func fail(_ reply: Reply) -> Reply {
-        guard case .died(let why) = reply else {
+    private func receive(_ bytes: UnsafeRawBufferPointer) {
+        received.append(contentsOf: bytes)
+        if call != nil {
+            parse()
+        } else if received.count > Self.headerLength + 2 * (1 << 20) {
+            // Nobody asked: a runtime talking on its own is not to be trusted.
             terminate()
-            return reply
-        }
-        // The runtime may have been killed (a segfault, the OOM killer): say how.
-        var status: Int32 = 0
-        var exited: ExitStatus?
-        for _ in 0..<20 {
-            if waitpid(pid, &status, WNOHANG) == pid { exited = ExitStatus(waitStatus: status); break }
-            usleep(5_000)
-        }
-        terminate(reaped: exited != nil)
-        guard var exited else { return reply }
-        // Under bubblewrap the sandbox's init reports a program killed by signal N as 128 + N.
-        if case .exited(let code) = exited, code > 128, code <= 128 + 64 { exited = .signaled(code - 128) }
-        return .died("\(why): \(exited)")
-    }
-
-    /// End of the reply stream: the runtime is gone.
-    private struct Gone: Error {}
-
-    /// Waits until `fd` is ready or the deadline passes; false on time-out.
-    private func wait(_ fd: FileDescriptor, for events: Int16, deadline: Double) throws -> Bool {
-        while true {
-            let remaining = deadline - EventLoop.now()
-            if remaining <= 0 { return false }
-            var entry = pollfd(fd: fd.rawValue, events: events, revents: 0)
-            let milliseconds = Int32(min(remaining * 1000 + 1, 60_000))
-            if try syscall("poll", { poll(&entry, 1, milliseconds) }) > 0 { return true }
         }
     }
 
-    private func transfer(_ bytes: [UInt8], deadline: Double) throws -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            guard try wait(requests, for: Int16(POLLOUT), deadline: deadline) else { return false }
-            let result = try bytes.withUnsafeBytes { raw in try requests.write(UnsafeRawBufferPointer(rebasing: raw[offset...])) }
-            if case .processed(let n) = result { offset += n }
+    private func parse() {
+        guard let call, received.count >= Self.headerLength else { return }
+        let header = RuntimeFrame.ReplyHeader(Array(received[0..<Self.headerLength]))
+        guard header.nonce == call.nonce else {
+            return died("the runtime's reply did not match the call")
         }
-        return true
+        guard let kind = header.kind else { return died("the runtime sent an unknown reply kind \(received[0])") }
+        let outLength = header.outputLength, errLength = header.errorsLength
+        // Our shim caps what it sends; a larger frame means the stream is not to be trusted.
+        guard outLength <= call.outputCap + 4096, errLength <= call.outputCap + 4096 else {
+            return died("runtime sent an oversized reply")
+        }
+        let total = Self.headerLength + outLength + errLength
+        guard received.count >= total else { return }
+        let code = header.code
+        let output = Array(received[Self.headerLength..<(Self.headerLength + outLength)])
+        let errors = Array(received[(Self.headerLength + outLength)..<total])
+        received.removeSubrange(0..<total)
+        lastUsed = EventLoop.now()
+        finish(.answer(kind: kind, code: code, output: output, errors: errors))
     }
 
-    private func receive(_ count: Int, deadline: Double) throws -> [UInt8]? {
-        var result = [UInt8](repeating: 0, count: count)
-        var offset = 0
-        while offset < count {
-            guard try wait(replies, for: Int16(POLLIN), deadline: deadline) else { return nil }
-            let read = try result.withUnsafeMutableBytes { raw in try replies.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[offset...])) }
-            switch read {
-            case .processed(0): throw Gone()
-            case .processed(let n): offset += n
-            case .wouldBlock: continue
-            }
+    /// The reply stream ended or failed: the runtime is gone or going. Its exit status says how
+    /// (a segfault, the OOM killer), so the call waits a moment for it.
+    private func streamEnded(_ reason: Connection.CloseReason) {
+        guard isUsable else { return }
+        if case .endOfFile = reason { died("the runtime exited") } else { died("\(reason)") }
+    }
+
+    private func died(_ why: String) {
+        guard isUsable else { return }
+        isUsable = false
+        connection.close(.local(why))
+        guard call != nil else {
+            process.kill()
+            return
         }
-        return result
+        process.cancelDeadline()
+        var reported = false
+        let report: (ExitStatus?) -> Void = { [self] status in
+            guard !reported else { return }
+            reported = true
+            guard var status else { return self.finish(.died(why)) }
+            // Under bubblewrap the sandbox's init reports a program killed by signal N as 128 + N.
+            if case .exited(let code) = status, code > 128, code <= 128 + 64 { status = .signaled(code - 128) }
+            self.finish(.died("\(why): \(status)"))
+        }
+        if let status = process.status { return report(status) }
+        process.onExit = { status in report(status) }
+        loop.schedule(after: Self.exitWait) { [self] in
+            report(nil)
+            self.process.kill()
+        }
+    }
+
+    /// Ends the call in flight once; a runtime that failed it is not used again.
+    private func finish(_ reply: Reply) {
+        guard let call else { return }
+        self.call = nil
+        process.cancelDeadline()
+        switch reply {
+        case .answer: break
+        case .timedOut, .died: terminate()
+        }
+        call.completion(reply)
     }
 }

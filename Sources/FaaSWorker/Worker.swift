@@ -7,27 +7,37 @@ import FaaSWasm
 import Foundation
 import Glibc
 
-/// Runs the worker: reads `job` lines from stdin, runs each to completion, writes one result
-/// line to stdout per job. One job at a time, by design: the load balancer counts on it.
+/// Runs the worker on an event loop like the other daemons: `job` lines from stdin, one
+/// `result` line to stdout per job, in order. One job at a time, by design: the load balancer
+/// counts on it (a job arriving early waits its turn). JS and Python calls wait on the loop for
+/// their runtime's reply; a WebAssembly call runs to its end in the loop's thread.
 public func runWorker(_ options: WorkerOptions) throws {
     Allocator.keepLargeBuffers()
     if let directory = options.precompile {
         exit(WasmExecutor.precompile(directory: directory, entrypoint: options.entrypoint, options: options))
     }
-    let worker = try Worker(options: options)
-    try worker.serve()
+    let loop = try EventLoop()
+    // The worker (and the runtimes it stops on the way out) goes before the loop it uses.
+    try withExtendedLifetime(loop) {
+        let worker = try Worker(options: options, loop: loop)
+        try worker.start()
+        try loop.run()
+    }
 }
 
 final class Worker {
     private let options: WorkerOptions
     private let log: Logger
-    private let jobsIn: FileDescriptor
-    private let resultsOut: FileDescriptor
-    private let codec = MessageCodec()
+    private let loop: EventLoop
+    private let channel: MessageChannel
     private let executor: JobExecutor
+    private var queued: [JobMessage] = []
+    private var busy = false
+    private var lastJobEnded = EventLoop.now()
 
-    init(options: WorkerOptions) throws {
+    init(options: WorkerOptions, loop: EventLoop) throws {
         self.options = options
+        self.loop = loop
         self.log = Logger(daemon: "worker-\(options.workerID)", level: options.logLevel)
         // The server enforces our time limits (a WebAssembly call cannot be interrupted): if it
         // dies, so do we, even in the middle of a call. The ppid check closes the race with a
@@ -37,8 +47,8 @@ final class Worker {
         if getppid() != server { exit(1) }
         // The protocol streams move to private descriptors and fd 0/1 become /dev/null and
         // stderr: nothing a library prints can corrupt the result stream.
-        jobsIn = try FileDescriptor.standardInput.duplicate()
-        resultsOut = try FileDescriptor.standardOutput.duplicate()
+        let jobsIn = try FileDescriptor.standardInput.duplicate()
+        let resultsOut = try FileDescriptor.standardOutput.duplicate()
         let devNull = try FileDescriptor.open("/dev/null", O_RDONLY)
         try syscall("dup2") { dup2(devNull.rawValue, 0) }
         devNull.close()
@@ -49,48 +59,53 @@ final class Worker {
         for pipe in [jobsIn, resultsOut] {
             _ = try? syscall("fcntl(F_SETPIPE_SZ)") { fcntl(pipe.rawValue, setPipeSize, Int32(1 << 20)) }
         }
-        executor = JobExecutor(options: options, log: log)
+        channel = MessageChannel(connection: Connection(loop: loop, input: jobsIn, output: resultsOut))
+        executor = JobExecutor(options: options, log: log, loop: loop)
     }
 
-    func serve() throws {
+    func start() throws {
+        channel.onMessage = { [unowned self] message in self.received(message) }
+        channel.onClose = { [unowned self] why in
+            // The server closed our stdin (shutdown), or the stream broke: either way we end,
+            // and the server replaces us if it still wants a worker here.
+            self.log.debug("job stream closed; exiting", ["reason": why])
+            self.loop.stop()
+        }
+        try channel.start()
         executor.warmUp()
+        scheduleIdleCheck()
         log.debug("ready")
-        var reader = MessageReader(maxLineLength: WireProtocol.maxLineLength)
-        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-        while true {
-            // Wake up now and then without a job, to stop warm runtimes that went idle.
-            var waiting = pollfd(fd: jobsIn.rawValue, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&waiting, 1, Int32(min(options.runtimeIdleSeconds, 60) * 1000 / 2))
-            if ready == 0 {
-                executor.idle()
-                continue
-            }
-            let n = try buffer.withUnsafeMutableBytes { raw in
-                try syscall("read") { Glibc.read(jobsIn.rawValue, raw.baseAddress, raw.count) }
-            }
-            if n == 0 {
-                log.debug("stdin closed; exiting")
-                return
-            }
-            buffer.withUnsafeBytes { raw in reader.append(UnsafeRawBufferPointer(rebasing: raw[0..<n])) }
-            do {
-                while let message = try reader.next() { try reply(to: message) }
-            } catch let error as MessageReader.StreamError {
-                // Framing is lost: exit so the server replaces this worker.
-                log.error("bad job stream; exiting", ["error": error])
-                throw WorkerError.protocolViolation(error.description)
-            }
+    }
+
+    private func received(_ message: WireMessage) {
+        guard case .job(let job) = message else {
+            log.error("bad job line", ["error": "expected a job message"])
+            channel.send(.result(.failure(id: nil, .internal, "worker received a malformed job: expected a job message")))
+            return
+        }
+        queued.append(job)
+        runNext()
+    }
+
+    private func runNext() {
+        guard !busy, !queued.isEmpty else { return }
+        busy = true
+        let job = queued.removeFirst()
+        executor.run(job) { [unowned self] result in
+            self.channel.send(.result(result))
+            self.busy = false
+            self.lastJobEnded = EventLoop.now()
+            // Not from inside the completion: a WebAssembly job completes synchronously.
+            self.loop.execute { [unowned self] in self.runNext() }
         }
     }
 
-    private func reply(to message: WireMessage) throws {
-        let result: ResultMessage
-        if case .job(let job) = message {
-            result = executor.run(job)
-        } else {
-            log.error("expected a job message")
-            result = .failure(id: nil, .internal, "worker received a message that is not a job")
+    /// Now and then without a job, stop warm runtimes that went idle.
+    private func scheduleIdleCheck() {
+        let period = min(options.runtimeIdleSeconds, 60) / 2
+        loop.schedule(after: period) { [unowned self] in
+            if !self.busy && EventLoop.now() - self.lastJobEnded >= period { self.executor.idle() }
+            self.scheduleIdleCheck()
         }
-        try resultsOut.writeAll(codec.encodeFrame(.result(result)))
     }
 }

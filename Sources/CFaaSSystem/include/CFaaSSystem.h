@@ -1,10 +1,12 @@
-// Linux system headers the Glibc module does not bring into Swift (epoll, signalfd, spawn
-// extensions, prctl, mallopt). Only system headers are included here; nothing is vendored.
+// Linux system headers the Glibc module does not bring into Swift (epoll, signalfd, eventfd,
+// pidfd, spawn extensions, prctl, mallopt). Only system headers are included here; nothing is vendored.
 #ifndef CFAAS_SYSTEM_H
 #define CFAAS_SYSTEM_H
 
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/eventfd.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/file.h>

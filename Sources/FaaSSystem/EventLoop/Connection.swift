@@ -36,6 +36,8 @@ public final class Connection {
     private var closeWhenFlushed = false
     private var readingPaused = false
     private var inputOpen = true
+    /// A separate output end (a pipe to a child) whose reader went away while we still read.
+    private var outputGone = false
     private var writeInterest = false
     private var flushScheduled = false
 
@@ -66,7 +68,7 @@ public final class Connection {
         }
         if !sharedDescriptor {
             try loop.register(output, []) { [self] readiness in
-                if readiness.hangup { self.close(.endOfFile) } else { self.flush() }
+                if readiness.hangup { self.lostOutput() } else { self.flush() }
             }
         }
     }
@@ -82,14 +84,14 @@ public final class Connection {
     /// Queues bytes. They are written at the end of the current loop turn, so the many small
     /// messages one turn produces for a peer leave in one write(2) instead of one each.
     public func send(_ bytes: UnsafeRawBufferPointer) {
-        guard !isClosed, !bytes.isEmpty else { return }
+        guard !isClosed, !outputGone, !bytes.isEmpty else { return }
         var bytes = bytes
         // A large block (a payload) goes to the kernel straight from the caller's buffer when
         // the descriptor is not backed up: what the kernel takes is never copied here. What is
         // already queued goes first.
         if bytes.count >= Self.directWriteMinimum && !writeInterest {
             flush()
-            guard !isClosed else { return }
+            guard !isClosed, !outputGone else { return }
             if pendingOutputCount == 0 && !writeInterest {
                 guard let result = io({ try output.write(bytes) }) else { return }
                 if case .processed(let n) = result {
@@ -101,6 +103,12 @@ public final class Connection {
         if pendingOutputCount + bytes.count > maxPendingOutput {
             close(.local("peer is not reading: over \(maxPendingOutput) bytes of output waiting"))
             return
+        }
+        // A peer that never quite catches up never drains the buffer: drop the written front
+        // once it is most of it, so memory follows what waits, not what was ever sent.
+        if pendingOffset >= 64 * 1024 && pendingOffset * 2 >= pending.count {
+            pending.removeSubrange(0..<pendingOffset)
+            pendingOffset = 0
         }
         pending.append(contentsOf: bytes)
         if !flushScheduled && !writeInterest {
@@ -139,7 +147,7 @@ public final class Connection {
         isClosed = true
         loop.unregister(input)
         input.close()
-        if !sharedDescriptor {
+        if !sharedDescriptor && !outputGone {
             loop.unregister(output)
             output.close()
         }
@@ -176,20 +184,16 @@ public final class Connection {
     }
 
     private func flush() {
-        guard !isClosed else { return }
+        guard !isClosed, !outputGone else { return }
         while pendingOutputCount > 0 {
             let offset = pendingOffset
-            guard let result = io({ try pending.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) } }) else {
-                return
+            let written = Result { try pending.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) } }
+            if case .failure(let error as SystemError) = written, error.errno == EPIPE, !sharedDescriptor {
+                return lostOutput()
             }
+            guard let result = io({ try written.get() }) else { return }
             switch result {
             case .wouldBlock:
-                // A peer that never quite catches up must not make the buffer keep every byte
-                // ever sent: drop the written front once it is most of the buffer.
-                if pendingOffset >= 1 << 20 && pendingOffset * 2 >= pending.count {
-                    pending.removeSubrange(0..<pendingOffset)
-                    pendingOffset = 0
-                }
                 updateWriteInterest(true)
                 return
             case .processed(let n): pendingOffset += n
@@ -198,6 +202,20 @@ public final class Connection {
         pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20)
         pendingOffset = 0
         if writeInterest { updateWriteInterest(false) }
+        if closeWhenFlushed { close(.local("closed after flush")) }
+    }
+
+    /// The reader of a separate output end went away (a child closed its stdin, or exited).
+    /// What it still writes to us is read to the end; what we still had for it is dropped.
+    private func lostOutput() {
+        guard !isClosed, !outputGone else { return }
+        guard inputOpen && !sharedDescriptor else { return close(.endOfFile) }
+        outputGone = true
+        loop.unregister(output)
+        output.close()
+        pending = []
+        pendingOffset = 0
+        writeInterest = false
         if closeWhenFlushed { close(.local("closed after flush")) }
     }
 
@@ -217,17 +235,28 @@ public final class Connection {
         applyInterest()
     }
 
+    /// A failed epoll_ctl(MOD) would leave output waiting for an event that never comes: the
+    /// connection closes instead, naming the call.
     private func applyInterest() {
         guard !isClosed else { return }
         let wantRead = !readingPaused && inputOpen
-        if sharedDescriptor {
-            var interest: EventLoop.Interest = []
-            if wantRead { interest.insert(.readable) }
-            if writeInterest { interest.insert(.writable) }
-            try? loop.modify(input, interest)
-        } else {
-            try? loop.modify(input, wantRead ? .readable : [])
-            try? loop.modify(output, writeInterest ? .writable : [])
+        do {
+            if sharedDescriptor {
+                var interest: EventLoop.Interest = []
+                if wantRead { interest.insert(.readable) }
+                if writeInterest { interest.insert(.writable) }
+                try loop.modify(input, interest)
+            } else {
+                try loop.modify(input, wantRead ? .readable : [])
+                if !outputGone { try loop.modify(output, writeInterest ? .writable : []) }
+            }
+        } catch let error as SystemError {
+            close(.failed(error))
+        } catch {
+            close(.local("\(error)"))
         }
     }
+
+    /// Bytes held for output, written or not (what the buffer costs in memory).
+    var bufferedByteCount: Int { pending.count }
 }

@@ -33,7 +33,8 @@ public final class EventLoop {
     private var timers = TimerQueue()
     private var deferred: [() -> Void] = []
     private var signalFD: FileDescriptor?
-    private var signalHandler: ((Int32) -> Void)?
+    private var signalHandlers: [Int32: (Int32) -> Void] = [:]
+    private var blockingWork: BlockingWork?
     private var running = false
 
     /// One read buffer for every connection on this loop: reads are handed out synchronously,
@@ -106,18 +107,37 @@ public final class EventLoop {
         deferred.append(body)
     }
 
+    /// Runs `work` on the loop's blocking-work thread (started on first use), then
+    /// `completion` with its result back on this loop: disk work that may block (fsync, flock,
+    /// removing a tree) must not stall every peer of a single-threaded daemon.
+    public func runBlocking<T: Sendable>(_ work: @escaping @Sendable () -> T, then completion: @escaping (T) -> Void) {
+        if blockingWork == nil { blockingWork = try? BlockingWork(loop: self) }
+        guard let blockingWork else {
+            // No thread could be had (no descriptors left): the work still gets done, here.
+            let result = work()
+            execute { completion(result) }
+            return
+        }
+        blockingWork.submit(work, then: completion)
+    }
+
     // MARK: signals
 
-    /// Routes `signals` to `handler` through a signalfd. The signals are blocked for the whole
-    /// process; children must restore the mask (the spawner does).
+    /// Routes `signals` to `handler` through the loop's one signalfd (called again, it adds
+    /// signals). The signals are blocked for the whole process; children get the mask back
+    /// (the spawner sees to it).
     public func onSignals(_ signals: [Int32], handler: @escaping (Int32) -> Void) throws {
         try Signals.block(signals)
-        var mask = Signals.set(signals)
+        for signal in signals { signalHandlers[signal] = handler }
+        var mask = Signals.set(Array(signalHandlers.keys))
+        if let signalFD {
+            try syscall("signalfd") { signalfd(signalFD.rawValue, &mask, 0) }
+            return
+        }
         let fd = FileDescriptor(rawValue: try syscall("signalfd") {
             signalfd(-1, &mask, Int32(SFD_NONBLOCK) | Int32(SFD_CLOEXEC))
         })
         signalFD = fd
-        signalHandler = handler
         try register(fd, .readable) { [unowned self] _ in self.drainSignals() }
     }
 
@@ -127,7 +147,8 @@ public final class EventLoop {
         while true {
             let n = withUnsafeMutableBytes(of: &info) { raw in Glibc.read(fd.rawValue, raw.baseAddress, raw.count) }
             guard n == MemoryLayout<signalfd_siginfo>.size else { return }
-            signalHandler?(Int32(info.ssi_signo))
+            let signal = Int32(info.ssi_signo)
+            signalHandlers[signal]?(signal)
         }
     }
 
@@ -170,7 +191,6 @@ public final class EventLoop {
         // Writes queued by the last turn still go out.
         runDeferred()
     }
-
 
     private func runDeferred() {
         while !deferred.isEmpty {

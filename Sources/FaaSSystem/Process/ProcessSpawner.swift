@@ -2,9 +2,9 @@ import Glibc
 import CFaaSSystem
 
 /// Starts processes with posix_spawn. The child gets exactly its three standard descriptors
-/// (plus any `extraDescriptors` asked for); everything else is closed (our descriptors are close-on-exec anyway, and closefrom covers
-/// any a library opened without it). Signal mask and dispositions are reset, since daemons
-/// block signals for their signalfd and ignore SIGPIPE.
+/// (plus any `extraDescriptors` asked for); everything else is closed (our descriptors are
+/// close-on-exec anyway, and closefrom covers any a library opened without it). Signal mask and
+/// dispositions are reset, since daemons block signals for their signalfd and ignore SIGPIPE.
 public enum ProcessSpawner {
     public static func spawn(_ request: SpawnRequest) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
@@ -14,21 +14,32 @@ public enum ProcessSpawner {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
 
-        let targets: [(FileDescriptor?, Int32)] = [
+        // Which of our descriptors lands on which number in the child (nil: /dev/null).
+        var mapping: [(source: FileDescriptor?, target: Int32)] = [
             (request.standardInput, 0), (request.standardOutput, 1), (request.standardError, 2),
         ]
-        for (source, target) in targets {
-            if let source {
-                // dup2 onto the same number would keep close-on-exec set: use a fresh copy then.
-                posix_spawn_file_actions_adddup2(&actions, source.rawValue, target)
+        for extra in request.extraDescriptors where extra.target > 2 { mapping.append((extra.source, extra.target)) }
+        // File actions run in order, so a source may sit on a number an earlier dup2 overwrote
+        // (a swap of 3 and 4), and a dup2 onto its own number would keep close-on-exec. Every
+        // source is therefore first copied above all sources and targets, then onto its target;
+        // closefrom drops the copies.
+        let highest = mapping.map { max($0.target, $0.source?.rawValue ?? 0) }.max() ?? 2
+        var staged: [(copy: Int32?, target: Int32)] = []
+        var next = highest + 1
+        for (source, target) in mapping {
+            guard let source else { staged.append((nil, target)); continue }
+            posix_spawn_file_actions_adddup2(&actions, source.rawValue, next)
+            staged.append((next, target))
+            next += 1
+        }
+        for (copy, target) in staged {
+            if let copy {
+                posix_spawn_file_actions_adddup2(&actions, copy, target)
             } else {
                 posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
             }
         }
-        for extra in request.extraDescriptors where extra.target > 2 {
-            posix_spawn_file_actions_adddup2(&actions, extra.source.rawValue, extra.target)
-        }
-        let firstUnused = (request.extraDescriptors.map(\.target).max() ?? 2) + 1
+        let firstUnused = (mapping.map(\.target).max() ?? 2) + 1
         posix_spawn_file_actions_addclosefrom_np(&actions, max(3, firstUnused))
 
         var emptyMask = sigset_t()

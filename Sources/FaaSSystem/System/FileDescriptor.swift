@@ -58,7 +58,8 @@ public struct FileDescriptor: Hashable, Sendable, CustomStringConvertible {
         try nonBlockingSyscall("write") { Glibc.write(rawValue, buffer.baseAddress, buffer.count) }
     }
 
-    /// Blocking helper: writes every byte (used by processes that own a blocking descriptor).
+    /// Blocking helper: writes every byte to a blocking descriptor (a file). Non-blocking ones
+    /// belong to a `Connection`: "would block" here is an error, not a reason to wait.
     public func writeAll(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { raw in
             var offset = 0
@@ -66,9 +67,7 @@ public struct FileDescriptor: Hashable, Sendable, CustomStringConvertible {
                 let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
                 switch try write(rest) {
                 case .processed(let n): offset += n
-                case .wouldBlock:
-                    var pfd = pollfd(fd: rawValue, events: Int16(POLLOUT), revents: 0)
-                    _ = try syscall("poll") { poll(&pfd, 1, -1) }
+                case .wouldBlock: throw SystemError("write", errno: EAGAIN)
                 }
             }
         }

@@ -7,7 +7,11 @@ public enum Socket {
     /// Listens on a UNIX socket path. A stale file left by a crashed daemon is removed; a path
     /// where another daemon still answers is refused, so a second instance never steals it.
     public static func listenUnix(path: String, backlog: Int32 = 1024) throws -> FileDescriptor {
-        if access(path, F_OK) == 0 {
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            // Only a socket can be a crashed daemon's leftover: anything else at the path (a
+            // mistyped --lb-sock naming a regular file) is refused, never deleted.
+            guard info.st_mode & S_IFMT == S_IFSOCK else { throw SocketError.notASocket(path) }
             do {
                 try connectUnix(path: path).close()
                 throw SocketError.addressInUse(path)
