@@ -18,6 +18,10 @@ usage() {
     exit 2
 }
 [[ "${1:-}" == -h || "${1:-}" == --help ]] && { sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0; }
+for arg in "$@"; do
+    # No option but --help; a name or id never starts with '-' ('-' alone is stdin).
+    [[ "$arg" == -?* ]] && reject_unknown "$arg"
+done
 (($# == 1 || $# == 2)) || usage
 fn="$1"
 [[ -n "$fn" ]] || usage

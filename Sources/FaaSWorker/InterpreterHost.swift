@@ -235,9 +235,12 @@ final class InterpreterHost {
         if sandboxed {
             // The code copy becomes readable by this runtime's user only.
             let source = "\(functionCopy)/\(metadata.language.sourceFile)"
-            try syscall("chown") { chown(functionCopy, uid, uid) }
+            // The folder last: once it is the runtime's (0700), the worker can neither change its
+            // mode nor reach the file inside without CAP_FOWNER / CAP_DAC_OVERRIDE, which it has
+            // not under systemd (only CAP_CHOWN, CAP_SETUID, CAP_SETGID).
             try syscall("chmod") { chmod(functionCopy, 0o700) }
             try syscall("chown") { chown(source, uid, uid) }
+            try syscall("chown") { chown(functionCopy, uid, uid) }
         }
         let (executable, arguments) = try command(program, metadata: metadata, uid: uid, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy)
         let runtime = try RuntimeProcess.start(executable: executable, arguments: arguments, uid: uid, loop: loop)

@@ -362,4 +362,33 @@ final class BodyLimitTests: SuiteTestCase {
         let response = try connection.readResponse()
         XCTAssertEqual(response.status, 413, "\(response)")
     }
+
+    /// The 413 comes as soon as the running total of small chunks passes the limit, while the
+    /// client has not finished its body (no last chunk sent): the gateway does not wait for it.
+    func testChunkedBodyIsRefusedBeforeTheClientFinishes() throws {
+        let suite = try suite
+        let id = try suite.deployOK(uniqueName("chunkearly"), "python", source: "print('never')\n")
+        let connection = try HTTPConnection(port: suite.port, timeout: 20)
+        try connection.send("POST /invoke?fn=\(id) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let chunk = "64\r\n" + String(repeating: "d", count: 100) + "\r\n"
+        // 11 chunks of 100 bytes: the 11th passes the 1024-byte limit. The body stays open.
+        for _ in 0..<11 { try connection.send(chunk) }
+        let response = try connection.readResponse()
+        XCTAssertEqual(response.status, 413, "\(response)")
+        XCTAssertTrue(connection.waitForClose(timeout: 10), "the gateway closes after refusing")
+    }
+
+    /// A client that keeps streaming a body far over the limit still gets its 413 (not a reset
+    /// or a silent close), and gets it without having sent the end of the body.
+    func testChunkedBodyStreamedFarOverTheLimitGets413() throws {
+        let suite = try suite
+        let id = try suite.deployOK(uniqueName("chunkflood"), "python", source: "print('never')\n")
+        let connection = try HTTPConnection(port: suite.port, timeout: 20)
+        try connection.send("POST /invoke?fn=\(id) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let chunk = Array(("200\r\n" + String(repeating: "e", count: 512) + "\r\n").utf8)
+        // 256 KiB in one go; the gateway may stop reading (or close) part way: sends may fail.
+        try? connection.send(Array([[UInt8]](repeating: chunk, count: 512).joined()))
+        let response = try connection.readResponse()
+        XCTAssertEqual(response.status, 413, "\(response)")
+    }
 }

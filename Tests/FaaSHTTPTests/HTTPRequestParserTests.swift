@@ -346,6 +346,22 @@ final class HTTPRequestParserTests: XCTestCase {
         assertError(head + "0\r\nno colon\r\n\r\n", 400, "invalid header name")
     }
 
+    /// Many small chunks: the 413 comes at the size line of the chunk that would take the running
+    /// total past the limit, before its data and long before the last chunk.
+    func testChunkedBodyIsRefusedOnceTheRunningTotalPassesTheLimit() {
+        let head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let limits = HTTPParserLimits(maxBodySize: 10)
+        let atTheLimit = head + String(repeating: "2\r\nab\r\n", count: 5)
+        let results = parseResults(atTheLimit, limits: limits)
+        XCTAssertNil(lastError(results), "exactly the limit is still fine: \(results)")
+        XCTAssertTrue(requests(results).isEmpty, "the body is not finished")
+        assertError(atTheLimit + "1\r\n", 413, "request body too large", limits: limits)
+        for cut in atTheLimit.utf8.count...(atTheLimit.utf8.count + 2) {
+            let results = parseResults(atTheLimit + "1\r\n", cuts: [cut], limits: limits)
+            XCTAssertEqual(lastError(results)?.status.code, 413, "cut \(cut): \(results)")
+        }
+    }
+
     func testChunkedBodyLimitsAre413() {
         let head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
         let limits = HTTPParserLimits(maxBodySize: 10)

@@ -53,6 +53,68 @@ default_wasm_library() {
     fi
 }
 
+# --- Debian packages (scripts/setup, setup-wasm.sh, setup-systemd) ---
+
+SUDO=()
+if [[ $EUID -ne 0 ]] && command -v sudo >/dev/null 2>&1; then SUDO=(sudo); fi
+
+# apt_install PKG...: installs the given Debian packages, running `apt-get update` first
+# the first time anything is installed (FAAS_APT_UPDATED=1, exported, tells the scripts
+# run after this one that the lists are fresh).
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install $* by hand"
+    if [[ $EUID -ne 0 && ${#SUDO[@]} -eq 0 ]]; then
+        die "need root (or sudo) to install: $*"
+    fi
+    if [[ "${FAAS_APT_UPDATED:-0}" != 1 ]]; then
+        say "apt-get update"
+        "${SUDO[@]}" apt-get update -qq
+        export FAAS_APT_UPDATED=1
+    fi
+    say "installing: $*"
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# missing_pkgs PKG...: prints those of the given Debian packages that are not installed.
+missing_pkgs() {
+    local line pkg status
+    declare -A ok=()
+    while IFS= read -r line; do
+        pkg="${line%% *}"
+        status="${line#* }"
+        [[ "$status" == "install ok installed" ]] && ok[$pkg]=1
+    done < <(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null || true)
+    for pkg in "$@"; do
+        [[ -n "${ok[$pkg]:-}" ]] || printf '%s\n' "$pkg"
+    done
+}
+
+# ensure_pkgs PKG...: installs those of the given Debian packages that are missing.
+ensure_pkgs() {
+    local want
+    mapfile -t want < <(missing_pkgs "$@")
+    if ((${#want[@]})); then apt_install "${want[@]}"; fi
+}
+
+# True when something listens on the UNIX socket PATH (the kernel's socket table, so a
+# file left by a crashed daemon is told apart without connecting to anything).
+unix_socket_listening() {
+    local path="$1" flags rest
+    [[ -S "$path" ]] || return 1
+    # Fields: Num RefCount Protocol Flags Type St Inode Path; __SO_ACCEPTCON is 00010000.
+    while read -r _ _ _ flags rest; do
+        [[ "$flags" == 00010000 && "$rest" == *" $path" ]] && return 0
+    done </proc/net/unix
+    return 1
+}
+
+# reject_unknown ARG: exits 2 with a usage hint for an argument a script does not take.
+reject_unknown() {
+    warn "unknown argument: $1 (see: scripts/$(basename "$0") --help)"
+    exit 2
+}
+
 # Make a path absolute against the caller's directory (before the scripts cd to REPO).
 abspath() {
     case "$1" in
