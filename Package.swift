@@ -31,7 +31,7 @@ let package = Package(
         .executableTarget(name: "faas-server", dependencies: ["FaaSServer"]),
         .executableTarget(name: "faas-load-balancer", dependencies: ["FaaSLoadBalancer"]),
         .executableTarget(name: "faas-worker", dependencies: ["FaaSWorker"]),
-        .testTarget(name: "FaaSSystemTests", dependencies: ["FaaSSystem"]),
+        .testTarget(name: "FaaSSystemTests", dependencies: ["FaaSSystem", "FaaSLoadBalancer"]),
         .testTarget(name: "FaaSProtocolTests", dependencies: ["FaaSProtocol"]),
         .testTarget(name: "FaaSHTTPTests", dependencies: ["FaaSHTTP"]),
         .testTarget(name: "FaaSStoreTests", dependencies: ["FaaSStore"]),

@@ -51,7 +51,7 @@ final class JobExecutor {
             }
             return interpreters.run(job, metadata, directory: directory(of: metadata), payload: payload, timeout: timeout)
         case .c, .rust:
-            return wasm.run(job, metadata, directory: directory(of: metadata), payload: payload)
+            return wasm.run(job, metadata, directory: directory(of: metadata), payload: payload, timeout: timeout)
         }
     }
 
