@@ -33,7 +33,7 @@ public final class WasmEngine {
         if let wasmtime = api.wasmtime {
             var raw: OpaquePointer?
             if let error = wasm.withUnsafeBufferPointer({ wasmtime.module_new(handle.engine, $0.baseAddress, $0.count, &raw) }) {
-                throw WasmError.invalidModule(wasmtime.consume(error: error, byteVecDelete: api.byte_vec_delete))
+                throw WasmError.invalidModule(wasmtime.consume(error: error))
             }
             guard let raw else { throw WasmError.invalidModule("\(engineName) rejected the \(wasm.count)-byte module") }
             return WasmModule(handle: handle, compiled: .wasmtime(WasmtimeLinkedModule(wasmtime: wasmtime, module: raw)))
@@ -56,7 +56,7 @@ public final class WasmEngine {
             api.module_serialize(raw, &out)
         case .wasmtime(let linked):
             if let error = linked.wasmtime.module_serialize(linked.module, &out) {
-                _ = linked.wasmtime.consume(error: error, byteVecDelete: api.byte_vec_delete)
+                _ = linked.wasmtime.consume(error: error)
                 return nil
             }
         }
@@ -72,7 +72,7 @@ public final class WasmEngine {
         if let wasmtime = api.wasmtime {
             var raw: OpaquePointer?
             if let error = bytes.withUnsafeBufferPointer({ wasmtime.module_deserialize(handle.engine, $0.baseAddress, $0.count, &raw) }) {
-                throw WasmError.deserializeFailed(wasmtime.consume(error: error, byteVecDelete: api.byte_vec_delete))
+                throw WasmError.deserializeFailed(wasmtime.consume(error: error))
             }
             guard let raw else { throw WasmError.deserializeFailed("\(engineName) refused \(bytes.count) bytes") }
             return WasmModule(handle: handle, compiled: .wasmtime(WasmtimeLinkedModule(wasmtime: wasmtime, module: raw)))
@@ -236,13 +236,11 @@ public final class WasmEngine {
 
             var instance = WasmtimeInstance()
             var trap: OpaquePointer?
-            if let error = withUnsafeMutableBytes(of: &instance, { wasmtime.instance_pre_instantiate(pre, context, $0.baseAddress, &trap) }) {
-                let failure = WasmCallFailure(message: wasmtime.consume(error: error, byteVecDelete: api.byte_vec_delete), interrupted: false)
-                if let ended = outcome(after: failure, ctx: ctx, kind: .instantiation, limit: invocation.memoryLimit) { return ended }
-            }
-            if let trap {
-                if let ended = outcome(after: wasmtimeFailure(trap: trap, error: nil, wasmtime), ctx: ctx, kind: .instantiation,
-                                       limit: invocation.memoryLimit) { return ended }
+            let error = withUnsafeMutableBytes(of: &instance) { wasmtime.instance_pre_instantiate(pre, context, $0.baseAddress, &trap) }
+            // A start function may have trapped or exited, or instantiation failed.
+            if let ended = outcome(after: wasmtimeFailure(trap: trap, error: error, wasmtime), ctx: ctx, kind: .instantiation,
+                                   limit: invocation.memoryLimit) {
+                return ended
             }
 
             func export(_ index: Int) -> WasmtimeExtern? {
@@ -324,7 +322,7 @@ public final class WasmEngine {
     private func wasmtimeFailure(trap: OpaquePointer?, error: OpaquePointer?, _ wasmtime: WasmtimeCAPI) -> WasmCallFailure? {
         var failure: WasmCallFailure?
         if let error {
-            failure = WasmCallFailure(message: wasmtime.consume(error: error, byteVecDelete: api.byte_vec_delete), interrupted: false)
+            failure = WasmCallFailure(message: wasmtime.consume(error: error), interrupted: false)
         }
         if let trap {
             var code: UInt8 = 0

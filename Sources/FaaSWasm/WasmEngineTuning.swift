@@ -5,8 +5,9 @@ import Foundation
 /// With its default allocator wasmtime maps and unmaps each instance's linear memory, and a
 /// fresh instance per call spent most of a worker's time in mmap/munmap and page faults. Its
 /// pooling allocator reserves a few slots once and reuses them, keeping the first pages
-/// resident. Everything else stays standard `wasm.h`; `FAAS_WASM_POOLING=0` turns this off, and
-/// the precompiler and the workers make the same choice, so serialized modules stay loadable.
+/// resident. `FAAS_WASM_POOLING=0` turns this off. Calls run through wasmtime's own API also need
+/// epoch interruption in the engine (see `engineFactory`). The precompiler and the workers make
+/// the same choices, so serialized modules stay loadable.
 enum WasmEngineTuning {
     typealias Ptr = OpaquePointer
 

@@ -36,7 +36,7 @@ public final class WasmModule {
         bindings = bound.bindings
         unsupportedImports = bound.problems
         if case .wasmtime(let linked) = compiled {
-            linked.link(engine: handle.engine, bindings: bound.bindings, byteVecDelete: api.byte_vec_delete)
+            linked.link(engine: handle.engine, bindings: bound.bindings)
         }
 
         var exports = WasmPtrVec()

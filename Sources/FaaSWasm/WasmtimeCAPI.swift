@@ -60,6 +60,7 @@ final class WasmtimeCAPI {
     let trap_code: @convention(c) (Ptr?, UnsafeMutablePointer<UInt8>?) -> Bool
     let error_message: @convention(c) (Ptr?, UnsafeMutableRawPointer?) -> Void
     let error_delete: @convention(c) (Ptr?) -> Void
+    let byte_vec_delete: @convention(c) (UnsafeMutableRawPointer?) -> Void
 
     /// `WASMTIME_TRAP_CODE_INTERRUPT`: the epoch deadline passed.
     static let trapCodeInterrupt: UInt8 = 10
@@ -98,6 +99,7 @@ final class WasmtimeCAPI {
         trap_code = try sym("wasmtime_trap_code")
         error_message = try sym("wasmtime_error_message")
         error_delete = try sym("wasmtime_error_delete")
+        byte_vec_delete = try sym("wasm_byte_vec_delete")
     }
 
     /// The API if the library has every symbol we use, else nil (another engine, an older
@@ -107,11 +109,11 @@ final class WasmtimeCAPI {
     }
 
     /// The message of a `wasmtime_error_t`, which is deleted.
-    func consume(error: Ptr, byteVecDelete: @convention(c) (UnsafeMutableRawPointer?) -> Void) -> String {
+    func consume(error: Ptr) -> String {
         var msg = WasmByteVec()
         error_message(error, &msg)
         defer {
-            byteVecDelete(&msg)
+            byte_vec_delete(&msg)
             error_delete(error)
         }
         guard let data = msg.data, msg.size > 0 else { return "error" }

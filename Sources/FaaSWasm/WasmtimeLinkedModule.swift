@@ -23,7 +23,7 @@ final class WasmtimeLinkedModule {
     }
 
     /// Defines the bindings in a linker for `engine` and prepares instantiation.
-    func link(engine: OpaquePointer, bindings: [WasmImportBinding], byteVecDelete: @convention(c) (UnsafeMutableRawPointer?) -> Void) {
+    func link(engine: OpaquePointer, bindings: [WasmImportBinding]) {
         guard let linker = wasmtime.linker_new(engine) else {
             linkError = "wasmtime_linker_new failed"
             return
@@ -46,13 +46,13 @@ final class WasmtimeLinkedModule {
                 }
             }
             if let error {
-                linkError = wasmtime.consume(error: error, byteVecDelete: byteVecDelete)
+                linkError = wasmtime.consume(error: error)
                 return
             }
         }
         var pre: OpaquePointer?
         if let error = wasmtime.linker_instantiate_pre(linker, module, &pre) {
-            linkError = wasmtime.consume(error: error, byteVecDelete: byteVecDelete)
+            linkError = wasmtime.consume(error: error)
             return
         }
         self.pre = pre
