@@ -259,8 +259,9 @@ public final class WasmEngine {
                 guard var function = export(index), function.kind == WasmtimeExtern.function else {
                     return (WasmCallFailure(message: "export \(index) is not a function", interrupted: false), [])
                 }
-                var values = [(UInt64, UInt64)](repeating: (0, 0), count: max(1, args.count, resultKinds.count))
-                for (i, a) in args.enumerated() { values[i].0 = a.bits.littleEndian }
+                // wasmtime_val_raw_t: 16 bytes each, the value little-endian in the first 8.
+                var values = [UInt64](repeating: 0, count: 2 * max(1, args.count, resultKinds.count))
+                for (i, a) in args.enumerated() { values[2 * i] = a.bits.littleEndian }
                 var trap: OpaquePointer?
                 let error = values.withUnsafeMutableBytes { v in
                     function.withUnion { wasmtime.func_call_unchecked(context, $0, v.baseAddress, max(args.count, resultKinds.count), &trap) }
@@ -269,7 +270,7 @@ public final class WasmEngine {
                 let results = resultKinds.enumerated().map { i, kind -> WasmVal in
                     var v = WasmVal()
                     v.kind = kind
-                    v.bits = UInt64(littleEndian: values[i].0)
+                    v.bits = UInt64(littleEndian: values[2 * i])
                     return v
                 }
                 return (nil, results)
