@@ -233,6 +233,9 @@ public final class WasmEngine {
             // one has passed already): the call's time, or as good as none.
             let ticks = invocation.timeout.map(EpochTicker.ticks(forSeconds:)) ?? UInt64(UInt32.max)
             wasmtime.context_set_epoch_deadline(context, ticks)
+            let ticker = invocation.timeout == nil ? nil : handle.ticker
+            ticker?.begin()
+            defer { ticker?.end() }
 
             var instance = WasmtimeInstance()
             var trap: OpaquePointer?

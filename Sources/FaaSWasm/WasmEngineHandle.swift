@@ -8,7 +8,8 @@ final class WasmEngineHandle {
     let api: WasmCAPI
     let engine: OpaquePointer
     let compileStore: OpaquePointer
-    private let ticker: EpochTicker?
+    /// Advances the engine's epoch while calls with a deadline run (wasmtime's API only).
+    let ticker: EpochTicker?
 
     init(api: WasmCAPI) throws {
         self.api = api

@@ -482,6 +482,41 @@ final class WasmEngineTests: XCTestCase {
         XCTAssertLessThanOrEqual(Self.threadCount(), threadsBefore, "each engine's ticker thread ends with it")
     }
 
+    func testIdleTickerParksAndWakesForTheNextCall() throws {
+        let before = Set(Self.threads(named: "faas-epoch"))
+        let engine = try makeEngine()
+        let ticker = try XCTUnwrap(Set(Self.threads(named: "faas-epoch")).subtracting(before).first, "the engine's ticker thread")
+        let spin = try engine.compile(try build("c", "volatile int x;\nint main(void) { for (;;) x++; }\n", name: "spin"))
+        var inv = command()
+        inv.timeout = 0.2
+        XCTAssertEqual(failure(engine.run(spin, inv))?.kind, .timeout)
+        // A second without calls: the thread parks (no more wake-ups).
+        Thread.sleep(forTimeInterval: 1.5)
+        let parked = Self.wakeUps(ticker)
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(Self.wakeUps(ticker), parked, "an idle ticker sleeps until the next call")
+        // The next call wakes it: its deadline still stops it.
+        let started = Date()
+        XCTAssertEqual(failure(engine.run(spin, inv))?.kind, .timeout)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3)
+        XCTAssertGreaterThan(Self.wakeUps(ticker), parked)
+    }
+
+    /// Thread ids of this process whose name is `name`.
+    private static func threads(named name: String) -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.filter { tid in
+            (try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == name
+        }
+    }
+
+    /// Voluntary context switches of a thread of this process: one per sleep.
+    private static func wakeUps(_ tid: String) -> Int {
+        let text = (try? String(contentsOfFile: "/proc/self/task/\(tid)/status", encoding: .utf8)) ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") } ?? ""
+        return Int(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? -1
+    }
+
     private static func threadCount() -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
     }
