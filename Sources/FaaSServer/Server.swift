@@ -31,9 +31,12 @@ final class Server {
     private var nextID: UInt64 = 1
     private var stopping = false
 
-    /// Seconds past a job's own limit before the server kills its worker (the worker enforces
-    /// limits for JS/Python itself; a WebAssembly call cannot be interrupted).
-    private let killGrace = 0.5
+    /// Seconds past a job's own limit before the server kills its worker. The worker enforces
+    /// the limit itself (runtime deadlines for JS/Python, epoch traps with wasmtime's API) and
+    /// answers 504 in time; this is the backstop for a worker that cannot (a WebAssembly call
+    /// through the standard API) or does not answer, generous enough that a loaded machine
+    /// never races the worker's own answer.
+    private let killGrace = 2.0
     /// How a worker is stopped: its stdin is closed first (it exits by itself), then TERM,
     /// then KILL for one that does not listen.
     private static let workerTeardown = Teardown(signal: SIGTERM, grace: 3)

@@ -40,9 +40,9 @@ enum WasiHost {
                     problems.append("\(label) (signature differs from WASI preview1)")
                     continue
                 }
-                bindings.append(WasmImportBinding(functype: ft, callback: f.callback))
+                bindings.append(WasmImportBinding(name: name, functype: ft, params: params, results: results, callback: f.callback))
             } else if let stub = enosysStub(results: results) {
-                bindings.append(WasmImportBinding(functype: ft, callback: stub))
+                bindings.append(WasmImportBinding(name: name, functype: ft, params: params, results: results, callback: stub))
             } else {
                 problems.append("\(label) (unsupported signature)")
             }
@@ -89,7 +89,7 @@ enum WasiHost {
         } catch WasiAbort.errno(let e) {
             errno = e
         } catch WasiAbort.trap(let message) {
-            return ctx.api.newTrap(store: ctx.store, message)
+            return ctx.newTrap(message)
         } catch {
             errno = WasiErrno.inval
         }
@@ -242,7 +242,7 @@ enum WasiHost {
 
     /// Minimal poll: fd subscriptions on 0 (read) and 1/2 (write) are ready at once; clock
     /// subscriptions sleep until the earliest deadline when nothing else is ready (so `sleep()`
-    /// works; the worker's time limit still bounds it).
+    /// works), never past the call's own deadline.
     private static func pollOneoff(_ ctx: WasiContext, subs: UInt32, events: UInt32, count: UInt32, nevents: UInt32) throws -> Int32 {
         guard count > 0 else { return WasiErrno.inval }
         let mem = try ctx.guestMemory()
@@ -283,10 +283,23 @@ enum WasiHost {
         // and report the clocks due by then.
         let minWait = list.compactMap { $0.waitNs }.min() ?? 0
         let slept: UInt64 = anyFd ? 0 : minWait
-        if slept > 0 {
-            var ts = timespec(tv_sec: Int(slept / 1_000_000_000), tv_nsec: Int(slept % 1_000_000_000))
+        // A wait past the call's deadline stops at the deadline and ends the call, as wasm code
+        // running that long would (the engine cannot interrupt a host function).
+        var pause = slept
+        var overDeadline = false
+        if let deadline = ctx.deadline, slept > 0 {
+            let now = WasiContext.monotonicNanos()
+            let left = deadline > now ? deadline - now : 0
+            if slept > left { pause = left; overDeadline = true }
+        }
+        if pause > 0 {
+            var ts = timespec(tv_sec: Int(pause / 1_000_000_000), tv_nsec: Int(pause % 1_000_000_000))
             var rest = timespec()
             while nanosleep(&ts, &rest) != 0 && errno == EINTR { ts = rest }
+        }
+        if overDeadline {
+            ctx.timedOut = true
+            throw WasiAbort.trap("time limit reached while sleeping")
         }
         var written: UInt32 = 0
         for s in list {

@@ -20,6 +20,9 @@ final class WasmCAPI {
     /// An engine tuned for many short-lived instances, when the library offers a way (nil: use
     /// `engine_new`). See `WasmEngineTuning`.
     let tunedEngineNew: (() -> Ptr?)?
+    /// wasmtime's own API, when the library has it and `interface` allowed it: calls then run
+    /// in wasmtime stores with a memory limiter and an epoch deadline (see `WasmInterface`).
+    let wasmtime: WasmtimeCAPI?
     let engine_delete: @convention(c) (Ptr?) -> Void
     let store_new: @convention(c) (Ptr?) -> Ptr?
     let store_delete: @convention(c) (Ptr?) -> Void
@@ -43,6 +46,9 @@ final class WasmCAPI {
 
     let externtype_kind: @convention(c) (Ptr?) -> UInt8
     let externtype_as_functype_const: @convention(c) (Ptr?) -> Ptr?
+    let externtype_as_memorytype_const: @convention(c) (Ptr?) -> Ptr?
+    /// A borrowed `wasm_limits_t`: `{ uint32_t min; uint32_t max; }`.
+    let memorytype_limits: @convention(c) (Ptr?) -> UnsafeRawPointer?
     let functype_params: @convention(c) (Ptr?) -> UnsafeRawPointer?
     let functype_results: @convention(c) (Ptr?) -> UnsafeRawPointer?
     let valtype_kind: @convention(c) (Ptr?) -> UInt8
@@ -81,7 +87,7 @@ final class WasmCAPI {
     /// `libwasmtime.so` (both by name, through the loader's search path), else either of them
     /// in `../lib/` relative to the executable's folder, else the project-local wasmtime wheel
     /// found by walking up from the executable's folder.
-    init(explicitPath: String?, pooling: Bool = true) throws {
+    init(explicitPath: String?, pooling: Bool = true, interface: WasmInterface = .automatic) throws {
         var tried: [String] = []
         var handle: UnsafeMutableRawPointer?
         var path = ""
@@ -134,7 +140,9 @@ final class WasmCAPI {
             engineName = "wasm"
         }
         engine_new = try sym("wasm_engine_new")
-        tunedEngineNew = WasmEngineTuning.engineFactory(library: handle, engineName: engineName, pooling: pooling)
+        wasmtime = engineName == "wasmtime" && interface == .automatic ? WasmtimeCAPI.load(handle) : nil
+        tunedEngineNew = WasmEngineTuning.engineFactory(library: handle, engineName: engineName, pooling: pooling,
+                                                        epochInterruption: wasmtime != nil)
         engine_delete = try sym("wasm_engine_delete")
         store_new = try sym("wasm_store_new")
         store_delete = try sym("wasm_store_delete")
@@ -155,6 +163,8 @@ final class WasmCAPI {
         exporttype_type = try sym("wasm_exporttype_type")
         externtype_kind = try sym("wasm_externtype_kind")
         externtype_as_functype_const = try sym("wasm_externtype_as_functype_const")
+        externtype_as_memorytype_const = try sym("wasm_externtype_as_memorytype_const")
+        memorytype_limits = try sym("wasm_memorytype_limits")
         functype_params = try sym("wasm_functype_params")
         functype_results = try sym("wasm_functype_results")
         valtype_kind = try sym("wasm_valtype_kind")

@@ -7,8 +7,9 @@ import Glibc
 /// With its default allocator wasmtime maps and unmaps each instance's linear memory, and a
 /// fresh instance per call spent most of a worker's time in mmap/munmap and page faults. Its
 /// pooling allocator reserves a few slots once and reuses them, keeping the first pages
-/// resident. Everything else stays standard `wasm.h`; `--wasm-pooling off` turns this off, and
-/// the precompiler and the workers make the same choice, so serialized modules stay loadable.
+/// resident. `--wasm-pooling off` turns this off. Calls run through wasmtime's own API also need
+/// epoch interruption in the engine (see `engineFactory`). The precompiler and the workers make
+/// the same choices, so serialized modules stay loadable.
 enum WasmEngineTuning {
     typealias Ptr = OpaquePointer
 
@@ -22,8 +23,13 @@ enum WasmEngineTuning {
     /// worker cannot know the gateway's maximum, so the pool must not cap below it.
     static let maxMemoryBytes = 4 << 30
 
-    static func engineFactory(library: UnsafeMutableRawPointer, engineName: String, pooling: Bool) -> (() -> Ptr?)? {
-        guard engineName == "wasmtime", pooling else { return nil }
+    /// The engine's constructor when the library lets us configure it: with the pooling allocator
+    /// (`pooling`, from `--wasm-pooling`) and, when `epochInterruption` (the calls then run through
+    /// wasmtime's own API, which sets a deadline on every store), epoch interruption. Epochs
+    /// change the compiled code, so the precompiler and the workers make the same choice.
+    static func engineFactory(library: UnsafeMutableRawPointer, engineName: String, pooling: Bool, epochInterruption: Bool) -> (() -> Ptr?)? {
+        guard engineName == "wasmtime" else { return nil }
+        guard pooling || epochInterruption else { return nil }
         func symbol<T>(_ name: String, as type: T.Type) -> T? {
             dlsym(library, name).map { unsafeBitCast($0, to: T.self) }
         }
@@ -32,29 +38,43 @@ enum WasmEngineTuning {
         typealias Delete = @convention(c) (Ptr?) -> Void
         typealias SetU32 = @convention(c) (Ptr?, UInt32) -> Void
         typealias SetSize = @convention(c) (Ptr?, Int) -> Void
+        typealias SetBool = @convention(c) (Ptr?, Bool) -> Void
         typealias SetStrategy = @convention(c) (Ptr?, Ptr?) -> Void
         typealias EngineWithConfig = @convention(c) (Ptr?) -> Ptr?
         guard let configNew = symbol("wasm_config_new", as: New.self),
-              let engineWithConfig = symbol("wasm_engine_new_with_config", as: EngineWithConfig.self),
-              let poolingNew = symbol("wasmtime_pooling_allocation_config_new", as: New.self),
-              let poolingDelete = symbol("wasmtime_pooling_allocation_config_delete", as: Delete.self),
-              let totalInstances = symbol("wasmtime_pooling_allocation_config_total_core_instances_set", as: SetU32.self),
-              let totalMemories = symbol("wasmtime_pooling_allocation_config_total_memories_set", as: SetU32.self),
-              let totalTables = symbol("wasmtime_pooling_allocation_config_total_tables_set", as: SetU32.self),
-              let keepResident = symbol("wasmtime_pooling_allocation_config_linear_memory_keep_resident_set", as: SetSize.self),
-              let maxMemorySize = symbol("wasmtime_pooling_allocation_config_max_memory_size_set", as: SetSize.self),
-              let strategy = symbol("wasmtime_pooling_allocation_strategy_set", as: SetStrategy.self)
+              let engineWithConfig = symbol("wasm_engine_new_with_config", as: EngineWithConfig.self)
         else { return nil }
-        return {
-            guard let config = configNew(), let pooling = poolingNew() else { return nil }
-            totalInstances(pooling, slots)
-            totalMemories(pooling, slots)
-            totalTables(pooling, slots)
-            keepResident(pooling, keepResidentBytes)
-            // The per-call limit is checked around the call; this one holds during it.
-            maxMemorySize(pooling, maxMemoryBytes)
-            strategy(config, pooling)
-            poolingDelete(pooling)
+        let epochs = epochInterruption ? symbol("wasmtime_config_epoch_interruption_set", as: SetBool.self) : nil
+        if epochInterruption && epochs == nil { return nil }
+        typealias Pooling = (new: New, delete: Delete, instances: SetU32, memories: SetU32, tables: SetU32,
+                             keepResident: SetSize, maxMemorySize: SetSize, strategy: SetStrategy)
+        var poolingAPI: Pooling?
+        if pooling,
+           let poolingNew = symbol("wasmtime_pooling_allocation_config_new", as: New.self),
+           let poolingDelete = symbol("wasmtime_pooling_allocation_config_delete", as: Delete.self),
+           let totalInstances = symbol("wasmtime_pooling_allocation_config_total_core_instances_set", as: SetU32.self),
+           let totalMemories = symbol("wasmtime_pooling_allocation_config_total_memories_set", as: SetU32.self),
+           let totalTables = symbol("wasmtime_pooling_allocation_config_total_tables_set", as: SetU32.self),
+           let keepResident = symbol("wasmtime_pooling_allocation_config_linear_memory_keep_resident_set", as: SetSize.self),
+           let maxMemorySize = symbol("wasmtime_pooling_allocation_config_max_memory_size_set", as: SetSize.self),
+           let strategy = symbol("wasmtime_pooling_allocation_strategy_set", as: SetStrategy.self) {
+            poolingAPI = (poolingNew, poolingDelete, totalInstances, totalMemories, totalTables, keepResident, maxMemorySize, strategy)
+        }
+        guard poolingAPI != nil || epochs != nil else { return nil }
+        return { [poolingAPI] in
+            guard let config = configNew() else { return nil }
+            epochs?(config, true)
+            if let p = poolingAPI, let pooling = p.new() {
+                p.instances(pooling, slots)
+                p.memories(pooling, slots)
+                p.tables(pooling, slots)
+                p.keepResident(pooling, keepResidentBytes)
+                // The slot holds wasm32's whole range; each call's own limit is its store's (or,
+                // with the standard API, checked around the call).
+                p.maxMemorySize(pooling, maxMemoryBytes)
+                p.strategy(config, pooling)
+                p.delete(pooling)
+            }
             // The engine takes ownership of the config.
             return engineWithConfig(config)
         }

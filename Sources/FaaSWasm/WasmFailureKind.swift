@@ -11,6 +11,9 @@ public enum WasmFailureKind: Sendable, Equatable {
     case badArguments
     /// The module could not be instantiated (unsupported import, start function trapped, ...).
     case instantiation
-    /// The instance's linear memory outgrew `WasmInvocation.memoryLimit`.
+    /// The instance's linear memory outgrew `WasmInvocation.memoryLimit`, or the call failed
+    /// after the limit stopped its memory from growing.
     case memoryLimit
+    /// The call ran past `WasmInvocation.timeout` and was stopped; the engine stays usable.
+    case timeout
 }

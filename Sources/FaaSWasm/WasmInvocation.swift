@@ -24,7 +24,13 @@ public struct WasmInvocation: Sendable {
     /// Cap in bytes on stdout and on stderr, each; more is a failure (`.outputTooLarge`).
     public var outputCap: Int
     /// Linear memory the instance may use, in bytes (nil: no limit beyond the engine's).
+    /// With wasmtime's API a `memory.grow` past it fails inside the call; with the standard API
+    /// the size is checked after the call.
     public var memoryLimit: Int? = nil
+    /// Seconds the call may run (nil: no limit here). With wasmtime's API the call traps when
+    /// they are up (`.timeout`); with the standard API only waits in WASI functions are cut
+    /// short, and the caller must stop a call that runs on (kill its process).
+    public var timeout: Double? = nil
 
     public init(mode: Mode, programName: String, stdin: [UInt8], outputCap: Int = 1 << 20) {
         self.mode = mode

@@ -4,7 +4,8 @@ import Foundation
 /// and where the interesting exports are. Cache these; instances are never reused.
 public final class WasmModule {
     let handle: WasmEngineHandle
-    let raw: OpaquePointer
+    /// The compiled module, in the API that runs it.
+    let compiled: WasmCompiledModule
     /// Owned import types; `bindings` borrow their functypes, so this lives as long as we do.
     private var importTypes: WasmPtrVec
     let bindings: [WasmImportBinding]
@@ -17,25 +18,38 @@ public final class WasmModule {
     /// Param and result kinds of function exports, by export index.
     let exportSignatures: [Int: (params: [UInt8], results: [UInt8])]
     let memoryIndex: Int?
+    /// The exported memory's initial size in bytes (0 without one): a module that starts
+    /// above a call's memory limit fails before it runs.
+    let initialMemoryBytes: Int
 
-    init(handle: WasmEngineHandle, raw: OpaquePointer) {
+    init(handle: WasmEngineHandle, compiled: WasmCompiledModule) {
         let api = handle.api
         self.handle = handle
-        self.raw = raw
+        self.compiled = compiled
         var imports = WasmPtrVec()
-        api.module_imports(raw, &imports)
+        switch compiled {
+        case .standard(let raw): api.module_imports(raw, &imports)
+        case .wasmtime(let linked): linked.wasmtime.module_imports(linked.module, &imports)
+        }
         importTypes = imports
         let bound = WasiHost.bind(imports: imports, api: api)
         bindings = bound.bindings
         unsupportedImports = bound.problems
+        if case .wasmtime(let linked) = compiled {
+            linked.link(engine: handle.engine, bindings: bound.bindings)
+        }
 
         var exports = WasmPtrVec()
-        api.module_exports(raw, &exports)
+        switch compiled {
+        case .standard(let raw): api.module_exports(raw, &exports)
+        case .wasmtime(let linked): linked.wasmtime.module_exports(linked.module, &exports)
+        }
         defer { api.exporttype_vec_delete(&exports) }
         var names: [String] = []
         var kinds: [UInt8] = []
         var sigs: [Int: (params: [UInt8], results: [UInt8])] = [:]
         var memory: Int?
+        var initialMemory = 0
         for i in 0..<exports.size {
             let e = exports[i]
             let type = api.exporttype_type(e)
@@ -46,17 +60,23 @@ public final class WasmModule {
                 sigs[i] = (api.kinds(api.functype_params(ft)), api.kinds(api.functype_results(ft)))
             } else if kind == WasmExternKind.memory, names[i] == "memory" || memory == nil {
                 memory = i
+                if let mt = api.externtype_as_memorytype_const(type), let limits = api.memorytype_limits(mt) {
+                    // wasm_limits_t: { uint32_t min; uint32_t max; }, in 64 KiB pages.
+                    initialMemory = Int(limits.load(as: UInt32.self)) << 16
+                }
             }
         }
         exportNames = names
         exportKinds = kinds
         exportSignatures = sigs
         memoryIndex = memory
+        initialMemoryBytes = initialMemory
     }
 
     deinit {
         handle.api.importtype_vec_delete(&importTypes)
-        handle.api.module_delete(raw)
+        // A wasmtime module is deleted with its `WasmtimeLinkedModule`.
+        if case .standard(let raw) = compiled { handle.api.module_delete(raw) }
     }
 
     /// True if the module is a WASI command (exports `_start`).

@@ -54,7 +54,7 @@ final class JobExecutor {
             }
             interpreters.run(job, metadata, directory: directory(of: metadata), payload: payload, timeout: timeout, completion: completion)
         case .c, .rust:
-            completion(wasm.run(job, metadata, directory: directory(of: metadata), payload: payload))
+            completion(wasm.run(job, metadata, directory: directory(of: metadata), payload: payload, timeout: timeout))
         }
     }
 

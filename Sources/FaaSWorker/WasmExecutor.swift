@@ -32,7 +32,9 @@ final class WasmExecutor {
         return try result.get()
     }
 
-    func run(_ job: JobMessage, _ metadata: FunctionMetadata, directory: String, payload: [UInt8]) -> ResultMessage {
+    /// Runs one call. With wasmtime's own API the engine stops a call past `timeout` itself and
+    /// this worker answers; with the standard API the server kills the worker instead.
+    func run(_ job: JobMessage, _ metadata: FunctionMetadata, directory: String, payload: [UInt8], timeout: Double) -> ResultMessage {
         let engine: WasmEngine
         do { engine = try self.engine() } catch {
             return .failure(id: job.id, .noEngine, "\(error)")
@@ -45,6 +47,7 @@ final class WasmExecutor {
         }
         var invocation = WasmInvocation(mode: WasmInvocation.Mode(metadata.mode, entrypoint: metadata.entrypoint), programName: metadata.name, stdin: payload, outputCap: options.outputCap)
         invocation.memoryLimit = (job.memory ?? metadata.memory ?? options.defaultMemory) << 20
+        invocation.timeout = timeout
         switch engine.run(module, invocation) {
         case .success(let output):
             return .success(id: job.id, output: output)
@@ -53,6 +56,7 @@ final class WasmExecutor {
             switch kind {
             case .badArguments: return .failure(id: job.id, .badRequest, detail)
             case .outputTooLarge: return .failure(id: job.id, .failed, "output exceeds the \(options.outputCap)-byte limit")
+            case .timeout: return .failure(id: job.id, .timeout, "timed out after \(timeout) s")
             case .trap, .exit, .instantiation, .memoryLimit: return .failure(id: job.id, .failed, detail)
             }
         }

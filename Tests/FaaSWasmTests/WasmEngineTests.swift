@@ -21,10 +21,10 @@ final class WasmEngineTests: XCTestCase {
 
     // MARK: helpers
 
-    private func makeEngine() throws -> WasmEngine {
+    private func makeEngine(_ interface: WasmInterface = .automatic) throws -> WasmEngine {
         let explicit = ProcessInfo.processInfo.environment["FAAS_WASM_LIBRARY"]
         do {
-            return try WasmEngine(libraryPath: explicit)
+            return try WasmEngine(libraryPath: explicit, interface: interface)
         } catch {
             XCTFail("wasm engine missing (run scripts/setup-wasm.sh): \(error)")
             throw error
@@ -312,6 +312,220 @@ final class WasmEngineTests: XCTestCase {
         XCTAssertEqual(f?.stderr, "about to fail\n")
     }
 
+    // MARK: limits inside the call
+
+    /// Allocates 1 MiB blocks (touched) until malloc fails, then reports how far it got.
+    private static let cMemoryHog = """
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+        int main(void) {
+            size_t mib = 0;
+            for (;;) {
+                // volatile: -O2 would otherwise drop an allocation nobody reads.
+                volatile char *p = malloc(1 << 20);
+                if (!p) { fprintf(stderr, "malloc refused after %zu MiB\\n", mib); return 1; }
+                for (int i = 0; i < (1 << 20); i += 4096) p[i] = 1;
+                mib++;
+            }
+        }
+        """
+
+    func testWasmtimeAPIIsUsedWhenTheLibraryHasIt() throws {
+        let engine = try makeEngine()
+        XCTAssertEqual(engine.engineName, "wasmtime")
+        XCTAssertTrue(engine.boundsCallsInside, "the wheel's _libwasmtime.so has wasmtime's own API")
+        XCTAssertFalse(try makeEngine(.standard).boundsCallsInside)
+    }
+
+    func testMemoryGrowPastTheLimitFailsInsideTheCall() throws {
+        let engine = try makeEngine()
+        let module = try engine.compile(try build("c", Self.cMemoryHog))
+        var inv = command()
+        inv.memoryLimit = 32 << 20
+        let rssBefore = Self.residentBytes()
+        let f = try XCTUnwrap(failure(engine.run(module, inv)))
+        XCTAssertEqual(f.kind, .memoryLimit, f.error)
+        XCTAssertTrue(f.error.contains("memory limit of 32 MiB"), f.error)
+        // The program itself saw the refusal: malloc returned NULL below the limit.
+        let reached = Int(f.stderr.split(separator: " ").dropFirst(3).first ?? "") ?? -1
+        XCTAssertTrue((16..<32).contains(reached), f.stderr)
+        XCTAssertLessThan(Self.residentBytes() - rssBefore, 64 << 20, "the call never held much more than its limit")
+
+        // The same module under a larger limit goes further: the limit is per call.
+        inv.memoryLimit = 64 << 20
+        let g = try XCTUnwrap(failure(engine.run(module, inv)))
+        let further = Int(g.stderr.split(separator: " ").dropFirst(3).first ?? "") ?? -1
+        XCTAssertTrue((48..<64).contains(further), g.stderr)
+
+        // A program that handles the refusal succeeds: only the grow failed, not the call.
+        let polite = try engine.compile(try build("c", """
+            #include <stdio.h>
+            #include <stdlib.h>
+            int main(void) {
+                volatile char *p = malloc(64 << 20);
+                if (p) p[(64 << 20) - 1] = 1;
+                printf("%s", p ? "got it" : "refused");
+                return 0;
+            }
+            """, name: "polite"))
+        inv.memoryLimit = 16 << 20
+        XCTAssertEqual(output(engine.run(polite, inv)), "refused")
+        inv.memoryLimit = 128 << 20
+        XCTAssertEqual(output(engine.run(polite, inv)), "got it")
+    }
+
+    func testModuleStartingAboveTheLimitFailsBeforeRunning() throws {
+        for interface in [WasmInterface.automatic, .standard] {
+            let engine = try makeEngine(interface)
+            let module = try engine.compile(try build("c", """
+                #include <stdio.h>
+                static volatile char big[8 << 20];
+                int main(int argc, char **argv) { big[argc << 20] = 1; printf("ran %d", big[argc << 20]); return 0; }
+                """, name: "big"))
+            var inv = command()
+            inv.memoryLimit = 4 << 20
+            let f = failure(engine.run(module, inv))
+            XCTAssertEqual(f?.kind, .memoryLimit, "\(interface)")
+            XCTAssertTrue(f?.error.contains("starts with 8 MiB") ?? false, f?.error ?? "")
+            inv.memoryLimit = 16 << 20
+            XCTAssertEqual(output(engine.run(module, inv)), "ran 1")
+        }
+    }
+
+    func testTimeoutTrapsTheCallAndTheEngineStaysUsable() throws {
+        let engine = try makeEngine()
+        let hello = try engine.compile(try build("c", Self.cHello, name: "hello"))
+        let spinMain = try engine.compile(try build("c", "volatile int x;\nint main(void) { for (;;) x++; }\n", name: "spinmain"))
+        let spinExport = try engine.compile(try build("c", "volatile int x;\nint spin(int n) { for (;;) x += n; }\n",
+                                                      entrypoint: "spin", name: "spinexport"))
+        for (spin, inv) in [(spinMain, command()), (spinExport, export("spin", "1"))] {
+            var limited = inv
+            limited.timeout = 0.3
+            let started = Date()
+            let f = failure(engine.run(spin, limited))
+            let elapsed = Date().timeIntervalSince(started)
+            XCTAssertEqual(f?.kind, .timeout, f?.error ?? "")
+            XCTAssertGreaterThanOrEqual(elapsed, 0.29)
+            XCTAssertLessThan(elapsed, 3)
+            XCTAssertEqual(output(engine.run(hello, command("after"))), "hello after")
+        }
+        // A call without a time limit is not stopped by the ticker.
+        let busy = try engine.compile(try build("c", """
+            int work(int n) { volatile int s = 0; for (int i = 0; i < n; i++) s += i; return 7; }
+            """, entrypoint: "work", name: "busy"))
+        XCTAssertEqual(output(engine.run(busy, export("work", "50000000"))), "7")
+    }
+
+    func testSleepPastTheDeadlineStopsAtTheDeadline() throws {
+        for interface in [WasmInterface.automatic, .standard] {
+            let engine = try makeEngine(interface)
+            let module = try engine.compile(try build("c", """
+                #include <stdio.h>
+                #include <unistd.h>
+                int main(void) { printf("before"); fflush(stdout); sleep(30); printf("after"); return 0; }
+                """, name: "sleeper"))
+            var inv = command()
+            inv.timeout = 0.3
+            let started = Date()
+            let f = failure(engine.run(module, inv))
+            let elapsed = Date().timeIntervalSince(started)
+            XCTAssertEqual(f?.kind, .timeout, "\(interface): \(f?.error ?? "")")
+            XCTAssertGreaterThanOrEqual(elapsed, 0.29)
+            XCTAssertLessThan(elapsed, 3)
+        }
+    }
+
+    func testStandardInterfaceStillRunsEverything() throws {
+        let engine = try makeEngine(.standard)
+        XCTAssertFalse(engine.boundsCallsInside)
+        let hello = try engine.compile(try build("c", Self.cHello, name: "hello"))
+        XCTAssertEqual(output(engine.run(hello, command("std"))), "hello std")
+        let add = try engine.compile(try build("c", "int add(int a, int b) { return a + b; }\n", name: "add"))
+        XCTAssertEqual(output(engine.run(add, export("add", "2 40"))), "42")
+        let exit = try engine.compile(try build("c", """
+            #include <stdio.h>
+            #include <stdlib.h>
+            int main(void) { fprintf(stderr, "no\\n"); exit(4); }
+            """, name: "exit"))
+        let e = failure(engine.run(exit, command()))
+        XCTAssertEqual(e?.kind, .exit(code: 4))
+        XCTAssertEqual(e?.stderr, "no\n")
+        let trap = try engine.compile(try build("c", "int boom(void) { __builtin_trap(); }\n", name: "boom"))
+        XCTAssertEqual(failure(engine.run(trap, export("boom", "")))?.kind, .trap)
+        let bytes = try XCTUnwrap(engine.serialize(hello))
+        XCTAssertEqual(output(engine.run(try engine.deserialize(bytes), command("again"))), "hello again")
+        // Serialized modules of one interface are not loaded by the other (different engine
+        // settings); the caller recompiles.
+        XCTAssertThrowsError(try makeEngine().deserialize(bytes))
+
+        // The standard API checks the memory limit after the call.
+        let grow = try engine.compile(try build("c", """
+            #include <stdio.h>
+            #include <stdlib.h>
+            #include <string.h>
+            int main(void) {
+                volatile char *p = malloc(48 << 20);
+                if (p) for (int i = 0; i < (48 << 20); i += 4096) p[i] = 1;
+                printf("%d", p != 0);
+                return 0;
+            }
+            """, name: "grow"))
+        var inv = command()
+        inv.memoryLimit = 32 << 20
+        let m = failure(engine.run(grow, inv))
+        XCTAssertEqual(m?.kind, .memoryLimit)
+        XCTAssertTrue(m?.error.contains("grew to") ?? false, m?.error ?? "")
+    }
+
+    func testEnginesComeAndGoWithTheirTickers() throws {
+        let threadsBefore = Self.threadCount()
+        for _ in 0..<5 {
+            let engine = try makeEngine()
+            XCTAssertTrue(engine.boundsCallsInside)
+        }
+        XCTAssertLessThanOrEqual(Self.threadCount(), threadsBefore, "each engine's ticker thread ends with it")
+    }
+
+    func testIdleTickerParksAndWakesForTheNextCall() throws {
+        let before = Set(Self.threads(named: "faas-epoch"))
+        let engine = try makeEngine()
+        let ticker = try XCTUnwrap(Set(Self.threads(named: "faas-epoch")).subtracting(before).first, "the engine's ticker thread")
+        let spin = try engine.compile(try build("c", "volatile int x;\nint main(void) { for (;;) x++; }\n", name: "spin"))
+        var inv = command()
+        inv.timeout = 0.2
+        XCTAssertEqual(failure(engine.run(spin, inv))?.kind, .timeout)
+        // A second without calls: the thread parks (no more wake-ups).
+        Thread.sleep(forTimeInterval: 1.5)
+        let parked = Self.wakeUps(ticker)
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(Self.wakeUps(ticker), parked, "an idle ticker sleeps until the next call")
+        // The next call wakes it: its deadline still stops it.
+        let started = Date()
+        XCTAssertEqual(failure(engine.run(spin, inv))?.kind, .timeout)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3)
+        XCTAssertGreaterThan(Self.wakeUps(ticker), parked)
+    }
+
+    /// Thread ids of this process whose name is `name`.
+    private static func threads(named name: String) -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.filter { tid in
+            (try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == name
+        }
+    }
+
+    /// Voluntary context switches of a thread of this process: one per sleep.
+    private static func wakeUps(_ tid: String) -> Int {
+        let text = (try? String(contentsOfFile: "/proc/self/task/\(tid)/status", encoding: .utf8)) ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") } ?? ""
+        return Int(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? -1
+    }
+
+    private static func threadCount() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
+    }
+
     // MARK: modules and library
 
     func testSerializeDeserializeRoundTrip() throws {
@@ -374,22 +588,35 @@ final class WasmEngineTests: XCTestCase {
 
     /// Rough per-call cost of the C hello (fresh store + instance + call), for the report.
     func testCHelloPerCallCost() throws {
-        let engine = try makeEngine()
-        let module = try engine.compile(try build("c", Self.cHello))
-        let n = Int(ProcessInfo.processInfo.environment["WASM_BENCH_CALLS"] ?? "") ?? 2000
-        let inv = command("bench")
-        for _ in 0..<200 { _ = engine.run(module, inv) }  // warm up allocators
-        let rssBefore = Self.residentBytes()
-        let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<n {
-            guard case .success = engine.run(module, inv) else { return XCTFail("run failed") }
+        let wasm = try build("c", Self.cHello)
+        for interface in [WasmInterface.automatic, .standard] {
+            let engine = try makeEngine(interface)
+            let module = try engine.compile(wasm)
+            let n = Int(ProcessInfo.processInfo.environment["WASM_BENCH_CALLS"] ?? "") ?? 2000
+            var inv = command("bench")
+            inv.memoryLimit = 128 << 20
+            inv.timeout = 10
+            for _ in 0..<200 { _ = engine.run(module, inv) }  // warm up allocators
+            let rssBefore = Self.residentBytes()
+            let start = DispatchTime.now().uptimeNanoseconds
+            let cpuStart = Self.threadCPUNanos()
+            for _ in 0..<n {
+                guard case .success = engine.run(module, inv) else { return XCTFail("run failed") }
+            }
+            let perCall = Double(DispatchTime.now().uptimeNanoseconds - start) / Double(n) / 1000
+            let cpuPerCall = Double(Self.threadCPUNanos() - cpuStart) / Double(n) / 1000
+            let grown = Self.residentBytes() - rssBefore
+            print("wasm C hello: \(String(format: "%.1f", perCall)) µs per call (\(String(format: "%.1f", cpuPerCall)) µs CPU) over \(n) calls (\(engine.engineName), \(interface) API); RSS grew \(grown / 1024) KiB")
+            XCTAssertLessThan(perCall, 5000)
+            // A store per run is freed with it: no growth proportional to the number of calls.
+            XCTAssertLessThan(grown, 16 << 20)
         }
-        let perCall = Double(DispatchTime.now().uptimeNanoseconds - start) / Double(n) / 1000
-        let grown = Self.residentBytes() - rssBefore
-        print("wasm C hello: \(String(format: "%.1f", perCall)) µs per call over \(n) calls (\(engine.engineName)); RSS grew \(grown / 1024) KiB")
-        XCTAssertLessThan(perCall, 5000)
-        // A store per run is freed with it: no growth proportional to the number of calls.
-        XCTAssertLessThan(grown, 16 << 20)
+    }
+
+    private static func threadCPUNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
     private static func residentBytes() -> Int {
