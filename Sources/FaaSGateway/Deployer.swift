@@ -18,6 +18,8 @@ final class Deployer {
         var entrypoint: String?
         var timeout: Double?
         var memory: Int?
+        /// `&concurrency`: workers it may use at once (nil: the load balancer's default share).
+        var concurrency: Int? = nil
         var update: Bool
         /// `&mode`; nil: decided from the source (`DeployPlan`).
         var mode: FunctionMode?
@@ -92,6 +94,7 @@ final class Deployer {
                                                           wasm: wasm, timeout: request.timeout, memory: request.memory,
                                                           update: request.update) { metadata in
                         (request.access ?? FunctionAccess(existing)).apply(to: &metadata)
+                        metadata.concurrency = request.concurrency
                     }
                     completion(.success(metadata))
                 } catch StoreError.duplicateName(let name) {

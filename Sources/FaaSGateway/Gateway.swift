@@ -27,6 +27,10 @@ final class Gateway {
     private let store: FunctionStore
     private let reaper = ChildReaper()
     private let server: ServerLink
+    /// Pings through the chain: `/health`'s answer and invokes' fail-fast check.
+    private let chain: ChainMonitor
+    /// Largest `&concurrency` a deploy may ask for (the server's largest pool).
+    static let maxConcurrency = 256
     private let deployer: Deployer
     private var listener: FileDescriptor?
     private var sessions: [ObjectIdentifier: HTTPSession] = [:]
@@ -42,6 +46,7 @@ final class Gateway {
         self.log = Logger(daemon: "gateway", level: options.logLevel)
         self.store = try FunctionStore(root: options.functionsDirectory)
         self.server = ServerLink(path: options.serverSocketPath, loop: loop, log: log, queueTimeout: options.queueTimeout)
+        self.chain = ChainMonitor(link: server, loop: loop, log: log)
         self.deployer = Deployer(options: options, store: store, loop: loop, reaper: reaper, log: log)
         self.authenticator = try Authenticator(options: options.auth, log: log)
         let log = self.log
@@ -63,6 +68,7 @@ final class Gateway {
         self.listener = listener
         try loop.register(listener, .readable) { [unowned self] _ in self.acceptClients() }
         server.connect()
+        chain.start()
         sweep()
         let port = try Socket.localPort(listener)
         log.info("listening", ["port": port, "functions": store.count, "dir": options.functionsDirectory])
@@ -174,7 +180,7 @@ final class Gateway {
     private func makeRouter() -> Router<Handler> {
         var router = Router<Handler>()
         typealias Endpoint = Router<Handler>.Endpoint
-        let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "update", "public", "cors"]
+        let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "concurrency", "update", "public", "cors"]
         router.add("invoke", .exact("/invoke"), [
             Endpoint(method: .POST, requirement: .invokeFunction, query: ["fn"]) { [unowned self] in self.invoke($0) },
             Endpoint(method: .OPTIONS, requirement: .open, query: ["fn"]) { [unowned self] in self.preflight($0) },
@@ -191,9 +197,11 @@ final class Gateway {
         ])
         router.add("health", .exact("/health"), [
             Endpoint(method: .GET, requirement: .open, query: []) { [unowned self] call in
-                let healthy = self.server.isConnected
-                call.reply(HTTPResponse.json(status: healthy ? .ok : .serviceUnavailable,
-                                             ResponseBodies.Health(ok: healthy, server: healthy ? "connected" : "unreachable", functions: self.store.count)))
+                // A ping through the chain, answered within the monitor's deadline whatever happens.
+                self.chain.check { [unowned self] check in
+                    let body = ResponseBodies.Health(check, functions: self.store.count)
+                    call.reply(HTTPResponse.json(status: check.isHealthy ? .ok : .serviceUnavailable, body))
+                }
             },
         ])
         router.add("metrics", .exact("/metrics"), [
@@ -361,6 +369,14 @@ final class Gateway {
             }
             memory = value
         }
+        var concurrency: Int?
+        if let text = request.queryValue("concurrency"), !text.isEmpty {
+            guard let value = Int(text), (1...Self.maxConcurrency).contains(value) else {
+                return reply(HTTPResponse.jsonError(status: .badRequest,
+                                                    message: "invalid concurrency \(text.debugDescription): workers in 1...\(Self.maxConcurrency)"))
+            }
+            concurrency = value
+        }
         var entrypoint: String?
         if let text = request.queryValue("entrypoint"), !text.isEmpty {
             guard FunctionName.isValid(text) else {
@@ -383,6 +399,7 @@ final class Gateway {
         }
         var deployRequest = Deployer.Request(name: name, language: language, source: request.body, entrypoint: entrypoint,
                                              timeout: timeout, memory: memory, update: update, mode: mode)
+        deployRequest.concurrency = concurrency
         do { deployRequest.access = try FunctionAccess.parse(request) } catch { return reply(error.response) }
         deployer.deploy(deployRequest) { [unowned self] result in
             switch result {
@@ -411,11 +428,14 @@ final class Gateway {
         guard let metadata = store.resolve(fn) else {
             return reply(HTTPResponse.jsonError(status: .notFound, message: "function not found: \(fn)"))
         }
+        if let why = chain.failFastReason(now: EventLoop.now()) {
+            return reply(HTTPResponse.jsonError(status: .serviceUnavailable, message: "unavailable: \(why)"))
+        }
         let timeout = min(metadata.timeout ?? options.defaultTimeout, options.maxTimeout)
         let memory = metadata.memory ?? options.defaultMemory
         let started = EventLoop.now()
         let generation = session.generation
-        server.invoke(fn: metadata.id, payload: request.body, timeout: timeout, memory: memory) { [unowned self, session] result in
+        server.invoke(fn: metadata.id, payload: request.body, timeout: timeout, memory: memory, concurrency: metadata.concurrency) { [unowned self, session] result in
             self.metrics.observeInvoke(outcome: result.ok ? "ok" : (result.code ?? .internal).rawValue, seconds: EventLoop.now() - started)
             // The client may have gone, or timed out and moved on: then there is no one to tell.
             guard !session.isClosed, session.busy, session.generation == generation else { return }

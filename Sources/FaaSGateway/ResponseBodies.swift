@@ -45,10 +45,33 @@ enum ResponseBodies {
         let functions: [FunctionSummary]
     }
 
+    /// `{"ok":true,"server":"connected","load_balancer":"ok","functions":3}`; unhealthy, `ok` is
+    /// false and `unhealthy` names the part (`server` or `load_balancer`) with `detail`.
     struct Health: Encodable {
         let ok: Bool
         let server: String
+        let loadBalancer: String
+        let unhealthy: String?
+        let detail: String?
         let functions: Int
+
+        enum CodingKeys: String, CodingKey {
+            case ok, server, unhealthy, detail, functions
+            case loadBalancer = "load_balancer"
+        }
+
+        init(_ check: ChainCheck, functions: Int) {
+            ok = check.isHealthy
+            switch check {
+            case .healthy: (server, loadBalancer) = ("connected", "ok")
+            case .serverUnreachable: (server, loadBalancer) = ("unreachable", "unknown")
+            case .serverSilent: (server, loadBalancer) = ("no answer", "unknown")
+            case .loadBalancer(let state): (server, loadBalancer) = ("connected", state == .timeout ? "no answer" : state.rawValue)
+            }
+            unhealthy = check.part
+            detail = check.isHealthy ? nil : check.detail
+            self.functions = functions
+        }
     }
 
     struct Deleted: Encodable {

@@ -31,6 +31,10 @@ final class Server {
     private var pending: [UInt64: PendingInvoke] = [:]
     private var nextID: UInt64 = 1
     private var stopping = false
+    /// Gateways' pings waiting for the load balancer's pong, by the id sent to it.
+    private var pings: [UInt64: (client: UInt64, clientID: UInt64, timer: TimerQueue.ID)] = [:]
+    /// How long a ping waits for the load balancer.
+    private let pingDeadline = 1.0
 
     /// Seconds past a job's own limit before the server kills its worker (the worker enforces
     /// limits for JS/Python itself; a WebAssembly call cannot be interrupted).
@@ -211,6 +215,8 @@ final class Server {
         case .result(let result):
             guard let id = result.id else { return }
             answer(id, result)
+        case .pong(let pong):
+            answerPing(pong.id, .ok)
         default:
             log.warn("unexpected message from load balancer; reconnecting")
             balancer.reset("protocol error")
@@ -233,6 +239,8 @@ final class Server {
         var job = forward.job
         job.payload = invoke.payload ?? []
         invoke.payload = nil
+        // The load balancer lowered the limit by the time the invoke waited for a worker.
+        if let left = job.timeout { invoke.timeout = min(invoke.timeout, left) }
         invoke.stage = .atWorker(slot: slot.id)
         pending[id] = invoke
         slot.jobs.append(id)
@@ -273,6 +281,7 @@ final class Server {
     }
 
     private func clientSaid(_ message: WireMessage, client: UInt64) {
+        if case .ping(let ping) = message { return relayPing(ping, client: client) }
         guard case .invoke(var invoke) = message else {
             clients[client]?.close("protocol error: expected invoke")
             return
@@ -300,6 +309,26 @@ final class Server {
         invoke.timeout = timeout
         invoke.payload = nil
         balancer.send(.invoke(invoke))
+    }
+
+    /// A gateway's ping: answered once the load balancer answered ours, or after
+    /// `pingDeadline` without it (so a stopped load balancer is named, not waited for).
+    private func relayPing(_ ping: PingMessage, client: UInt64) {
+        guard balancer.isConnected else {
+            clients[client]?.send(.pong(PongMessage(id: ping.id, loadBalancer: .unreachable)))
+            return
+        }
+        let id = nextID
+        nextID += 1
+        let timer = loop.schedule(after: pingDeadline) { [unowned self] in self.answerPing(id, .timeout) }
+        pings[id] = (client, ping.id, timer)
+        balancer.send(.ping(PingMessage(id: id)))
+    }
+
+    private func answerPing(_ id: UInt64, _ state: PongMessage.PartState) {
+        guard let ping = pings.removeValue(forKey: id) else { return }
+        if state != .timeout { loop.cancel(ping.timer) }
+        clients[ping.client]?.send(.pong(PongMessage(id: ping.clientID, loadBalancer: state)))
     }
 
     /// Sends the result to whoever asked, once; later answers for the same id are dropped.

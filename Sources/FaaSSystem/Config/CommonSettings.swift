@@ -71,6 +71,8 @@ public enum CommonSettings {
                                           help: "invokes the load balancer queues while every worker is busy")
     public static let queueTimeout = Setting("queue-timeout", env: "FAAS_QUEUE_TIMEOUT", default: "30", kind: .number(0.01...3600),
                                              help: "seconds an invoke may wait for a free worker")
+    public static let functionConcurrency = Setting("function-concurrency", env: "FAAS_FUNCTION_CONCURRENCY", default: "0", kind: .integer(0...256),
+                                                    help: "workers one function may use at once unless it was deployed with its own; 0: half the pool (never all of it)")
 
     // Workers (the server reads them and hands them to each worker as flags)
     public static let wasmLibrary = Setting("wasm-library", env: "FAAS_WASM_LIBRARY", default: "",
