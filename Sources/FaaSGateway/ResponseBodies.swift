@@ -15,12 +15,13 @@ enum ResponseBodies {
         let size: Int
         let timeout: Double?
         let memory: Int?
+        let concurrency: Int?
         /// Present only when set: anyone may invoke it; `cors` the origin allowed to.
         let isPublic: Bool?
         let cors: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, name, language, version, entrypoint, mode, size, timeout, memory, cors
+            case id, name, language, version, entrypoint, mode, size, timeout, memory, concurrency, cors
             case isPublic = "public"
             case createdAt = "created_at"
         }
@@ -36,6 +37,7 @@ enum ResponseBodies {
             size = metadata.size
             timeout = metadata.timeout
             memory = metadata.memory
+            concurrency = metadata.concurrency
             isPublic = metadata.isPublic == true ? true : nil
             cors = metadata.cors
         }
