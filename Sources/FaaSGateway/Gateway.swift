@@ -34,6 +34,12 @@ final class Gateway {
     private let deployer: Deployer
     private var listener: FileDescriptor?
     private var sessions: [ObjectIdentifier: HTTPSession] = [:]
+    /// Connections, requests in flight and body memory, in total and per client address.
+    var admission: Admission
+    /// Sessions whose request body waits for memory, oldest first.
+    private var bodyWaiters: [HTTPSession] = []
+    private var wakingWaiters = false
+    var maxBody: Int { options.maxBody }
     private var metrics = GatewayMetrics()
     private let limits: HTTPParserLimits
     private let authenticator: Authenticator
@@ -54,6 +60,7 @@ final class Gateway {
         var limits = HTTPParserLimits()
         limits.maxBodySize = options.maxBody
         self.limits = limits
+        self.admission = Admission(limits: options.admission)
     }
 
     func start() throws -> UInt16 {
@@ -132,21 +139,33 @@ final class Gateway {
                 return
             }
             guard case .processed(let fd) = accepted else { return }
-            if sessions.count >= options.maxConnections {
-                // Refuse clearly rather than silently: one 503, then close. A fresh socket's send
-                // buffer takes these few bytes at once; this is best effort by design.
-                let refusal = HTTPResponse.jsonError(status: .serviceUnavailable, message: "too many connections (limit \(options.maxConnections))")
+            let address = Socket.peerAddress(fd) ?? "unknown"
+            let verdict = admission.openConnection(address)
+            if verdict == .full || verdict == .clientFull {
+                // Refuse clearly rather than silently: one answer, then close. A fresh socket's
+                // send buffer takes these few bytes at once; this is best effort by design.
+                let refusal = verdict == .full
+                    ? HTTPResponse.jsonError(status: .serviceUnavailable, message: "too many connections (limit \(options.maxConnections))")
+                    : HTTPResponse.jsonError(status: .tooManyRequests, message: "too many connections from \(address) (limit \(options.admission.perClientConnections))")
                 _ = refusal.serialize(keepAlive: false).withUnsafeBytes { try? fd.write($0) }
                 fd.close()
-                metrics.countRequest(route: "refused", status: 503)
+                metrics.countRequest(route: "refused", status: refusal.status.code)
                 continue
             }
             Socket.setNoDelay(fd)
             let connection = Connection(loop: loop, socket: fd)
-            let session = HTTPSession(connection: connection, gateway: self, limits: limits, peerAddress: Socket.peerAddress(fd) ?? "unknown")
+            let session = HTTPSession(connection: connection, gateway: self, limits: limits, peerAddress: address, healthOnly: verdict == .healthOnly)
             let key = ObjectIdentifier(session)
             sessions[key] = session
-            connection.onClose = { [unowned self] _ in self.sessions.removeValue(forKey: key) }
+            connection.onClose = { [unowned self] _ in
+                // The dictionary holds the session's last reference: it goes last.
+                if let session = self.sessions[key] {
+                    self.bodyWaiters.removeAll { $0 === session }
+                    session.releaseAdmission()
+                }
+                self.admission.closeConnection(address)
+                self.sessions.removeValue(forKey: key)
+            }
             do { try connection.start() } catch {
                 log.error("cannot watch client connection", ["error": error])
                 connection.close(.local("\(error)"))
@@ -159,10 +178,34 @@ final class Gateway {
         loop.schedule(after: 1) { [unowned self] in
             let now = EventLoop.now()
             for session in Array(self.sessions.values) {
-                session.checkTimeouts(now: now, readTimeout: self.options.readTimeout, idleTimeout: self.options.idleTimeout)
+                session.checkTimeouts(now: now, headerTimeout: self.options.headerTimeout, readTimeout: self.options.readTimeout,
+                                      idleTimeout: self.options.idleTimeout)
             }
             self.server.expireOverdue(now: now)
             self.sweep()
+        }
+    }
+
+    /// `session`'s body waits until enough body memory is free.
+    func waitForBodyMemory(_ session: HTTPSession) {
+        bodyWaiters.append(session)
+    }
+
+    /// Body memory was released: waiting bodies that now fit are read, oldest first.
+    func bodyMemoryFreed() {
+        guard !wakingWaiters else { return }
+        wakingWaiters = true
+        defer { wakingWaiters = false }
+        var index = 0
+        while index < bodyWaiters.count {
+            let session = bodyWaiters[index]
+            if session.isClosed || session.waitingForBody == nil {
+                bodyWaiters.remove(at: index)
+            } else if session.retryBodyReservation() {
+                bodyWaiters.removeAll { $0 === session }
+            } else {
+                index += 1
+            }
         }
     }
 
@@ -241,6 +284,16 @@ final class Gateway {
     func handle(_ request: HTTPRequest, session: HTTPSession) {
         let method = request.method
         let keepAlive = request.keepAlive
+        if session.healthOnly && request.path != "/health" {
+            metrics.countRequest(route: "refused", status: 503)
+            return session.respond(HTTPResponse.jsonError(status: .serviceUnavailable, message: "too many connections (limit \(options.maxConnections)); this one may only ask /health"),
+                                   keepAlive: false, omitBody: method == .HEAD)
+        }
+        guard session.admitRequest() else {
+            metrics.countRequest(route: "refused", status: 429)
+            return session.respond(HTTPResponse.jsonError(status: .tooManyRequests, message: "too many requests in flight from \(session.peerAddress) (limit \(options.admission.perClientRequests))"),
+                                   keepAlive: keepAlive, omitBody: method == .HEAD)
+        }
         guard let (route, parameter) = router.match(request.path) else {
             metrics.countRequest(route: "unknown", status: 404)
             return session.respond(HTTPResponse.jsonError(status: .notFound, message: "no such endpoint: \(request.path)"),

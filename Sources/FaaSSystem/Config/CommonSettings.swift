@@ -33,8 +33,16 @@ public enum CommonSettings {
     public static let maxConnections = Setting("max-connections", env: "FAAS_MAX_CONNECTIONS", default: "10000", kind: .integer(1...1_000_000),
                                                help: "open client connections at most")
     public static let readTimeout = Setting("read-timeout", env: "FAAS_READ_TIMEOUT", default: "30", kind: .number(0.01...3600), help: "seconds to receive a whole request")
-    public static let idleTimeout = Setting("idle-timeout", env: "FAAS_IDLE_TIMEOUT", default: "75", kind: .number(0.01...86_400),
+    public static let idleTimeout = Setting("idle-timeout", env: "FAAS_IDLE_TIMEOUT", default: "15", kind: .number(0.01...86_400),
                                             help: "seconds an idle keep-alive connection stays open")
+    public static let headerTimeout = Setting("header-timeout", env: "FAAS_HEADER_TIMEOUT", default: "10", kind: .number(0.01...3600),
+                                              help: "seconds to receive a request's head (line and headers)")
+    public static let clientConnections = Setting("client-connections", env: "FAAS_CLIENT_CONNECTIONS", default: "256", kind: .integer(1...1_000_000),
+                                                  help: "open connections one client address may hold (429 beyond)")
+    public static let clientRequests = Setting("client-requests", env: "FAAS_CLIENT_REQUESTS", default: "128", kind: .integer(1...1_000_000),
+                                               help: "requests one client address may have in flight (429 beyond)")
+    public static let bodyMemory = Setting("body-memory", env: "FAAS_BODY_MEMORY", default: "67108864", kind: .integer(1...(1 << 40)),
+                                           help: "request-body bytes the gateway holds at once; beyond, bodies wait unread (half of it per client address)")
     public static let compileTimeout = Setting("compile-timeout", env: "FAAS_COMPILE_TIMEOUT", default: "120", kind: .number(0.1...3600),
                                                help: "seconds a deploy's compiler may run")
     public static let clang = Setting("clang", env: "FAAS_CLANG", default: "",
