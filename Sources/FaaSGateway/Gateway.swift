@@ -250,7 +250,7 @@ final class Gateway {
         router.add("metrics", .exact("/metrics"), [
             Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] call in
                 let text = self.metrics.render(functions: self.store.count, connections: self.sessions.count, inFlight: self.server.inFlight,
-                                               serverConnected: self.server.isConnected) + self.authenticator.metrics.render()
+                                               serverConnected: self.server.isConnected, workers: self.server.workers) + self.authenticator.metrics.render()
                 call.reply(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: text))
             },
         ])

@@ -32,6 +32,8 @@ final class ServerLink {
     }
 
     var isConnected: Bool { link.isConnected }
+    /// The server's workers by state, from its last pong.
+    private(set) var workers: PongMessage.WorkerCounts?
     var inFlight: Int { waiting.count }
 
     func connect() { link.connect() }
@@ -79,6 +81,7 @@ final class ServerLink {
 
     private func received(_ message: WireMessage, log: Logger) {
         if case .pong(let pong) = message {
+            if let counts = pong.workers { workers = counts }
             let state = pong.loadBalancer ?? .ok
             return answerPing(pong.id, state == .ok ? .healthy : .loadBalancer(state))
         }

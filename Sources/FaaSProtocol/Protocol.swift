@@ -19,7 +19,7 @@
 /// | result `{"ok":...}` | worker -> server -> gateway; load balancer -> server | `ok`, `output_bytes` + attachment or `error`, `id`, `code`? |
 /// | `worker_done` | server -> load balancer | `worker_id`, `pid`, `id` (the worker is free again) |
 /// | `ping` | gateway -> server -> load balancer | `id` |
-/// | `pong` | load balancer -> server -> gateway | `id`, `load_balancer`? (server -> gateway: `ok`, `unreachable` or `timeout`) |
+/// | `pong` | load balancer -> server -> gateway | `id`, `load_balancer`? (server -> gateway: `ok`, `unreachable` or `timeout`), `workers_busy`?, `workers_idle`?, `workers_starting`? |
 ///
 /// The spec's message names and fields are kept; additions are what concurrency needs:
 /// - `id` matches a reply to its request while many are in flight on one connection. Each hop

@@ -55,6 +55,14 @@ extension WireMessage {
                 Self.appendKey("load_balancer", to: &out)
                 JSONText.appendString(state.rawValue, to: &out)
             }
+            if let workers = m.workers {
+                Self.appendKey("workers_busy", to: &out)
+                out.append(contentsOf: String(workers.busy).utf8)
+                Self.appendKey("workers_idle", to: &out)
+                out.append(contentsOf: String(workers.idle).utf8)
+                Self.appendKey("workers_starting", to: &out)
+                out.append(contentsOf: String(workers.starting).utf8)
+            }
             out.append(UInt8(ascii: "}"))
         case .result(let m):
             out.append(contentsOf: m.ok ? #"{"ok":true"#.utf8 : #"{"ok":false"#.utf8)
@@ -122,7 +130,12 @@ extension WireMessage {
                 guard let parsed = PongMessage.PartState(rawValue: text) else { throw FieldError(reason: "unknown load_balancer state \(text.debugDescription)") }
                 state = parsed
             }
-            return (.pong(PongMessage(id: try uint(json, "id"), loadBalancer: state)), 0)
+            var workers: PongMessage.WorkerCounts?
+            if let busy = try optionalInt(json, "workers_busy") {
+                workers = PongMessage.WorkerCounts(busy: busy, idle: try optionalInt(json, "workers_idle") ?? 0,
+                                                   starting: try optionalInt(json, "workers_starting") ?? 0)
+            }
+            return (.pong(PongMessage(id: try uint(json, "id"), loadBalancer: state, workers: workers)), 0)
         }
     }
 

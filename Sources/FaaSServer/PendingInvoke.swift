@@ -11,6 +11,8 @@ struct PendingInvoke {
     let client: UInt64
     let clientID: UInt64
     var timeout: Double
+    /// When the server accepted it: how long it has waited for a worker, for scaling up.
+    let since: Double
     var stage: Stage
     /// Kept here while the load balancer picks a worker (it gets the invoke without it);
     /// attached to the job, then dropped.

@@ -61,7 +61,9 @@ final class Server {
         try loop.register(listener, .readable) { [unowned self] _ in self.acceptClients() }
         for slot in slots { spawn(slot) }
         connectBalancer()
-        log.info("listening", ["socket": options.socketPath, "workers": options.workerCount, "worker": options.workerPath])
+        scheduleScaling()
+        log.info("listening", ["socket": options.socketPath, "workers": options.workerCount, "max_workers": options.scaling.maximum,
+                               "worker": options.workerPath])
         if options.sandboxOff { log.warn(CommonSettings.sandboxOffWarning) }
     }
 
@@ -98,8 +100,9 @@ final class Server {
     }
 
     private func registerWithBalancer(_ slot: WorkerSlot) {
-        guard slot.isAlive, !slot.registered, slot.jobs.isEmpty else { return }
+        guard slot.isAlive, !slot.registered, !slot.retired, slot.jobs.isEmpty else { return }
         slot.registered = balancer.send(.registerWorker(RegisterWorkerMessage(workerID: slot.id, pid: slot.pid)))
+        slot.idleSince = EventLoop.now()
     }
 
     private func workerExited(_ slot: WorkerSlot, pid: pid_t, status: ExitStatus) {
@@ -128,6 +131,10 @@ final class Server {
         }
         guard !stopping else {
             if slots.allSatisfy({ !$0.isAlive }) { loop.stop() }
+            return
+        }
+        if slot.retired {
+            log.info("worker retired", ["worker_id": slot.id, "pid": pid, "workers": slots.filter(\.isAlive).count])
             return
         }
         // A worker that dies right after starting is restarted with growing delays.
@@ -165,8 +172,11 @@ final class Server {
         slot.deadline = nil
         armDeadline(slot)
         answer(id, result)
+        if slot.jobs.isEmpty { slot.idleSince = EventLoop.now() }
         if slot.registered {
             balancer.send(.workerDone(WorkerDoneMessage(workerID: slot.id, pid: pid, id: id)))
+        } else if slot.retired {
+            if slot.jobs.isEmpty { stopRetired(slot) }
         } else {
             registerWithBalancer(slot)
         }
@@ -182,6 +192,63 @@ final class Server {
             self.log.warn("job over its time limit; killing its worker", ["worker_id": slot.id, "pid": pid, "timeout_s": invoke.timeout])
             self.answer(head, .failure(id: nil, .timeout, "timed out after \(invoke.timeout) s"))
             kill(pid, SIGKILL)
+        }
+    }
+
+    // MARK: scaling (the decisions are WorkerScaler's; here: spawn one more, retire one)
+
+    private lazy var scaler = WorkerScaler(policy: options.scaling)
+
+    private func scheduleScaling() {
+        loop.schedule(after: 0.1) { [unowned self] in
+            guard !self.stopping else { return }
+            self.scale()
+            self.scheduleScaling()
+        }
+    }
+
+    private func scale() {
+        guard balancer.isConnected else { return }
+        let now = EventLoop.now()
+        let alive = slots.filter { $0.isAlive && !$0.retired }
+        let waiting = pending.values.filter { if case .atBalancer = $0.stage { return true } else { return false } }
+        let snapshot = WorkerScaler.Snapshot(
+            alive: alive.count, starting: alive.filter { !$0.registered && $0.jobs.isEmpty }.count, busy: alive.filter { !$0.jobs.isEmpty }.count,
+            waiting: waiting.count, oldestWait: waiting.map { now - $0.since }.max(),
+            idle: alive.filter { $0.registered && $0.jobs.isEmpty }.map { (id: $0.id, since: $0.idleSince) })
+        switch scaler.decide(snapshot, now: now) {
+        case .hold:
+            break
+        case .add(let count):
+            log.info("scaling up", ["adding": count, "workers": alive.count + count, "waiting": waiting.count])
+            for _ in 0..<count {
+                // A retired slot is reused once its process is gone; otherwise a new one.
+                let slot = slots.first { $0.retired && !$0.isAlive } ?? WorkerSlot(id: slots.count)
+                if slot.id == slots.count { slots.append(slot) }
+                slot.retired = false
+                slot.quickDeaths = 0
+                spawn(slot)
+            }
+        case .retire(let id):
+            let slot = slots[id]
+            log.info("scaling down: retiring an idle worker", ["worker_id": id, "pid": slot.pid, "workers": alive.count - 1])
+            slot.retired = true
+            if slot.registered {
+                balancer.send(.unregisterWorker(UnregisterWorkerMessage(workerID: slot.id, pid: slot.pid)))
+                slot.registered = false
+            }
+            // A job the load balancer forwarded before it read the unregister still runs here.
+            if slot.jobs.isEmpty { stopRetired(slot) }
+        }
+    }
+
+    /// Ends a retired worker: its stdin closes (it exits), TERM then KILL if it lingers.
+    private func stopRetired(_ slot: WorkerSlot) {
+        let pid = slot.pid
+        slot.channel?.close("retired")
+        kill(pid, SIGTERM)
+        loop.schedule(after: 3) { [unowned slot] in
+            if slot.pid == pid { kill(pid, SIGKILL) }
         }
     }
 
@@ -302,7 +369,7 @@ final class Server {
         let id = nextID
         nextID += 1
         let timeout = invoke.timeout ?? options.defaultTimeout
-        pending[id] = PendingInvoke(client: client, clientID: clientID, timeout: timeout, stage: .atBalancer,
+        pending[id] = PendingInvoke(client: client, clientID: clientID, timeout: timeout, since: EventLoop.now(), stage: .atBalancer,
                                     payload: payload, bodyForm: invoke.bodyForm)
         // The load balancer gets what it chooses by, not the payload (kept in `pending`).
         invoke.id = id
@@ -328,7 +395,10 @@ final class Server {
     private func answerPing(_ id: UInt64, _ state: PongMessage.PartState) {
         guard let ping = pings.removeValue(forKey: id) else { return }
         if state != .timeout { loop.cancel(ping.timer) }
-        clients[ping.client]?.send(.pong(PongMessage(id: ping.clientID, loadBalancer: state)))
+        let alive = slots.filter { $0.isAlive && !$0.retired }
+        clients[ping.client]?.send(.pong(PongMessage(id: ping.clientID, loadBalancer: state, workers: PongMessage.WorkerCounts(
+            busy: alive.filter { !$0.jobs.isEmpty }.count, idle: alive.filter { $0.registered && $0.jobs.isEmpty }.count,
+            starting: alive.filter { !$0.registered && $0.jobs.isEmpty }.count))))
     }
 
     /// Sends the result to whoever asked, once; later answers for the same id are dropped.

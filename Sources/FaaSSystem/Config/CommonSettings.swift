@@ -13,6 +13,14 @@ public enum CommonSettings {
     public static let serverSocket = Setting("server-sock", env: "FAAS_SERVER_SOCK", default: "/tmp/faas_server.sock", help: "server UNIX socket")
     public static let functionsDir = Setting("functions-dir", env: "FAAS_FUNCTIONS_DIR", default: "./functions", help: "where deployed functions are stored")
     public static let workers = Setting("workers", env: "FAAS_WORKERS", default: "4", kind: .integer(1...256), help: "number of pre-forked workers")
+    public static let minWorkers = Setting("min-workers", env: "FAAS_MIN_WORKERS", default: "0", kind: .integer(0...256),
+                                           help: "fewest workers the server keeps; 0: --workers")
+    public static let maxWorkers = Setting("max-workers", env: "FAAS_MAX_WORKERS", default: "0", kind: .integer(0...256),
+                                           help: "most workers the server scales up to; 0: 4 per CPU (affinity and cgroup quota), at least the minimum")
+    public static let scaleUpWait = Setting("scale-up-wait", env: "FAAS_SCALE_UP_WAIT", default: "0.1", kind: .number(0...3600),
+                                            help: "seconds a call may wait for a worker before the server adds workers")
+    public static let scaleDownIdle = Setting("scale-down-idle", env: "FAAS_SCALE_DOWN_IDLE", default: "30", kind: .number(0.1...86_400),
+                                              help: "seconds a worker beyond the minimum stays idle before it is retired")
     public static let strategy = Setting("strategy", env: "FAAS_LB_STRATEGY", default: "rr", kind: .choice(["rr", "fifo", "weighted"]),
                                          help: "worker choice: rr, fifo or weighted")
     public static let workerPath = Setting("worker-path", env: "FAAS_WORKER_PATH", default: "", help: "faas-worker executable (default: beside this executable)")
