@@ -110,6 +110,8 @@ final class Server {
         let uptime = EventLoop.now() - slot.startedAt
         if stopping {
             log.info("worker stopped", ["worker_id": slot.id, "pid": pid, "status": status])
+        } else if slot.retired {
+            log.info("worker retired", ["worker_id": slot.id, "pid": pid, "workers": slots.filter { $0.isAlive && $0.pid != pid }.count])
         } else {
             log.warn("worker exited", ["worker_id": slot.id, "pid": pid, "status": status, "uptime_s": String(format: "%.3f", uptime)])
         }
@@ -133,10 +135,7 @@ final class Server {
             if slots.allSatisfy({ !$0.isAlive }) { loop.stop() }
             return
         }
-        if slot.retired {
-            log.info("worker retired", ["worker_id": slot.id, "pid": pid, "workers": slots.filter(\.isAlive).count])
-            return
-        }
+        if slot.retired { return }
         // A worker that dies right after starting is restarted with growing delays.
         slot.quickDeaths = uptime < 1 ? slot.quickDeaths + 1 : 0
         let delay = slot.quickDeaths == 0 ? 0 : min(0.05 * pow(2, Double(slot.quickDeaths)), 5)

@@ -68,6 +68,8 @@ final class AutoscalingTests: SuiteTestCase {
         let log = (try? String(contentsOfFile: suite.logPath("server"), encoding: .utf8)) ?? ""
         XCTAssertTrue(log.contains("scaling up"), "logged")
         XCTAssertTrue(log.contains("worker retired"), "logged")
+        let warnings = log.split(separator: "\n").filter { $0.contains(" warn ") && $0.contains("worker exited") }
+        XCTAssertTrue(warnings.isEmpty, "a retired worker is not reported as a crash: \(warnings)")
         for index in 0..<6 { XCTAssertEqual(try suite.invokeText(sleeper, "\(index)"), "slept\n", "after scaling down") }
     }
 }
