@@ -48,6 +48,7 @@ let package = Package(
         .testTarget(name: "FaaSWasmTests", dependencies: ["FaaSWasm", "FaaSStore"]),
         .testTarget(name: "FaaSLoadBalancerTests", dependencies: ["FaaSLoadBalancer"]),
         .testTarget(name: "FaaSGatewayTests", dependencies: ["FaaSGateway", "FaaSHTTP", "FaaSSystem"]),
+        .testTarget(name: "FaaSServerTests", dependencies: ["FaaSServer"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["FaaSSystem", "faas-gateway", "faas-server", "faas-load-balancer", "faas-worker"]

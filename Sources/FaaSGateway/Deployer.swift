@@ -18,6 +18,8 @@ final class Deployer {
         var entrypoint: String?
         var timeout: Double?
         var memory: Int?
+        /// `&concurrency`: workers it may use at once (nil: the load balancer's default share).
+        var concurrency: Int? = nil
         var update: Bool
         /// `&mode`; nil: decided from the source (`DeployPlan`).
         var mode: FunctionMode?
@@ -87,13 +89,15 @@ final class Deployer {
             case .success(let wasm):
                 // Four fsyncs under a blocking flock: on the blocking-work thread, so a slow
                 // disk never freezes HTTP. The name stays reserved until the answer is back.
-                let (store, name, timeout, memory, update) = (self.store, request.name, request.timeout, request.memory, request.update)
+                let (store, name, timeout, memory, update, concurrency) = (self.store, request.name, request.timeout, request.memory, request.update,
+                                                                        request.concurrency)
                 let access = request.access ?? FunctionAccess(existing)
                 self.loop.runBlocking({ () -> Result<FunctionMetadata, any Error> in
                     do {
                         return .success(try store.publish(staged, name: name, entrypoint: plan.entrypoint, mode: plan.mode,
                                                           wasm: wasm, timeout: timeout, memory: memory, update: update) { metadata in
                             access.apply(to: &metadata)
+                            metadata.concurrency = concurrency
                         })
                     } catch {
                         store.discard(staged)

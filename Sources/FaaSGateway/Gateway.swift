@@ -26,9 +26,19 @@ final class Gateway {
     private let log: Logger
     private let store: FunctionStore
     private let server: ServerLink
+    /// Pings through the chain: `/health`'s answer and invokes' fail-fast check.
+    private let chain: ChainMonitor
+    /// Largest `&concurrency` a deploy may ask for (the server's largest pool).
+    static let maxConcurrency = 256
     private let deployer: Deployer
     private var listener: FileDescriptor?
     private var sessions: [ObjectIdentifier: HTTPSession] = [:]
+    /// Connections, requests in flight and body memory, in total and per client address.
+    var admission: Admission
+    /// Sessions whose request body waits for memory, oldest first.
+    private var bodyWaiters: [HTTPSession] = []
+    private var wakingWaiters = false
+    var maxBody: Int { options.maxBody }
     private var metrics = GatewayMetrics()
     private let limits: HTTPParserLimits
     private let authenticator: Authenticator
@@ -41,6 +51,7 @@ final class Gateway {
         self.log = Logger(daemon: "gateway", level: options.logLevel)
         self.store = try FunctionStore(root: options.functionsDirectory)
         self.server = ServerLink(path: options.serverSocketPath, loop: loop, log: log, queueTimeout: options.queueTimeout)
+        self.chain = ChainMonitor(link: server, loop: loop, log: log)
         self.deployer = Deployer(options: options, store: store, loop: loop, log: log)
         self.authenticator = try Authenticator(options: options.auth, log: log)
         let log = self.log
@@ -48,6 +59,7 @@ final class Gateway {
         var limits = HTTPParserLimits()
         limits.maxBodySize = options.maxBody
         self.limits = limits
+        self.admission = Admission(limits: options.admission)
     }
 
     func start() throws -> UInt16 {
@@ -56,6 +68,7 @@ final class Gateway {
         self.listener = listener
         try loop.register(listener, .readable) { [unowned self] _ in self.acceptClients() }
         server.connect()
+        chain.start()
         sweep()
         let port = try Socket.localPort(listener)
         log.info("listening", ["port": port, "functions": store.count, "dir": options.functionsDirectory])
@@ -119,21 +132,33 @@ final class Gateway {
                 return
             }
             guard case .processed(let fd) = accepted else { return }
-            if sessions.count >= options.maxConnections {
-                // Refuse clearly rather than silently: one 503, then close. A fresh socket's send
-                // buffer takes these few bytes at once; this is best effort by design.
-                let refusal = HTTPResponse.jsonError(status: .serviceUnavailable, message: "too many connections (limit \(options.maxConnections))")
+            let address = Socket.peerAddress(fd) ?? "unknown"
+            let verdict = admission.openConnection(address)
+            if verdict == .full || verdict == .clientFull {
+                // Refuse clearly rather than silently: one answer, then close. A fresh socket's
+                // send buffer takes these few bytes at once; this is best effort by design.
+                let refusal = verdict == .full
+                    ? HTTPResponse.jsonError(status: .serviceUnavailable, message: "too many connections (limit \(options.maxConnections))")
+                    : HTTPResponse.jsonError(status: .tooManyRequests, message: "too many connections from \(address) (limit \(options.admission.perClientConnections))")
                 _ = refusal.serialize(keepAlive: false).withUnsafeBytes { try? fd.write($0) }
                 fd.close()
-                metrics.countRequest(route: "refused", status: 503)
+                metrics.countRequest(route: "refused", status: refusal.status.code)
                 continue
             }
             Socket.setNoDelay(fd)
             let connection = Connection(loop: loop, socket: fd)
-            let session = HTTPSession(connection: connection, gateway: self, limits: limits, peerAddress: Socket.peerAddress(fd) ?? "unknown")
+            let session = HTTPSession(connection: connection, gateway: self, limits: limits, peerAddress: address, healthOnly: verdict == .healthOnly)
             let key = ObjectIdentifier(session)
             sessions[key] = session
-            connection.onClose = { [unowned self] _ in self.sessions.removeValue(forKey: key) }
+            connection.onClose = { [unowned self] _ in
+                // The dictionary holds the session's last reference: it goes last.
+                if let session = self.sessions[key] {
+                    self.bodyWaiters.removeAll { $0 === session }
+                    session.releaseAdmission()
+                }
+                self.admission.closeConnection(address)
+                self.sessions.removeValue(forKey: key)
+            }
             do { try connection.start() } catch {
                 log.error("cannot watch client connection", ["error": error])
                 connection.close(.local("\(error)"))
@@ -146,10 +171,34 @@ final class Gateway {
         loop.schedule(after: 1) { [unowned self] in
             let now = EventLoop.now()
             for session in Array(self.sessions.values) {
-                session.checkTimeouts(now: now, readTimeout: self.options.readTimeout, idleTimeout: self.options.idleTimeout)
+                session.checkTimeouts(now: now, headerTimeout: self.options.headerTimeout, readTimeout: self.options.readTimeout,
+                                      idleTimeout: self.options.idleTimeout)
             }
             self.server.expireOverdue(now: now)
             self.sweep()
+        }
+    }
+
+    /// `session`'s body waits until enough body memory is free.
+    func waitForBodyMemory(_ session: HTTPSession) {
+        bodyWaiters.append(session)
+    }
+
+    /// Body memory was released: waiting bodies that now fit are read, oldest first.
+    func bodyMemoryFreed() {
+        guard !wakingWaiters else { return }
+        wakingWaiters = true
+        defer { wakingWaiters = false }
+        var index = 0
+        while index < bodyWaiters.count {
+            let session = bodyWaiters[index]
+            if session.isClosed || session.waitingForBody == nil {
+                bodyWaiters.remove(at: index)
+            } else if session.retryBodyReservation() {
+                bodyWaiters.removeAll { $0 === session }
+            } else {
+                index += 1
+            }
         }
     }
 
@@ -167,7 +216,7 @@ final class Gateway {
     private func makeRouter() -> Router<Handler> {
         var router = Router<Handler>()
         typealias Endpoint = Router<Handler>.Endpoint
-        let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "update", "public", "cors"]
+        let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "concurrency", "update", "public", "cors"]
         router.add("invoke", .exact("/invoke"), [
             Endpoint(method: .POST, requirement: .invokeFunction, query: ["fn"]) { [unowned self] in self.invoke($0) },
             Endpoint(method: .OPTIONS, requirement: .open, query: ["fn"]) { [unowned self] in self.preflight($0) },
@@ -184,15 +233,17 @@ final class Gateway {
         ])
         router.add("health", .exact("/health"), [
             Endpoint(method: .GET, requirement: .open, query: []) { [unowned self] call in
-                let healthy = self.server.isConnected
-                call.reply(HTTPResponse.json(status: healthy ? .ok : .serviceUnavailable,
-                                             ResponseBodies.Health(ok: healthy, server: healthy ? "connected" : "unreachable", functions: self.store.count)))
+                // A ping through the chain, answered within the monitor's deadline whatever happens.
+                self.chain.check { [unowned self] check in
+                    let body = ResponseBodies.Health(check, functions: self.store.count)
+                    call.reply(HTTPResponse.json(status: check.isHealthy ? .ok : .serviceUnavailable, body))
+                }
             },
         ])
         router.add("metrics", .exact("/metrics"), [
             Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] call in
                 let text = self.metrics.render(functions: self.store.count, connections: self.sessions.count, inFlight: self.server.inFlight,
-                                               serverConnected: self.server.isConnected) + self.authenticator.metrics.render()
+                                               serverConnected: self.server.isConnected, workers: self.server.workers) + self.authenticator.metrics.render()
                 call.reply(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: text))
             },
         ])
@@ -226,6 +277,16 @@ final class Gateway {
     func handle(_ request: HTTPRequest, session: HTTPSession) {
         let method = request.method
         let keepAlive = request.keepAlive
+        if session.healthOnly && request.path != "/health" {
+            metrics.countRequest(route: "refused", status: 503)
+            return session.respond(HTTPResponse.jsonError(status: .serviceUnavailable, message: "too many connections (limit \(options.maxConnections)); this one may only ask /health"),
+                                   keepAlive: false, omitBody: method == .HEAD)
+        }
+        guard session.admitRequest() else {
+            metrics.countRequest(route: "refused", status: 429)
+            return session.respond(HTTPResponse.jsonError(status: .tooManyRequests, message: "too many requests in flight from \(session.peerAddress) (limit \(options.admission.perClientRequests))"),
+                                   keepAlive: keepAlive, omitBody: method == .HEAD)
+        }
         guard let (route, parameter) = router.match(request.path) else {
             metrics.countRequest(route: "unknown", status: 404)
             return session.respond(HTTPResponse.jsonError(status: .notFound, message: "no such endpoint: \(request.path)"),
@@ -358,6 +419,14 @@ final class Gateway {
             }
             memory = value
         }
+        var concurrency: Int?
+        if let text = request.queryValue("concurrency"), !text.isEmpty {
+            guard let value = Int(text), (1...Self.maxConcurrency).contains(value) else {
+                return reply(HTTPResponse.jsonError(status: .badRequest,
+                                                    message: "invalid concurrency \(text.debugDescription): workers in 1...\(Self.maxConcurrency)"))
+            }
+            concurrency = value
+        }
         var entrypoint: String?
         if let text = request.queryValue("entrypoint"), !text.isEmpty {
             guard FunctionName.isValid(text) else {
@@ -380,6 +449,7 @@ final class Gateway {
         }
         var deployRequest = Deployer.Request(name: name, language: language, source: request.body, entrypoint: entrypoint,
                                              timeout: timeout, memory: memory, update: update, mode: mode)
+        deployRequest.concurrency = concurrency
         do { deployRequest.access = try FunctionAccess.parse(request) } catch { return reply(error.response) }
         deployer.deploy(deployRequest) { [unowned self] result in
             switch result {
@@ -408,11 +478,14 @@ final class Gateway {
         guard let metadata = store.resolve(fn) else {
             return reply(HTTPResponse.jsonError(status: .notFound, message: "function not found: \(fn)"))
         }
+        if let why = chain.failFastReason(now: EventLoop.now()) {
+            return reply(HTTPResponse.jsonError(status: .serviceUnavailable, message: "unavailable: \(why)"))
+        }
         let timeout = min(metadata.timeout ?? options.defaultTimeout, options.maxTimeout)
         let memory = metadata.memory ?? options.defaultMemory
         let started = EventLoop.now()
         let generation = session.generation
-        server.invoke(fn: metadata.id, payload: request.body, timeout: timeout, memory: memory) { [unowned self, session] result in
+        server.invoke(fn: metadata.id, payload: request.body, timeout: timeout, memory: memory, concurrency: metadata.concurrency) { [unowned self, session] result in
             self.metrics.observeInvoke(outcome: result.ok ? "ok" : (result.code ?? .internal).rawValue, seconds: EventLoop.now() - started)
             // The client may have gone, or timed out and moved on: then there is no one to tell.
             guard !session.isClosed, session.busy, session.generation == generation else { return }

@@ -1,3 +1,5 @@
+import FaaSProtocol
+
 /// Counters for `/metrics`, in Prometheus' text format.
 struct GatewayMetrics {
     var requests: [String: Int] = [:]           // "route status" -> count
@@ -19,7 +21,7 @@ struct GatewayMetrics {
         latencyCount += 1
     }
 
-    func render(functions: Int, connections: Int, inFlight: Int, serverConnected: Bool) -> String {
+    func render(functions: Int, connections: Int, inFlight: Int, serverConnected: Bool, workers: PongMessage.WorkerCounts? = nil) -> String {
         var text = ""
         text += "# HELP faas_http_requests_total HTTP requests by route and status.\n# TYPE faas_http_requests_total counter\n"
         for (key, count) in requests.sorted(by: { $0.key < $1.key }) {
@@ -44,6 +46,12 @@ struct GatewayMetrics {
         text += "# TYPE faas_open_connections gauge\nfaas_open_connections \(connections)\n"
         text += "# TYPE faas_invocations_in_flight gauge\nfaas_invocations_in_flight \(inFlight)\n"
         text += "# TYPE faas_server_connected gauge\nfaas_server_connected \(serverConnected ? 1 : 0)\n"
+        if let workers {
+            // As the server reported in its last pong (at most half a second old).
+            text += "# HELP faas_workers The server's workers by state (autoscaling).\n# TYPE faas_workers gauge\n"
+            text += "faas_workers{state=\"busy\"} \(workers.busy)\nfaas_workers{state=\"idle\"} \(workers.idle)\n"
+            text += "faas_workers{state=\"starting\"} \(workers.starting)\n"
+        }
         return text
     }
 }

@@ -25,6 +25,10 @@ public struct GatewayOptions: Sendable {
     public var maxConnections: Int
     /// Seconds a client may take to send a request it has started.
     public var readTimeout: Double
+    /// Seconds a client may take to send a request's head (slowloris).
+    public var headerTimeout: Double
+    /// Connections, requests in flight and body memory per client and in total.
+    var admission: Admission.Limits
     /// Seconds an idle keep-alive connection is kept.
     public var idleTimeout: Double
     /// Seconds a compiler may run for one deploy.
@@ -44,6 +48,7 @@ public struct GatewayOptions: Sendable {
                                CommonSettings.workerPath, CommonSettings.wasmLibrary, CommonSettings.wasmPooling, CommonSettings.maxBody,
                                CommonSettings.timeout, CommonSettings.maxTimeout, CommonSettings.memory, CommonSettings.maxMemory,
                                CommonSettings.maxConnections, CommonSettings.readTimeout, CommonSettings.idleTimeout,
+                               CommonSettings.headerTimeout, CommonSettings.clientConnections, CommonSettings.clientRequests, CommonSettings.bodyMemory,
                                CommonSettings.compileTimeout, CommonSettings.clang, CommonSettings.wasmLinker, CommonSettings.rustc,
                                CommonSettings.sandbox, CommonSettings.bwrap, CommonSettings.shutdownGrace, CommonSettings.queueTimeout,
                                CommonSettings.logLevel] + AuthOptions.known
@@ -70,6 +75,11 @@ public struct GatewayOptions: Sendable {
         maxMemory = try settings.integer(CommonSettings.maxMemory)
         maxConnections = try settings.integer(CommonSettings.maxConnections)
         readTimeout = try settings.number(CommonSettings.readTimeout)
+        headerTimeout = try settings.number(CommonSettings.headerTimeout)
+        let bodyMemory = try settings.integer(CommonSettings.bodyMemory)
+        admission = Admission.Limits(maxConnections: maxConnections, perClientConnections: try settings.integer(CommonSettings.clientConnections),
+                                     perClientRequests: try settings.integer(CommonSettings.clientRequests),
+                                     bodyMemory: bodyMemory, perClientBodyMemory: max(1, bodyMemory / 2))
         idleTimeout = try settings.number(CommonSettings.idleTimeout)
         compileTimeout = try settings.number(CommonSettings.compileTimeout)
         toolchain = WasmToolchain.Tools(clang: settings.optionalString(CommonSettings.clang), wasmLinker: settings.optionalString(CommonSettings.wasmLinker),

@@ -7,11 +7,14 @@ import FaaSWasm
 
 /// One client connection: feeds bytes to the parser, answers `100 Continue`, hands complete
 /// requests to the gateway one at a time (so responses leave in request order even when the
-/// client pipelines), and enforces the read and idle time limits.
+/// client pipelines), enforces the header, read and idle time limits, and reads a body only once
+/// the gateway's body memory is reserved for it (`Admission`).
 final class HTTPSession {
     let connection: Connection
     /// The client's IP address as the socket sees it (a proxy's, behind one).
     let peerAddress: String
+    /// Given from the slots reserved for `/health`: any other request is refused.
+    let healthOnly: Bool
     private unowned let gateway: Gateway
     private var parser: HTTPRequestParser
     private var input: [UInt8] = []
@@ -33,29 +36,75 @@ final class HTTPSession {
     /// Where in `input` the request being parsed starts: names its route when it is refused
     /// before it is complete.
     private var requestStart: Int?
+    /// A request head is being received (the header timeout runs).
+    private var inHead = false
+    /// Body bytes reserved for the request being read or answered (released with its answer).
+    private(set) var bodyReserved = 0
+    /// The head is parsed and its body waits for memory: the connection is not read meanwhile.
+    private(set) var waitingForBody: (bytes: Int, expectsContinue: Bool)?
+    /// The current request counts against its client's requests in flight.
+    private var countedInFlight = false
 
-    init(connection: Connection, gateway: Gateway, limits: HTTPParserLimits, peerAddress: String) {
+    init(connection: Connection, gateway: Gateway, limits: HTTPParserLimits, peerAddress: String, healthOnly: Bool = false) {
         self.connection = connection
         self.peerAddress = peerAddress
+        self.healthOnly = healthOnly
         self.gateway = gateway
         self.parser = HTTPRequestParser(limits: limits)
         connection.onData = { [unowned self] bytes in self.received(bytes) }
         // A client may half-close after its request and still wait for the answer.
         connection.onEndOfInput = { [unowned self] in
+            guard self.waitingForBody == nil else { return self.connection.close(.local("client left while its body waited")) }
             self.closing = true
             if !self.busy { self.connection.closeAfterFlush() }
         }
     }
 
     var isClosed: Bool { connection.isClosed }
+
+    /// Counts the request about to be handled against its client; false: the client has too
+    /// many in flight.
+    func admitRequest() -> Bool {
+        guard !countedInFlight else { return true }
+        countedInFlight = gateway.admission.startRequest(peerAddress)
+        return countedInFlight
+    }
+
+    /// Gives back what the request held (its body memory, its place in flight); on the answer
+    /// and on close.
+    func releaseAdmission() {
+        if countedInFlight {
+            countedInFlight = false
+            gateway.admission.finishRequest(peerAddress)
+        }
+        if bodyReserved > 0 {
+            gateway.admission.releaseBody(bodyReserved, for: peerAddress)
+            bodyReserved = 0
+            gateway.bodyMemoryFreed()
+        }
+    }
+
+    /// Tries again to reserve the waiting body's memory; true when it may now be read.
+    func retryBodyReservation() -> Bool {
+        guard let waiting = waitingForBody, !connection.isClosed else { return false }
+        guard gateway.admission.reserveBody(waiting.bytes, for: peerAddress) else { return false }
+        waitingForBody = nil
+        bodyReserved = waiting.bytes
+        lastProgress = EventLoop.now()
+        if waiting.expectsContinue { connection.send(HTTPResponse.continueBytes) }
+        connection.resumeReading()
+        process()
+        return true
+    }
     var isIdle: Bool { !busy && parser.isIdle && consumed == input.count }
 
-    /// Called by the gateway's sweep: closes stalled or idle connections.
-    func checkTimeouts(now: Double, readTimeout: Double, idleTimeout: Double) {
-        guard !busy, !connection.isClosed else { return }
+    /// Called by the gateway's sweep: closes stalled or idle connections. A body waiting for
+    /// memory is the gateway's doing, not the client's: its clock starts when it may be read.
+    func checkTimeouts(now: Double, headerTimeout: Double, readTimeout: Double, idleTimeout: Double) {
+        guard !busy, !connection.isClosed, waitingForBody == nil else { return }
         if isIdle {
             if now - lastProgress > idleTimeout { connection.close(.local("idle timeout")) }
-        } else if now - lastProgress > readTimeout {
+        } else if now - lastProgress > (inHead ? min(headerTimeout, readTimeout) : readTimeout) {
             send(HTTPResponse.jsonError(status: .requestTimeout, message: "request not received in time"), keepAlive: false)
         }
     }
@@ -64,6 +113,7 @@ final class HTTPSession {
     func respond(_ response: HTTPResponse, keepAlive: Bool, omitBody: Bool = false) {
         guard busy else { return }
         busy = false
+        releaseAdmission()
         send(response, keepAlive: keepAlive && !closing, omitBody: omitBody)
         if !connection.isClosed {
             // Parse what the client pipelined after this request, on the next turn.
@@ -86,9 +136,12 @@ final class HTTPSession {
             input.removeAll(keepingCapacity: true)
             consumed = 0
         }
-        if parser.isIdle && consumed == input.count { lastProgress = EventLoop.now() }
+        if parser.isIdle && consumed == input.count {
+            lastProgress = EventLoop.now()
+            inHead = true
+        }
         input.append(contentsOf: bytes)
-        if !busy { process() }
+        if !busy && waitingForBody == nil { process() }
         // A client pipelining far ahead of its answers waits in the kernel, not in our memory.
         if busy && input.count - consumed > Self.maxBufferedAhead { connection.pauseReading() }
     }
@@ -106,7 +159,7 @@ final class HTTPSession {
     private static let maxBufferedAhead = 1 << 20
 
     private func process() {
-        while !busy && !connection.isClosed {
+        while !busy && !connection.isClosed && waitingForBody == nil {
             if parser.isIdle { requestStart = consumed }
             let result = parser.parse(input, consumed: &consumed)
             if consumed > 64 * 1024 && consumed * 2 > input.count {
@@ -119,8 +172,21 @@ final class HTTPSession {
                 if closing { connection.closeAfterFlush() } else { connection.resumeReading() }
                 return
             case .headComplete(let head):
-                if head.expectsContinue { connection.send(HTTPResponse.continueBytes) }
+                inHead = false
+                // The body is read only once its memory is reserved; until then the client
+                // (and the kernel) keep it. No 100 Continue before that either.
+                let bytes = head.contentLength ?? gateway.maxBody
+                if gateway.admission.reserveBody(bytes, for: peerAddress) {
+                    bodyReserved = bytes
+                    if head.expectsContinue { connection.send(HTTPResponse.continueBytes) }
+                } else {
+                    waitingForBody = (bytes, head.expectsContinue)
+                    connection.pauseReading()
+                    gateway.waitForBodyMemory(self)
+                    return
+                }
             case .request(let request):
+                inHead = false
                 busy = true
                 requestVersion = request.version
                 gateway.handle(request, session: self)

@@ -15,12 +15,13 @@ enum ResponseBodies {
         let size: Int
         let timeout: Double?
         let memory: Int?
+        let concurrency: Int?
         /// Present only when set: anyone may invoke it; `cors` the origin allowed to.
         let isPublic: Bool?
         let cors: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, name, language, version, entrypoint, mode, size, timeout, memory, cors
+            case id, name, language, version, entrypoint, mode, size, timeout, memory, concurrency, cors
             case isPublic = "public"
             case createdAt = "created_at"
         }
@@ -36,6 +37,7 @@ enum ResponseBodies {
             size = metadata.size
             timeout = metadata.timeout
             memory = metadata.memory
+            concurrency = metadata.concurrency
             isPublic = metadata.isPublic == true ? true : nil
             cors = metadata.cors
         }
@@ -45,10 +47,33 @@ enum ResponseBodies {
         let functions: [FunctionSummary]
     }
 
+    /// `{"ok":true,"server":"connected","load_balancer":"ok","functions":3}`; unhealthy, `ok` is
+    /// false and `unhealthy` names the part (`server` or `load_balancer`) with `detail`.
     struct Health: Encodable {
         let ok: Bool
         let server: String
+        let loadBalancer: String
+        let unhealthy: String?
+        let detail: String?
         let functions: Int
+
+        enum CodingKeys: String, CodingKey {
+            case ok, server, unhealthy, detail, functions
+            case loadBalancer = "load_balancer"
+        }
+
+        init(_ check: ChainCheck, functions: Int) {
+            ok = check.isHealthy
+            switch check {
+            case .healthy: (server, loadBalancer) = ("connected", "ok")
+            case .serverUnreachable: (server, loadBalancer) = ("unreachable", "unknown")
+            case .serverSilent: (server, loadBalancer) = ("no answer", "unknown")
+            case .loadBalancer(let state): (server, loadBalancer) = ("connected", state == .timeout ? "no answer" : state.rawValue)
+            }
+            unhealthy = check.part
+            detail = check.isHealthy ? nil : check.detail
+            self.functions = functions
+        }
     }
 
     struct Deleted: Encodable {

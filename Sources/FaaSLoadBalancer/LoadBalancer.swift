@@ -13,17 +13,17 @@ public func runLoadBalancer(_ options: LoadBalancerOptions) throws {
 }
 
 /// Picks a worker for every invoke. Each connected server has its own pool of workers and its
-/// own bounded queue of invokes waiting for one; jobs go back to the server that owns the worker.
+/// own fair queue of invokes waiting for one (`Scheduler`: per-function limits, round robin);
+/// jobs go back to the server that owns the worker.
 final class LoadBalancer {
     private final class ServerPeer {
         let channel: MessageChannel
-        var pool: WorkerPool
-        var queue: BoundedQueue<(invoke: InvokeMessage, since: Double)>
+        var scheduler: Scheduler
 
-        init(channel: MessageChannel, strategy: Strategy, queueSize: Int) {
+        init(channel: MessageChannel, options: LoadBalancerOptions) {
             self.channel = channel
-            self.pool = WorkerPool(strategy: strategy)
-            self.queue = BoundedQueue(capacity: queueSize)
+            self.scheduler = Scheduler(strategy: options.strategy, queueSize: options.queueSize, queueTimeout: options.queueTimeout,
+                                       defaultShare: options.functionConcurrency)
         }
     }
 
@@ -48,7 +48,8 @@ final class LoadBalancer {
             self.loop.stop()
         }
         scheduleQueueSweep()
-        log.info("listening", ["socket": options.socketPath, "strategy": options.strategy.rawValue, "queue": options.queueSize])
+        log.info("listening", ["socket": options.socketPath, "strategy": options.strategy.rawValue, "queue": options.queueSize,
+                               "function_concurrency": options.functionConcurrency == 0 ? "half the pool" : String(options.functionConcurrency)])
     }
 
     func shutdown() {
@@ -75,13 +76,13 @@ final class LoadBalancer {
             }
             guard case .processed(let fd) = accepted else { return }
             let channel = MessageChannel(connection: Connection(loop: loop, socket: fd))
-            let peer = ServerPeer(channel: channel, strategy: options.strategy, queueSize: options.queueSize)
+            let peer = ServerPeer(channel: channel, options: options)
             let key = ObjectIdentifier(peer)
             peers[key] = peer
             channel.onMessage = { [unowned self, unowned peer] message in self.handle(message, from: peer) }
             channel.onClose = { [unowned self] why in
                 guard let peer = self.peers.removeValue(forKey: key) else { return }
-                self.log.info("server disconnected", ["reason": why, "workers": peer.pool.workers.count])
+                self.log.info("server disconnected", ["reason": why, "workers": peer.scheduler.pool.workers.count])
                 self.failQueued(peer, .noWorker, "server disconnected")
             }
             do {
@@ -97,19 +98,21 @@ final class LoadBalancer {
     private func handle(_ message: WireMessage, from peer: ServerPeer) {
         switch message {
         case .registerWorker(let register):
-            peer.pool.register(id: register.workerID, pid: register.pid)
+            peer.scheduler.register(id: register.workerID, pid: register.pid)
             log.info("worker registered", ["worker_id": register.workerID, "pid": register.pid])
             dispatchQueued(peer)
         case .unregisterWorker(let unregister):
-            peer.pool.unregister(id: unregister.workerID, pid: unregister.pid)
+            peer.scheduler.unregister(id: unregister.workerID, pid: unregister.pid)
             log.info("worker unregistered", ["worker_id": unregister.workerID, "pid": unregister.pid])
-            if peer.pool.isEmpty { failQueued(peer, .noWorker, "no worker is running") }
+            if peer.scheduler.pool.isEmpty { failQueued(peer, .noWorker, "no worker is running") }
         case .workerDone(let done):
-            peer.pool.done(id: done.workerID, pid: done.pid, now: EventLoop.now())
+            peer.scheduler.done(id: done.workerID, pid: done.pid, now: EventLoop.now())
             dispatchQueued(peer)
         case .invoke(let invoke):
             route(invoke, from: peer)
-        case .job, .forwardToWorker, .result:
+        case .ping(let ping):
+            peer.channel.send(.pong(PongMessage(id: ping.id)))
+        case .job, .forwardToWorker, .result, .pong:
             log.warn("unexpected message from server; dropping the connection")
             peer.channel.close("protocol error: unexpected message")
         }
@@ -120,45 +123,40 @@ final class LoadBalancer {
         // anyway is not kept (the server attaches its own copy to the job).
         var invoke = invoke
         invoke.payload = nil
-        if peer.pool.isEmpty {
-            peer.channel.send(.result(.failure(id: invoke.id, .noWorker, "no worker is available")))
-            return
-        }
-        // Invokes already waiting go first: order is kept.
-        if peer.queue.isEmpty, let worker = peer.pool.pick(now: EventLoop.now()) {
-            forward(invoke, to: worker, via: peer)
-            return
-        }
-        if !peer.queue.append((invoke, EventLoop.now())) {
-            peer.channel.send(.result(.failure(id: invoke.id, .overloaded, "overloaded: \(options.queueSize) invocations already waiting for a worker")))
+        switch peer.scheduler.submit(invoke, now: EventLoop.now()) {
+        case .forward(let worker, let job):
+            forward(job, to: worker, via: peer)
+        case .queued:
+            break
+        case .refused(let code, let why):
+            peer.channel.send(.result(.failure(id: invoke.id, code, why)))
         }
     }
 
-    private func forward(_ invoke: InvokeMessage, to worker: WorkerPool.Worker, via peer: ServerPeer) {
-        peer.channel.send(.forwardToWorker(ForwardToWorkerMessage(workerID: worker.id, pid: worker.pid, job: invoke.job)))
+    private func forward(_ job: JobMessage, to worker: WorkerPool.Worker, via peer: ServerPeer) {
+        peer.channel.send(.forwardToWorker(ForwardToWorkerMessage(workerID: worker.id, pid: worker.pid, job: job)))
     }
 
     private func dispatchQueued(_ peer: ServerPeer) {
-        while !peer.queue.isEmpty, let worker = peer.pool.pick(now: EventLoop.now()) {
-            guard let entry = peer.queue.popFirst() else { break }
-            forward(entry.invoke, to: worker, via: peer)
+        for (worker, job) in peer.scheduler.dispatch(now: EventLoop.now()) {
+            forward(job, to: worker, via: peer)
         }
     }
 
     private func failQueued(_ peer: ServerPeer, _ code: FailureCode, _ why: String) {
-        for entry in peer.queue.removeAll() {
-            peer.channel.send(.result(.failure(id: entry.invoke.id, code, why)))
+        for id in peer.scheduler.removeAllWaiting() {
+            peer.channel.send(.result(.failure(id: id, code, why)))
         }
     }
 
-    /// Invokes that waited too long for a worker are refused as overloaded rather than kept forever.
+    /// Invokes that waited as long as they may (their own time limit, or the queue timeout)
+    /// are answered rather than kept; checked often enough for short time limits.
     private func scheduleQueueSweep() {
-        loop.schedule(after: min(1, options.queueTimeout / 2)) { [unowned self] in
+        loop.schedule(after: min(0.1, options.queueTimeout / 2)) { [unowned self] in
             let now = EventLoop.now()
-            for peer in self.peers.values {
-                while let first = peer.queue.first, now - first.since > self.options.queueTimeout {
-                    _ = peer.queue.popFirst()
-                    peer.channel.send(.result(.failure(id: first.invoke.id, .overloaded, "overloaded: no worker became free within \(self.options.queueTimeout) s")))
+            for peer in self.peers.values where !peer.scheduler.queue.isEmpty {
+                for expired in peer.scheduler.expire(now: now) {
+                    peer.channel.send(.result(.failure(id: expired.id, expired.code, expired.why)))
                 }
             }
             self.scheduleQueueSweep()

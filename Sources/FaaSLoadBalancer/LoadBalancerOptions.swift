@@ -7,16 +7,20 @@ public struct LoadBalancerOptions: Sendable {
     public var queueSize: Int
     /// How long an invoke may wait for a free worker before it is refused as overloaded.
     public var queueTimeout: Double
+    /// Workers one function may use at once unless it carries its own limit; 0: half the pool.
+    public var functionConcurrency: Int
     public var logLevel: Logger.Level
 
     public static let known = [CommonSettings.lbSocket, CommonSettings.strategy, CommonSettings.queueSize, CommonSettings.queueTimeout,
-                               CommonSettings.logLevel]
+                               CommonSettings.functionConcurrency, CommonSettings.logLevel]
 
-    public init(socketPath: String, strategy: Strategy = .rr, queueSize: Int = 1024, queueTimeout: Double = 30, logLevel: Logger.Level = .info) {
+    public init(socketPath: String, strategy: Strategy = .rr, queueSize: Int = 1024, queueTimeout: Double = 30, functionConcurrency: Int = 0,
+                logLevel: Logger.Level = .info) {
         self.socketPath = socketPath
         self.strategy = strategy
         self.queueSize = queueSize
         self.queueTimeout = queueTimeout
+        self.functionConcurrency = functionConcurrency
         self.logLevel = logLevel
     }
 
@@ -30,6 +34,7 @@ public struct LoadBalancerOptions: Sendable {
             strategy: try settings.choice(CommonSettings.strategy, as: Strategy.self),
             queueSize: try settings.integer(CommonSettings.queueSize),
             queueTimeout: try settings.number(CommonSettings.queueTimeout),
+            functionConcurrency: try settings.integer(CommonSettings.functionConcurrency),
             logLevel: try settings.logLevel(CommonSettings.logLevel))
     }
 }

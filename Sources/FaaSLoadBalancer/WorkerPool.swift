@@ -16,6 +16,8 @@ public struct WorkerPool {
         public var startedAt: Double
         /// Moving average of this worker's recent job durations, seconds (nil: none finished yet).
         public var recentDuration: Double?
+        /// The function of the job in flight (nil: idle), for the per-function limit.
+        public var function: String?
     }
 
     public let strategy: Strategy
@@ -32,10 +34,14 @@ public struct WorkerPool {
 
     public var isEmpty: Bool { workers.isEmpty }
     public var inFlight: Int { workers.reduce(0) { $0 + $1.inFlight } }
+    /// Workers running a job of `function` now.
+    public func running(_ function: String) -> Int { workers.reduce(0) { $0 + ($1.function == function ? 1 : 0) } }
+    /// Whether some worker is free.
+    public var hasIdle: Bool { workers.contains { $0.inFlight == 0 } }
 
     /// Registers (or re-registers, after a restart) a worker. A new pid starts idle.
     public mutating func register(id: Int, pid: Int32) {
-        let fresh = Worker(id: id, pid: pid, inFlight: 0, lastPicked: 0, startedAt: 0, recentDuration: nil)
+        let fresh = Worker(id: id, pid: pid, inFlight: 0, lastPicked: 0, startedAt: 0, recentDuration: nil, function: nil)
         if let index = workers.firstIndex(where: { $0.id == id }) {
             if workers[index].pid != pid { workers[index] = fresh }
             return
@@ -54,16 +60,18 @@ public struct WorkerPool {
     public mutating func done(id: Int, pid: Int32, now: Double) {
         guard let index = workers.firstIndex(where: { $0.id == id && $0.pid == pid }), workers[index].inFlight > 0 else { return }
         workers[index].inFlight = 0
+        workers[index].function = nil
         let took = max(0, now - workers[index].startedAt)
         workers[index].recentDuration = workers[index].recentDuration.map { $0 + smoothing * (took - $0) } ?? took
     }
 
-    /// Picks an idle worker and counts the job against it from `now`; nil when all are busy
-    /// (the caller queues).
-    public mutating func pick(now: Double) -> Worker? {
+    /// Picks an idle worker and counts the job (of `function`) against it from `now`; nil when
+    /// all are busy (the caller queues).
+    public mutating func pick(now: Double, for function: String? = nil) -> Worker? {
         guard let index = chooseIndex() else { return nil }
         picks += 1
         workers[index].inFlight = 1
+        workers[index].function = function
         workers[index].lastPicked = picks
         workers[index].startedAt = now
         return workers[index]

@@ -10,14 +10,16 @@
 ///
 /// | message | from -> to | fields |
 /// |---|---|---|
-/// | `invoke` | gateway -> server | `id`, `fn`, `payload_bytes` + attachment, `timeout`?, `memory`? |
-/// | `invoke` | server -> load balancer | `id`, `fn`, `timeout`, `memory`?: **no payload** |
+/// | `invoke` | gateway -> server | `id`, `fn`, `payload_bytes` + attachment, `timeout`?, `memory`?, `concurrency`? |
+/// | `invoke` | server -> load balancer | `id`, `fn`, `timeout`, `memory`?, `concurrency`?: **no payload** |
 /// | `register_worker` | server -> load balancer | `worker_id`, `pid` |
 /// | `unregister_worker` | server -> load balancer | `worker_id`, `pid` (the worker died) |
 /// | `forward_to_worker` | load balancer -> server | `worker_id`, `pid`, `job` (without payload) |
 /// | `job` | server -> worker (stdin pipe) | `id`, `fn`, `payload_bytes` + attachment, `timeout`?, `memory`? |
 /// | result `{"ok":...}` | worker -> server -> gateway; load balancer -> server | `ok`, `output_bytes` + attachment or `error`, `id`, `code`? |
 /// | `worker_done` | server -> load balancer | `worker_id`, `pid`, `id` (the worker is free again) |
+/// | `ping` | gateway -> server -> load balancer | `id` |
+/// | `pong` | load balancer -> server -> gateway | `id`, `load_balancer`? (server -> gateway: `ok`, `unreachable` or `timeout`), `workers_busy`?, `workers_idle`?, `workers_starting`? |
 ///
 /// The spec's message names and fields are kept; additions are what concurrency needs:
 /// - `id` matches a reply to its request while many are in flight on one connection. Each hop
@@ -31,6 +33,13 @@
 ///   `"encoding":"base64"` (`PayloadEncoding`: one rule, also the gateway's for its HTTP
 ///   answers). A client that sends an inline invoke gets an inline result (`BodyForm`).
 /// - `code` classifies a failure so the gateway can answer the right HTTP status (`FailureCode`).
+/// - `concurrency` (optional) is the function's own limit on workers in use at once (deployed
+///   with `&concurrency=N`); without it the load balancer applies its default share. The load
+///   balancer also lowers a forwarded job's `timeout` by the time the invoke waited in its queue:
+///   waiting counts against the caller's limit.
+/// - `ping`/`pong` check the chain: the gateway's `/health` (and its fail-fast check before
+///   invokes) pings the server, which pings the load balancer with a short deadline and says in
+///   its `pong` whether that answered.
 /// - `worker_done` tells the load balancer a worker finished a job; `pid` guards against a
 ///   message about a worker that has since been replaced by a new process in the same slot.
 ///

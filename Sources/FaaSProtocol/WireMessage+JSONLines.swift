@@ -14,7 +14,15 @@ extension WireMessage {
     public func appendJSON(to out: inout [UInt8]) -> [UInt8]? {
         switch self {
         case .invoke(let m):
-            return Self.appendRequest("invoke", id: m.id, fn: m.fn, payload: m.payload, form: m.bodyForm, timeout: m.timeout, memory: m.memory, to: &out)
+            let attachment = Self.appendRequest("invoke", id: m.id, fn: m.fn, payload: m.payload, form: m.bodyForm, timeout: m.timeout,
+                                                memory: m.memory, to: &out)
+            if let concurrency = m.concurrency {
+                out.removeLast()
+                Self.appendKey("concurrency", to: &out)
+                out.append(contentsOf: String(concurrency).utf8)
+                out.append(UInt8(ascii: "}"))
+            }
+            return attachment
         case .job(let m):
             return Self.appendRequest("job", id: m.id, fn: m.fn, payload: m.payload, form: .attached, timeout: m.timeout, memory: m.memory, to: &out)
         case .registerWorker(let m):
@@ -34,6 +42,28 @@ extension WireMessage {
             let attachment = WireMessage.job(m.job).appendJSON(to: &out)
             out.append(UInt8(ascii: "}"))
             return attachment
+        case .ping(let m):
+            out.append(contentsOf: #"{"type":"ping""#.utf8)
+            Self.appendKey("id", to: &out)
+            Self.appendNumber(m.id, to: &out)
+            out.append(UInt8(ascii: "}"))
+        case .pong(let m):
+            out.append(contentsOf: #"{"type":"pong""#.utf8)
+            Self.appendKey("id", to: &out)
+            Self.appendNumber(m.id, to: &out)
+            if let state = m.loadBalancer {
+                Self.appendKey("load_balancer", to: &out)
+                JSONText.appendString(state.rawValue, to: &out)
+            }
+            if let workers = m.workers {
+                Self.appendKey("workers_busy", to: &out)
+                out.append(contentsOf: String(workers.busy).utf8)
+                Self.appendKey("workers_idle", to: &out)
+                out.append(contentsOf: String(workers.idle).utf8)
+                Self.appendKey("workers_starting", to: &out)
+                out.append(contentsOf: String(workers.starting).utf8)
+            }
+            out.append(UInt8(ascii: "}"))
         case .result(let m):
             out.append(contentsOf: m.ok ? #"{"ok":true"#.utf8 : #"{"ok":false"#.utf8)
             if let id = m.id {
@@ -73,8 +103,10 @@ extension WireMessage {
         case .invoke:
             let (fields, attachment) = try request(json)
             let form: BodyForm = json["payload"] != nil ? .inline : .attached
+            let concurrency = try optionalInt(json, "concurrency")
+            if let concurrency, concurrency < 1 { throw FieldError(reason: "\"concurrency\" must be at least 1") }
             return (.invoke(InvokeMessage(id: fields.id, fn: fields.fn, payload: fields.payload, timeout: fields.timeout,
-                                          memory: fields.memory, bodyForm: form)), attachment)
+                                          memory: fields.memory, concurrency: concurrency, bodyForm: form)), attachment)
         case .job:
             let (job, attachment) = try job(json)
             return (.job(job), attachment)
@@ -90,6 +122,20 @@ extension WireMessage {
             return (.forwardToWorker(ForwardToWorkerMessage(workerID: try int(json, "worker_id"), pid: try pid(json), job: job)), attachment)
         case .result:
             return try result(json)
+        case .ping:
+            return (.ping(PingMessage(id: try uint(json, "id"))), 0)
+        case .pong:
+            var state: PongMessage.PartState?
+            if let text = try optionalString(json, "load_balancer") {
+                guard let parsed = PongMessage.PartState(rawValue: text) else { throw FieldError(reason: "unknown load_balancer state \(text.debugDescription)") }
+                state = parsed
+            }
+            var workers: PongMessage.WorkerCounts?
+            if let busy = try optionalInt(json, "workers_busy") {
+                workers = PongMessage.WorkerCounts(busy: busy, idle: try optionalInt(json, "workers_idle") ?? 0,
+                                                   starting: try optionalInt(json, "workers_starting") ?? 0)
+            }
+            return (.pong(PongMessage(id: try uint(json, "id"), loadBalancer: state, workers: workers)), 0)
         }
     }
 
@@ -100,7 +146,7 @@ extension WireMessage {
         case .job(var m): m.payload = bytes; self = .job(m)
         case .forwardToWorker(var m): m.job.payload = bytes; self = .forwardToWorker(m)
         case .result(var m): m.output = bytes; self = .result(m)
-        case .registerWorker, .unregisterWorker, .workerDone: break
+        case .registerWorker, .unregisterWorker, .workerDone, .ping, .pong: break
         }
     }
 

@@ -7,4 +7,6 @@ public enum WireMessage: Sendable {
     case job(JobMessage)
     case workerDone(WorkerDoneMessage)
     case result(ResultMessage)
+    case ping(PingMessage)
+    case pong(PongMessage)
 }

@@ -10,7 +10,9 @@ struct PendingInvoke {
     /// The connection (gateway) that asked, and its id for the request.
     let client: UInt64
     let clientID: UInt64
-    let timeout: Double
+    var timeout: Double
+    /// When the server accepted it: how long it has waited for a worker, for scaling up.
+    let since: Double
     var stage: Stage
     /// Kept here while the load balancer picks a worker (it gets the invoke without it);
     /// attached to the job, then dropped.

@@ -30,6 +30,10 @@ final class Server {
     private var pending: [UInt64: PendingInvoke] = [:]
     private var nextID: UInt64 = 1
     private var stopping = false
+    /// Gateways' pings waiting for the load balancer's pong, by the id sent to it.
+    private var pings: [UInt64: (client: UInt64, clientID: UInt64, timer: TimerQueue.ID)] = [:]
+    /// How long a ping waits for the load balancer.
+    private let pingDeadline = 1.0
 
     /// Seconds past a job's own limit before the server kills its worker. The worker enforces
     /// the limit itself (runtime deadlines for JS/Python, epoch traps with wasmtime's API) and
@@ -60,7 +64,9 @@ final class Server {
         try loop.register(listener, .readable) { [unowned self] _ in self.acceptClients() }
         for slot in slots { spawn(slot) }
         connectBalancer()
-        log.info("listening", ["socket": options.socketPath, "workers": options.workerCount, "worker": options.workerPath])
+        scheduleScaling()
+        log.info("listening", ["socket": options.socketPath, "workers": options.workerCount, "max_workers": options.scaling.maximum,
+                               "worker": options.workerPath])
         if options.sandboxOff { log.warn(CommonSettings.sandboxOffWarning) }
     }
 
@@ -84,7 +90,7 @@ final class Server {
             channel.onMessage = { [unowned self, unowned slot] message in self.workerSaid(message, slot: slot, pid: pid) }
             channel.onClose = { [unowned self, unowned slot, weak process] why in
                 // A worker breaking protocol is killed; its exit then comes through `onExit`.
-                if slot.pid == pid, !self.stopping {
+                if slot.pid == pid, !self.stopping, !slot.retired {
                     self.log.warn("worker pipe closed", ["worker_id": slot.id, "pid": pid, "reason": why])
                     process?.kill()
                 }
@@ -100,8 +106,9 @@ final class Server {
     }
 
     private func registerWithBalancer(_ slot: WorkerSlot) {
-        guard slot.isAlive, !slot.registered, slot.jobs.isEmpty else { return }
+        guard slot.isAlive, !slot.registered, !slot.retired, slot.jobs.isEmpty else { return }
         slot.registered = balancer.send(.registerWorker(RegisterWorkerMessage(workerID: slot.id, pid: slot.pid)))
+        slot.idleSince = EventLoop.now()
     }
 
     private func workerExited(_ slot: WorkerSlot, pid: pid_t, status: ExitStatus) {
@@ -109,6 +116,8 @@ final class Server {
         let uptime = EventLoop.now() - slot.startedAt
         if stopping {
             log.info("worker stopped", ["worker_id": slot.id, "pid": pid, "status": status])
+        } else if slot.retired {
+            log.info("worker retired", ["worker_id": slot.id, "pid": pid, "workers": slots.filter { $0.isAlive && $0.pid != pid }.count])
         } else {
             log.warn("worker exited", ["worker_id": slot.id, "pid": pid, "status": status, "uptime_s": String(format: "%.3f", uptime)])
         }
@@ -134,6 +143,7 @@ final class Server {
             if slots.allSatisfy({ !$0.isAlive }) { loop.stop() }
             return
         }
+        if slot.retired { return }
         // A worker that dies right after starting is restarted with growing delays.
         slot.quickDeaths = uptime < 1 ? slot.quickDeaths + 1 : 0
         let delay = slot.quickDeaths == 0 ? 0 : min(0.05 * pow(2, Double(slot.quickDeaths)), 5)
@@ -169,8 +179,11 @@ final class Server {
         slot.timedJob = nil
         armDeadline(slot)
         answer(id, result)
+        if slot.jobs.isEmpty { slot.idleSince = EventLoop.now() }
         if slot.registered {
             balancer.send(.workerDone(WorkerDoneMessage(workerID: slot.id, pid: pid, id: id)))
+        } else if slot.retired {
+            if slot.jobs.isEmpty { stopRetired(slot) }
         } else {
             registerWithBalancer(slot)
         }
@@ -187,6 +200,59 @@ final class Server {
             // At once, not the worker's gentle teardown: a WebAssembly call cannot be interrupted.
             process.kill()
         }
+    }
+
+    // MARK: scaling (the decisions are WorkerScaler's; here: spawn one more, retire one)
+
+    private lazy var scaler = WorkerScaler(policy: options.scaling)
+
+    private func scheduleScaling() {
+        loop.schedule(after: 0.1) { [unowned self] in
+            guard !self.stopping else { return }
+            self.scale()
+            self.scheduleScaling()
+        }
+    }
+
+    private func scale() {
+        guard balancer.isConnected else { return }
+        let now = EventLoop.now()
+        let alive = slots.filter { $0.isAlive && !$0.retired }
+        let waiting = pending.values.filter { if case .atBalancer = $0.stage { return true } else { return false } }
+        let snapshot = WorkerScaler.Snapshot(
+            alive: alive.count, starting: alive.filter { !$0.registered && $0.jobs.isEmpty }.count, busy: alive.filter { !$0.jobs.isEmpty }.count,
+            waiting: waiting.count, oldestWait: waiting.map { now - $0.since }.max(),
+            idle: alive.filter { $0.registered && $0.jobs.isEmpty }.map { (id: $0.id, since: $0.idleSince) })
+        switch scaler.decide(snapshot, now: now) {
+        case .hold:
+            break
+        case .add(let count):
+            log.info("scaling up", ["adding": count, "workers": alive.count + count, "waiting": waiting.count])
+            for _ in 0..<count {
+                // A retired slot is reused once its process is gone; otherwise a new one.
+                let slot = slots.first { $0.retired && !$0.isAlive } ?? WorkerSlot(id: slots.count)
+                if slot.id == slots.count { slots.append(slot) }
+                slot.retired = false
+                slot.quickDeaths = 0
+                spawn(slot)
+            }
+        case .retire(let id):
+            let slot = slots[id]
+            log.info("scaling down: retiring an idle worker", ["worker_id": id, "pid": slot.pid, "workers": alive.count - 1])
+            slot.retired = true
+            if slot.registered {
+                balancer.send(.unregisterWorker(UnregisterWorkerMessage(workerID: slot.id, pid: slot.pid)))
+                slot.registered = false
+            }
+            // A job the load balancer forwarded before it read the unregister still runs here.
+            if slot.jobs.isEmpty { stopRetired(slot) }
+        }
+    }
+
+    /// Ends a retired worker: its stdin closes (it exits), TERM then KILL if it lingers.
+    private func stopRetired(_ slot: WorkerSlot) {
+        slot.channel?.close("retired")
+        slot.process?.terminate()
     }
 
     // MARK: the load balancer
@@ -219,6 +285,8 @@ final class Server {
         case .result(let result):
             guard let id = result.id else { return }
             answer(id, result)
+        case .pong(let pong):
+            answerPing(pong.id, .ok)
         default:
             log.warn("unexpected message from load balancer; reconnecting")
             balancer.reset("protocol error")
@@ -241,6 +309,8 @@ final class Server {
         var job = forward.job
         job.payload = invoke.payload ?? []
         invoke.payload = nil
+        // The load balancer lowered the limit by the time the invoke waited for a worker.
+        if let left = job.timeout { invoke.timeout = min(invoke.timeout, left) }
         invoke.stage = .atWorker(slot: slot.id)
         pending[id] = invoke
         slot.jobs.append(id)
@@ -281,6 +351,7 @@ final class Server {
     }
 
     private func clientSaid(_ message: WireMessage, client: UInt64) {
+        if case .ping(let ping) = message { return relayPing(ping, client: client) }
         guard case .invoke(var invoke) = message else {
             clients[client]?.close("protocol error: expected invoke")
             return
@@ -301,13 +372,36 @@ final class Server {
         let id = nextID
         nextID += 1
         let timeout = invoke.timeout ?? options.defaultTimeout
-        pending[id] = PendingInvoke(client: client, clientID: clientID, timeout: timeout, stage: .atBalancer,
+        pending[id] = PendingInvoke(client: client, clientID: clientID, timeout: timeout, since: EventLoop.now(), stage: .atBalancer,
                                     payload: payload, bodyForm: invoke.bodyForm)
         // The load balancer gets what it chooses by, not the payload (kept in `pending`).
         invoke.id = id
         invoke.timeout = timeout
         invoke.payload = nil
         balancer.send(.invoke(invoke))
+    }
+
+    /// A gateway's ping: answered once the load balancer answered ours, or after
+    /// `pingDeadline` without it (so a stopped load balancer is named, not waited for).
+    private func relayPing(_ ping: PingMessage, client: UInt64) {
+        guard balancer.isConnected else {
+            clients[client]?.send(.pong(PongMessage(id: ping.id, loadBalancer: .unreachable)))
+            return
+        }
+        let id = nextID
+        nextID += 1
+        let timer = loop.schedule(after: pingDeadline) { [unowned self] in self.answerPing(id, .timeout) }
+        pings[id] = (client, ping.id, timer)
+        balancer.send(.ping(PingMessage(id: id)))
+    }
+
+    private func answerPing(_ id: UInt64, _ state: PongMessage.PartState) {
+        guard let ping = pings.removeValue(forKey: id) else { return }
+        if state != .timeout { loop.cancel(ping.timer) }
+        let alive = slots.filter { $0.isAlive && !$0.retired }
+        clients[ping.client]?.send(.pong(PongMessage(id: ping.clientID, loadBalancer: state, workers: PongMessage.WorkerCounts(
+            busy: alive.filter { !$0.jobs.isEmpty }.count, idle: alive.filter { $0.registered && $0.jobs.isEmpty }.count,
+            starting: alive.filter { !$0.registered && $0.jobs.isEmpty }.count))))
     }
 
     /// Sends the result to whoever asked, once; later answers for the same id are dropped.

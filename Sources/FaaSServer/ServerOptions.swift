@@ -5,7 +5,10 @@ import Foundation
 public struct ServerOptions: Sendable {
     public var socketPath: String
     public var balancerSocketPath: String
+    /// Workers started at once, and the fewest kept (`--min-workers`, else `--workers`).
     public var workerCount: Int
+    /// When workers are added and retired (`WorkerScaler`).
+    var scaling: WorkerScaler.Policy
     public var workerPath: String
     public var functionsDirectory: String
     /// For an invoke that carries no time limit. The gateway owns the limits (`--timeout`) and
@@ -20,7 +23,8 @@ public struct ServerOptions: Sendable {
     /// them on their command line, never through the environment.
     public var workerSettings: [String]
 
-    public static let known = [CommonSettings.serverSocket, CommonSettings.lbSocket, CommonSettings.workers, CommonSettings.workerPath,
+    public static let known = [CommonSettings.serverSocket, CommonSettings.lbSocket, CommonSettings.workers, CommonSettings.minWorkers, CommonSettings.maxWorkers,
+                               CommonSettings.scaleUpWait, CommonSettings.scaleDownIdle, CommonSettings.workerPath,
                                CommonSettings.shutdownGrace] + CommonSettings.handedToWorkers
 
     public init(arguments: [String], environment: [String: String]) throws {
@@ -30,7 +34,13 @@ public struct ServerOptions: Sendable {
     public init(_ settings: Settings) throws {
         socketPath = settings.string(CommonSettings.serverSocket)
         balancerSocketPath = settings.string(CommonSettings.lbSocket)
-        workerCount = try settings.integer(CommonSettings.workers)
+        let minimum = try settings.integer(CommonSettings.minWorkers)
+        workerCount = minimum > 0 ? minimum : try settings.integer(CommonSettings.workers)
+        let maximum = try settings.integer(CommonSettings.maxWorkers)
+        scaling = WorkerScaler.Policy(minimum: workerCount,
+                                      maximum: maximum > 0 ? max(maximum, workerCount) : WorkerScaler.defaultMaximum(minimum: workerCount),
+                                      upAfter: try settings.number(CommonSettings.scaleUpWait),
+                                      idleRetire: try settings.number(CommonSettings.scaleDownIdle))
         workerPath = settings.optionalString(CommonSettings.workerPath) ?? Runtimes.besideThisExecutable("faas-worker")
         // Workers run elsewhere (cwd /tmp for functions): hand them an absolute folder.
         functionsDirectory = URL(fileURLWithPath: settings.string(CommonSettings.functionsDir)).standardizedFileURL.path

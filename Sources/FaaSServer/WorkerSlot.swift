@@ -19,6 +19,10 @@ final class WorkerSlot {
     var startedAt = 0.0
     /// Consecutive quick deaths, for restart back-off.
     var quickDeaths = 0
+    /// Scaled down: not registered again, not restarted when it exits.
+    var retired = false
+    /// When its last job ended (or it became ready), for scaling down.
+    var idleSince = 0.0
 
     init(id: Int) { self.id = id }
 

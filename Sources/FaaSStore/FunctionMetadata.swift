@@ -19,13 +19,16 @@ public struct FunctionMetadata: Codable, Sendable, Equatable {
     /// Per-function limits (seconds, MiB); nil means the platform default.
     public var timeout: Double?
     public var memory: Int?
+    /// Workers it may use at once (`&concurrency=N`); nil (and metadata written before the
+    /// field existed): the load balancer's default share.
+    public var concurrency: Int?
     /// Deployed with `&public=true`: anyone may invoke it, without a key.
     public var isPublic: Bool?
     /// The origin (or `*`) whose pages may read a public function's answers (CORS).
     public var cors: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, language, entrypoint, size, version, mode, wasm, timeout, memory, cors
+        case id, name, language, entrypoint, size, version, mode, wasm, timeout, memory, concurrency, cors
         case createdAt = "created_at"
         case isPublic = "public"
     }

@@ -45,7 +45,8 @@ class ConcurrencyTestCase: SuiteTestCase {
 
     func checkSpreadOverAllWorkers() throws {
         let suite = try suite
-        let id = try suite.deployOK(uniqueName("who"), "python", source: Self.whoAmI)
+        // Its own limit of the whole pool: by default one function may use only half of it.
+        let id = try suite.deployOK(uniqueName("who"), "python", source: Self.whoAmI, query: "&concurrency=4")
         let before = suite.workerPIDs()
         XCTAssertEqual(before.count, 4, "four workers: \(before)")
 
@@ -110,7 +111,7 @@ final class WeightedConcurrencyTests: ConcurrencyTestCase {
     /// whose recent calls were fast (round robin would come back to it every fourth call).
     func testSequentialInvokesAvoidTheWorkerThatWasSlow() throws {
         let suite = try suite
-        let fast = try suite.deployOK(uniqueName("fast"), "python", source: Self.whoAmI)
+        let fast = try suite.deployOK(uniqueName("fast"), "python", source: Self.whoAmI, query: "&concurrency=4")
         let slow = try suite.deployOK(uniqueName("slow"), "python",
                                       source: "import os, time\ntime.sleep(2)\nprint(os.environ['FAAS_WORKER_PID'], 'slow')\n")
         // Bursts reach every worker: all have run the fast function, warm.

@@ -75,7 +75,11 @@ final class RestartTests: SuiteTestCase {
         // Meanwhile invokes fail cleanly (503), they do not hang.
         let during = try suite.invoke(id, "during", timeout: 20)
         XCTAssertEqual(during.status, 503, "\(during)")
-        XCTAssertEqual(try suite.request("GET", "/health").status, 200, "the gateway itself is fine")
+        // /health pings through the chain and names the missing part.
+        let health = try suite.request("GET", "/health")
+        XCTAssertEqual(health.status, 503, "\(health)")
+        XCTAssertEqual(try health.json()["unhealthy"] as? String, "load_balancer", "\(health)")
+        XCTAssertEqual(try health.json()["server"] as? String, "connected", "the gateway and the server are fine")
 
         let registered = suite.registrations()
         try suite.launchLoadBalancer()
@@ -154,9 +158,13 @@ final class LifecycleTests: OwnSuiteTestCase {
         XCTAssertEqual(noServer.status, 503, "no server yet: \(noServer)")
         // Then the server, still without a load balancer.
         try suite.launchServer()
+        // /health names the load balancer as the missing part once the server is reached.
         try suite.waitFor("the gateway to reach the server", timeout: 10) {
-            (try? suite.request("GET", "/health", timeout: 5))?.status == 200
+            (try? suite.request("GET", "/health", timeout: 5).json())?["server"] as? String == "connected"
         }
+        let partial = try suite.request("GET", "/health")
+        XCTAssertEqual(partial.status, 503, "\(partial)")
+        XCTAssertEqual(try partial.json()["unhealthy"] as? String, "load_balancer", "\(partial)")
         let noBalancer = try suite.invoke(id, "x", timeout: 20)
         XCTAssertEqual(noBalancer.status, 503, "no load balancer yet: \(noBalancer)")
         // The load balancer last: everything connects and registers by itself.

@@ -89,6 +89,31 @@ final class WireMessageCodecTests: XCTestCase {
         XCTAssertEqual(back.memory, 128)
     }
 
+    func testConcurrencyRidesOnTheInvokeAndIsOptional() throws {
+        let (line, _) = codec.encode(.invoke(InvokeMessage(id: 4, fn: "f_1", payload: nil, timeout: 3, memory: nil, concurrency: 2)))
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.dropLast())) as? [String: Any])
+        XCTAssertEqual(object["concurrency"] as? Int, 2)
+        guard case .invoke(let back) = try codec.decode(line.dropLast()[...]) else { return XCTFail("not an invoke") }
+        XCTAssertEqual(back.concurrency, 2)
+        XCTAssertEqual(back.timeout, 3)
+        guard case .invoke(let old) = try codec.decode(ArraySlice(#"{"type":"invoke","id":1,"fn":"f","payload":""}"#.utf8)) else { return XCTFail() }
+        XCTAssertNil(old.concurrency, "an invoke without the field is read as before")
+        XCTAssertThrowsError(try codec.decode(ArraySlice(#"{"type":"invoke","id":1,"fn":"f","payload":"","concurrency":0}"#.utf8)))
+    }
+
+    func testPingAndPong() throws {
+        let (ping, _) = codec.encode(.ping(PingMessage(id: 7)))
+        XCTAssertEqual(String(decoding: ping, as: UTF8.self), #"{"type":"ping","id":7}"# + "\n")
+        guard case .ping(let back) = try codec.decode(ping.dropLast()[...]) else { return XCTFail() }
+        XCTAssertEqual(back, PingMessage(id: 7))
+        for pong in [PongMessage(id: 7), PongMessage(id: 8, loadBalancer: .timeout), PongMessage(id: 9, loadBalancer: .unreachable)] {
+            guard case .pong(let decoded) = try codec.decode(codec.encode(.pong(pong)).line.dropLast()[...]) else { return XCTFail() }
+            XCTAssertEqual(decoded, pong)
+        }
+        XCTAssertThrowsError(try codec.decode(ArraySlice(#"{"type":"pong","id":1,"load_balancer":"maybe"}"#.utf8)))
+        XCTAssertThrowsError(try codec.decode(ArraySlice(#"{"type":"ping"}"#.utf8)))
+    }
+
     func testSpecFieldNames() throws {
         let (line, _) = codec.encode(.forwardToWorker(ForwardToWorkerMessage(workerID: 2, pid: 5, job: JobMessage(id: 1, fn: "hello_123", payload: nil, timeout: nil, memory: nil))))
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.dropLast())) as? NSDictionary)

@@ -17,6 +17,14 @@ Subcommands (each prints JSON or plain text on stdout, diagnostics on stderr):
   coldstart BASE NAME LANG FILE PAYLOAD EXPECTED [QUERY]
                                  deploy, then invoke at once (retrying until the expected
                                  answer, 30 s at most); prints the timings
+  fairness BASE HELLO LONG SAMPLES
+                                 hello latency (SAMPLES sequential invokes) alone, then while
+                                 N = 1, 2, 4, 8 calls of LONG are kept in flight; one JSON line
+                                 per N: {"kind":"fairness","long","p50_ms","p99_ms","errors"}
+  autoscale BASE ID COUNT MINIMUM
+                                 COUNT invokes of ID at once, /metrics polled for the workers:
+                                 time to the first added worker, peak, burst time, time back
+                                 to MINIMUM; prints {"kind":"autoscale",...}
   rss PID...                     total VmRSS (KiB) of these processes and all their descendants
   sample-rss OUT INTERVAL PID... samples `rss` every INTERVAL s until SIGTERM, then writes
                                  {"samples","max_kib","mean_kib"} to OUT
@@ -34,6 +42,120 @@ import sys
 import threading
 import time
 import urllib.parse
+
+
+# --- fairness and autoscaling ------------------------------------------------------------------
+
+def _percentile(values, fraction):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def _latency(base, fid, samples):
+    host, port = _split(base)
+    conn = http.client.HTTPConnection(host, port, timeout=120)
+    times, errors = [], 0
+    try:
+        for _ in range(samples):
+            try:
+                r = _invoke(base, fid, "World", conn=conn)
+            except OSError:
+                errors += 1
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=120)
+                continue
+            if r["status"] == 200:
+                times.append(r["ms"])
+            else:
+                errors += 1
+    finally:
+        conn.close()
+    return times, errors
+
+
+def cmd_fairness(base, hello, long_fn, samples):
+    samples = int(samples)
+    for n in (0, 1, 2, 4, 8):
+        stop = threading.Event()
+        longs = {"done": 0, "failed": 0}
+
+        def keep_busy():
+            while not stop.is_set():
+                try:
+                    r = _invoke(base, long_fn, "")
+                    longs["done" if r["status"] == 200 else "failed"] += 1
+                except OSError:
+                    longs["failed"] += 1
+
+        threads = [threading.Thread(target=keep_busy, daemon=True) for _ in range(n)]
+        for t in threads:
+            t.start()
+        if n:
+            time.sleep(1.0)  # the long calls reach their workers (or the queue)
+        times, errors = _latency(base, hello, samples)
+        stop.set()
+        for t in threads:
+            t.join(timeout=120)
+        print(json.dumps({"kind": "fairness", "long": n, "samples": samples, "p50_ms": _percentile(times, 0.5),
+                          "p99_ms": _percentile(times, 0.99), "errors": errors, "long_done": longs["done"],
+                          "long_failed": longs["failed"]}))
+        sys.stdout.flush()
+    return 0
+
+
+def _workers(base):
+    try:
+        status, data, _ = request(base, "GET", "/metrics", timeout=5)
+    except OSError:
+        return None
+    if status != 200:
+        return None
+    total = None
+    for line in data.decode("utf-8", "replace").splitlines():
+        if line.startswith("faas_workers{"):
+            total = (total or 0) + int(float(line.rsplit(" ", 1)[1]))
+    return total
+
+
+def cmd_autoscale(base, fid, count, minimum):
+    count, minimum = int(count), int(minimum)
+    results = []
+    lock = threading.Lock()
+
+    def call():
+        try:
+            r = _invoke(base, fid, "")
+            ok = r["status"] == 200
+        except OSError:
+            ok = False
+        with lock:
+            results.append(ok)
+
+    threads = [threading.Thread(target=call, daemon=True) for _ in range(count)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    first_up, peak = None, 0
+    while any(t.is_alive() for t in threads):
+        w = _workers(base) or 0
+        peak = max(peak, w)
+        if first_up is None and w > minimum:
+            first_up = time.perf_counter() - t0
+        time.sleep(0.05)
+    burst = time.perf_counter() - t0
+    back = None
+    while time.perf_counter() - t0 < burst + 120:
+        w = _workers(base)
+        if w is not None and w <= minimum:
+            back = time.perf_counter() - t0 - burst
+            break
+        time.sleep(0.1)
+    ok = sum(results)
+    print(json.dumps({"kind": "autoscale", "calls": count, "ok": ok, "burst_s": burst, "calls_per_s": ok / burst if burst else None,
+                      "first_added_s": first_up, "peak_workers": peak, "back_to_min_s": back, "minimum": minimum}))
+    return 0 if ok == count else 1
 
 
 # --- wrk output ------------------------------------------------------------------------------
@@ -511,6 +633,27 @@ def cmd_report(rows_path, scale_path, meta_path, out_json, out_md):
         out_txt += ["", "== " + title + " ==", t]
         md += ["", "## " + title, "", m]
 
+    fair = [s for s in scale if s.get("kind") == "fairness"]
+    if fair:
+        alone = next((s.get("p50_ms") for s in fair if s.get("long") == 0), None)
+        t, m = _table(["long calls running", "hello p50 ms", "hello p99 ms", "p50 / alone", "errors"],
+                      [[s["long"], _fmt(s.get("p50_ms"), ".1f"), _fmt(s.get("p99_ms"), ".1f"),
+                        _fmt(s["p50_ms"] / alone if alone and s.get("p50_ms") else None, ".2f"), s.get("errors", "-")] for s in fair],
+                      right={0, 1, 2, 3, 4})
+        title = "Fairness: C hello latency while N long calls (2 s sleep) of another function run"
+        out_txt += ["", "== " + title + " ==", t]
+        md += ["", "## " + title, "", m]
+
+    auto = [s for s in scale if s.get("kind") == "autoscale"]
+    if auto:
+        t, m = _table(["calls", "ok", "burst s", "calls/s", "first worker added s", "peak workers", "back to minimum s"],
+                      [[s["calls"], s["ok"], _fmt(s.get("burst_s"), ".2f"), _fmt(s.get("calls_per_s"), ".1f"),
+                        _fmt(s.get("first_added_s"), ".2f"), s.get("peak_workers", "-"), _fmt(s.get("back_to_min_s"), ".1f")] for s in auto],
+                      right={0, 1, 2, 3, 4, 5, 6})
+        title = "Autoscaling: a burst of calls sleeping 0.5 s (4 workers minimum)"
+        out_txt += ["", "== " + title + " ==", t]
+        md += ["", "## " + title, "", m]
+
     starts = [s for s in scale if s.get("kind") == "startup"]
     if starts:
         t, m = _table(["workers", "functions stored", "start to /health 200 ms"],
@@ -541,7 +684,7 @@ def cmd_report(rows_path, scale_path, meta_path, out_json, out_md):
 
 COMMANDS = {
     "deploy": cmd_deploy, "invoke": cmd_invoke, "check": cmd_check, "check-count": cmd_check_count, "mass-deploy": cmd_mass_deploy,
-    "coldstart": cmd_coldstart, "rss": cmd_rss, "sample-rss": cmd_sample_rss, "report": cmd_report,
+    "coldstart": cmd_coldstart, "fairness": cmd_fairness, "autoscale": cmd_autoscale, "rss": cmd_rss, "sample-rss": cmd_sample_rss, "report": cmd_report,
 }
 
 

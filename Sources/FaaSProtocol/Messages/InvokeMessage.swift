@@ -10,15 +10,20 @@ public struct InvokeMessage: Sendable {
     public var timeout: Double?
     /// Memory limit in MiB.
     public var memory: Int?
+    /// Workers this function may use at once (deployed with `&concurrency=N`); nil: the load
+    /// balancer's default share.
+    public var concurrency: Int?
     /// How the payload arrived; the answer goes back the same way.
     public var bodyForm: BodyForm
 
-    public init(id: UInt64, fn: String, payload: [UInt8]?, timeout: Double? = nil, memory: Int? = nil, bodyForm: BodyForm = .attached) {
+    public init(id: UInt64, fn: String, payload: [UInt8]?, timeout: Double? = nil, memory: Int? = nil, concurrency: Int? = nil,
+                bodyForm: BodyForm = .attached) {
         self.id = id
         self.fn = fn
         self.payload = payload
         self.timeout = timeout
         self.memory = memory
+        self.concurrency = concurrency
         self.bodyForm = bodyForm
     }
 

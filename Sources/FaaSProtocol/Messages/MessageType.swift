@@ -7,4 +7,6 @@ public enum MessageType: String, Sendable {
     case job
     case workerDone = "worker_done"
     case result
+    case ping
+    case pong
 }

@@ -13,6 +13,14 @@ public enum CommonSettings {
     public static let serverSocket = Setting("server-sock", env: "FAAS_SERVER_SOCK", default: "/tmp/faas_server.sock", help: "server UNIX socket")
     public static let functionsDir = Setting("functions-dir", env: "FAAS_FUNCTIONS_DIR", default: "./functions", help: "where deployed functions are stored")
     public static let workers = Setting("workers", env: "FAAS_WORKERS", default: "4", kind: .integer(1...256), help: "number of pre-forked workers")
+    public static let minWorkers = Setting("min-workers", env: "FAAS_MIN_WORKERS", default: "0", kind: .integer(0...256),
+                                           help: "fewest workers the server keeps; 0: --workers")
+    public static let maxWorkers = Setting("max-workers", env: "FAAS_MAX_WORKERS", default: "0", kind: .integer(0...256),
+                                           help: "most workers the server scales up to; 0: 4 per CPU (affinity and cgroup quota), at least the minimum")
+    public static let scaleUpWait = Setting("scale-up-wait", env: "FAAS_SCALE_UP_WAIT", default: "0.1", kind: .number(0...3600),
+                                            help: "seconds a call may wait for a worker before the server adds workers")
+    public static let scaleDownIdle = Setting("scale-down-idle", env: "FAAS_SCALE_DOWN_IDLE", default: "30", kind: .number(0.1...86_400),
+                                              help: "seconds a worker beyond the minimum stays idle before it is retired")
     public static let strategy = Setting("strategy", env: "FAAS_LB_STRATEGY", default: "rr", kind: .choice(["rr", "fifo", "weighted"]),
                                          help: "worker choice: rr, fifo or weighted")
     public static let workerPath = Setting("worker-path", env: "FAAS_WORKER_PATH", default: "", help: "faas-worker executable (default: beside this executable)")
@@ -33,8 +41,16 @@ public enum CommonSettings {
     public static let maxConnections = Setting("max-connections", env: "FAAS_MAX_CONNECTIONS", default: "10000", kind: .integer(1...1_000_000),
                                                help: "open client connections at most")
     public static let readTimeout = Setting("read-timeout", env: "FAAS_READ_TIMEOUT", default: "30", kind: .number(0.01...3600), help: "seconds to receive a whole request")
-    public static let idleTimeout = Setting("idle-timeout", env: "FAAS_IDLE_TIMEOUT", default: "75", kind: .number(0.01...86_400),
+    public static let idleTimeout = Setting("idle-timeout", env: "FAAS_IDLE_TIMEOUT", default: "15", kind: .number(0.01...86_400),
                                             help: "seconds an idle keep-alive connection stays open")
+    public static let headerTimeout = Setting("header-timeout", env: "FAAS_HEADER_TIMEOUT", default: "10", kind: .number(0.01...3600),
+                                              help: "seconds to receive a request's head (line and headers)")
+    public static let clientConnections = Setting("client-connections", env: "FAAS_CLIENT_CONNECTIONS", default: "256", kind: .integer(1...1_000_000),
+                                                  help: "open connections one client address may hold (429 beyond)")
+    public static let clientRequests = Setting("client-requests", env: "FAAS_CLIENT_REQUESTS", default: "128", kind: .integer(1...1_000_000),
+                                               help: "requests one client address may have in flight (429 beyond)")
+    public static let bodyMemory = Setting("body-memory", env: "FAAS_BODY_MEMORY", default: "67108864", kind: .integer(1...(1 << 40)),
+                                           help: "request-body bytes the gateway holds at once; beyond, bodies wait unread (half of it per client address)")
     public static let compileTimeout = Setting("compile-timeout", env: "FAAS_COMPILE_TIMEOUT", default: "120", kind: .number(0.1...3600),
                                                help: "seconds a deploy's compiler may run")
     public static let clang = Setting("clang", env: "FAAS_CLANG", default: "",
@@ -71,6 +87,8 @@ public enum CommonSettings {
                                           help: "invokes the load balancer queues while every worker is busy")
     public static let queueTimeout = Setting("queue-timeout", env: "FAAS_QUEUE_TIMEOUT", default: "30", kind: .number(0.01...3600),
                                              help: "seconds an invoke may wait for a free worker")
+    public static let functionConcurrency = Setting("function-concurrency", env: "FAAS_FUNCTION_CONCURRENCY", default: "0", kind: .integer(0...256),
+                                                    help: "workers one function may use at once unless it was deployed with its own; 0: half the pool (never all of it)")
 
     // Workers (the server reads them and hands them to each worker as flags)
     public static let wasmLibrary = Setting("wasm-library", env: "FAAS_WASM_LIBRARY", default: "",

@@ -101,6 +101,9 @@ final class FaaSSuite: @unchecked Sendable {
             environment["FAAS_WASM_LIBRARY"] = library
         }
         environment["FAAS_ADMIN_KEY"] = Self.adminKey
+        // A fixed pool unless a test asks for autoscaling (FAAS_MAX_WORKERS in its options):
+        // tests count workers and name them by pid.
+        environment["FAAS_MAX_WORKERS"] = String(options.workers)
         for (key, value) in options.environment { environment[key] = value }
         return environment
     }

@@ -23,8 +23,8 @@ func secondsSince(_ start: Date) -> Double { Date().timeIntervalSince(start) }
 final class RawClient {
     private(set) var fd: Int32
 
-    init(port: Int) throws {
-        fd = try connectLoopback(port: port)
+    init(port: Int, from source: String? = nil) throws {
+        fd = try connectLoopback(port: port, from: source)
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }

@@ -256,9 +256,23 @@ extension String {
 }
 
 /// A blocking TCP connection to 127.0.0.1:`port`.
-func connectLoopback(port: Int) throws -> Int32 {
+/// `source`: the local address to connect from (127.0.0.2 plays another client).
+func connectLoopback(port: Int, from source: String? = nil) throws -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw HTTPClientError.io("socket", errno) }
+    if let source {
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        let bound = withUnsafePointer(to: &local) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            let error = errno
+            Glibc.close(fd)
+            throw HTTPClientError.io("bind", error)
+        }
+    }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = in_port_t(UInt16(port).bigEndian)

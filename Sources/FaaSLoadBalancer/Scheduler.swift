@@ -1,0 +1,108 @@
+import FaaSProtocol
+
+/// One server's scheduling state: its workers (`WorkerPool`), the invokes waiting for one
+/// (`FairQueue`), and the rules that decide who runs next. Pure state, no I/O and no clock of
+/// its own (times are passed in), so the fairness rules are unit-tested directly.
+///
+/// The rules:
+/// - A function may have at most `limit(for:)` jobs running at once: its own `concurrency`
+///   (deploy `&concurrency=N`, up to the whole pool), else the default share (the load
+///   balancer's `--function-concurrency`, 0: half the pool), which never takes the whole pool
+///   when there is more than one worker. So a call of another function always finds a worker
+///   the first one may not take.
+/// - Calls beyond that wait, one FIFO per function; a freed worker goes to the next function in
+///   round robin that has calls waiting and is under its limit.
+/// - Waiting counts against the call's own time limit: a call never waits longer than its
+///   `timeout` (504) nor than the queue timeout (503), and the job forwarded after a wait carries
+///   what is left of its time limit.
+public struct Scheduler {
+    public struct Waiting {
+        public var invoke: InvokeMessage
+        public var since: Double
+    }
+
+    /// What became of a submitted invoke.
+    public enum Decision {
+        case forward(WorkerPool.Worker, JobMessage)
+        case queued
+        case refused(FailureCode, String)
+    }
+
+    public private(set) var pool: WorkerPool
+    public private(set) var queue: FairQueue<Waiting>
+    public let defaultShare: Int
+    public let queueTimeout: Double
+
+    public init(strategy: Strategy, queueSize: Int, queueTimeout: Double, defaultShare: Int) {
+        pool = WorkerPool(strategy: strategy)
+        queue = FairQueue(capacity: queueSize)
+        self.defaultShare = defaultShare
+        self.queueTimeout = queueTimeout
+    }
+
+    /// Workers a function may use at once in a pool of `pool` workers.
+    public static func limit(requested: Int?, defaultShare: Int, pool: Int) -> Int {
+        if let requested { return max(1, min(requested, pool)) }
+        let share = defaultShare > 0 ? defaultShare : pool / 2
+        return max(1, min(share, pool - 1))
+    }
+
+    public func limit(for invoke: InvokeMessage) -> Int {
+        Self.limit(requested: invoke.concurrency, defaultShare: defaultShare, pool: pool.workers.count)
+    }
+
+    private func mayRun(_ invoke: InvokeMessage) -> Bool {
+        pool.running(invoke.fn) < limit(for: invoke)
+    }
+
+    public mutating func submit(_ invoke: InvokeMessage, now: Double) -> Decision {
+        if pool.isEmpty { return .refused(.noWorker, "no worker is available") }
+        // Calls of the same function already waiting go first: its order is kept.
+        if queue.waiting(invoke.fn) == 0, mayRun(invoke), let worker = pool.pick(now: now, for: invoke.fn) {
+            return .forward(worker, invoke.job)
+        }
+        guard queue.append(Waiting(invoke: invoke, since: now), for: invoke.fn) else {
+            return .refused(.overloaded, "overloaded: \(queue.capacity) invocations already waiting for a worker")
+        }
+        return .queued
+    }
+
+    /// Gives free workers to waiting calls, in turn; the jobs to forward.
+    public mutating func dispatch(now: Double) -> [(WorkerPool.Worker, JobMessage)] {
+        var out: [(WorkerPool.Worker, JobMessage)] = []
+        while !queue.isEmpty, pool.hasIdle {
+            let pool = self.pool, share = defaultShare
+            guard let next = queue.popNext(where: { key, waiting in
+                pool.running(key) < Self.limit(requested: waiting.invoke.concurrency, defaultShare: share, pool: pool.workers.count)
+            }) else { break }
+            guard let worker = self.pool.pick(now: now, for: next.key) else { break }
+            var job = next.element.invoke.job
+            if let timeout = job.timeout { job.timeout = max(0.001, timeout - (now - next.element.since)) }
+            out.append((worker, job))
+        }
+        return out
+    }
+
+    public mutating func register(id: Int, pid: Int32) { pool.register(id: id, pid: pid) }
+
+    public mutating func unregister(id: Int, pid: Int32) { pool.unregister(id: id, pid: pid) }
+
+    public mutating func done(id: Int, pid: Int32, now: Double) { pool.done(id: id, pid: pid, now: now) }
+
+    /// Calls that waited as long as they may: past their own time limit, or the queue timeout.
+    public mutating func expire(now: Double) -> [(id: UInt64, code: FailureCode, why: String)] {
+        let queueTimeout = self.queueTimeout
+        func deadline(_ waiting: Waiting) -> Double { waiting.since + min(queueTimeout, waiting.invoke.timeout ?? queueTimeout) }
+        return queue.removeAll { now >= deadline($0) }.map { waiting in
+            if let timeout = waiting.invoke.timeout, timeout <= queueTimeout {
+                return (waiting.invoke.id, .timeout, "timed out after \(timeout) s waiting for a worker (\(waiting.invoke.fn) is at its limit of workers or all are busy)")
+            }
+            return (waiting.invoke.id, .overloaded, "overloaded: no worker became free within \(queueTimeout) s")
+        }
+    }
+
+    /// Empties the queue (the server went away, or the last worker did).
+    public mutating func removeAllWaiting() -> [UInt64] {
+        queue.removeAll().map(\.invoke.id)
+    }
+}
