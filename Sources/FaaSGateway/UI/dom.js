@@ -46,7 +46,8 @@ export function formatBytes(bytes) {
 }
 
 export function formatDate(text) {
-  const date = new Date(text);
+  // The store writes seconds since the epoch; ISO 8601 is read too.
+  const date = /^\d+(\.\d+)?$/.test(String(text)) ? new Date(Number(text) * 1000) : new Date(text);
   if (Number.isNaN(date.getTime())) return text || "–";
   return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
