@@ -261,8 +261,16 @@ class KeyedConsoleTests(ConsoleTestCase):
             self.assertTrue(any(str(r).endswith(page) for r in reached), f"Tab never reaches {page}: {reached}")
 
     def test_7_overview_charts(self):
+        self.go("#/function/greeter")
+        self.visible("form.invoke textarea").send_keys("chart")
+        self.driver.find_element(By.CSS_SELECTOR, "form.invoke button[type=submit]").click()
+        self.text_in(".outcome .output", "Hello, chart!", timeout=60)
         self.go("#/overview")
-        self.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "figure.chart svg path")) >= 1, timeout=30)
+        # Three samples (3 s apart) make two points: a line on every chart.
+        self.text_in("main", "2 points", timeout=30)
+        lines = self.driver.find_elements(By.CSS_SELECTOR, "figure.chart svg path.chart-line")
+        self.assertGreaterEqual(len(lines), 3)  # latency draws only with invokes in a window
+        self.assertTrue(all("L" in line.get_attribute("d") for line in lines[:1]), "the requests line joins two points")
         titles = [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, ".chart-title")]
         self.assertEqual(titles, ["Requests per second", "Invoke latency", "Errors per second", "Busy (invocations in flight)"])
         label = self.driver.find_element(By.CSS_SELECTOR, "figure.chart svg title").get_attribute("textContent")

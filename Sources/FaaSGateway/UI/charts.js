@@ -40,6 +40,11 @@ export function lineChart({ title, series, capacity, format }) {
     });
     if (path) picture.append(svg("path", { d: path.trim(), class: "chart-line " + s.css }));
     const latest = [...s.values].reverse().find((v) => v !== null && Number.isFinite(v));
+    const last = s.values.length - 1;
+    if (last >= 0 && s.values[last] !== null && Number.isFinite(s.values[last])) {
+      // The latest point, marked: visible even while the line has a single point.
+      picture.append(svg("circle", { cx: x(last, s.values.length) - 3, cy: y(s.values[last]), r: 3, class: "chart-dot " + s.css }));
+    }
     legend.push({ label: s.label, css: s.css, text: latest === undefined ? "–" : format(latest) });
   }
   const summary = legend.map((l) => `${l.label} ${l.text}`).join(", ");
