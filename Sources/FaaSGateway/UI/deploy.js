@@ -109,6 +109,7 @@ export async function render(main) {
           h("p", "Id ", h("code", f.id), ". ", h("a#deployed-link", { href: "#/function/" + encodeURIComponent(f.name) }, "Open it to invoke")))) ;
       } else {
         result.replaceChildren(failure(errorOf(answer), chosen ? null : source));
+        result.scrollIntoView({ block: "nearest" });
       }
     } catch (error) {
       result.replaceChildren(stateBox("error", "Gateway down", error.message));
@@ -122,7 +123,8 @@ export async function render(main) {
 function failure(error, textarea) {
   const title = error.status === 422 ? "Compilation failed" : `Deploy refused (${error.status})`;
   const found = diagnostics(error.details);
-  const box = stateBox("error", title, error.message);
+  const said = error.status === 422 && error.message === "compilation failed" ? "The compiler reported:" : error.message;
+  const box = stateBox("error", title, said);
   box.classList.add("deploy-error");
   if (found.length) {
     box.append(h("ul.diagnostics", found.map((d) => {
