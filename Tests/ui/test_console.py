@@ -294,6 +294,18 @@ class KeyedConsoleTests(ConsoleTestCase):
         self.text_in("main", "Key needed (401)")
         self.sign_in(KEY)
         self.text_in("table.functions", "greeter")
+        # The network gone (the page already loaded): the next page says the gateway is down.
+        self.driver.set_network_conditions(offline=True, latency=0, download_throughput=-1, upload_throughput=-1)
+        try:
+            self.driver.execute_script("location.hash = '#/overview'")
+            self.text_in("main", "Gateway down")
+            self.assertIn("cannot be reached", self.driver.find_element(By.ID, "banner").text)
+            self.screenshot("gateway-down")
+        finally:
+            self.driver.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
+        self.driver.find_element(By.XPATH, '//button[normalize-space()="Try again"]').click()
+        self.text_in("main h1", "Overview")
+        self.wait(lambda d: not d.find_element(By.ID, "banner").is_displayed())
         self.assert_no_console_errors()
 
 
