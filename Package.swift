@@ -25,7 +25,19 @@ let package = Package(
         .target(name: "FaaSStore", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSSandbox", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSWasm", dependencies: ["FaaSSystem", "FaaSStore", "FaaSSandbox"]),
-        .target(name: "FaaSGateway", dependencies: ["CCrypto", "FaaSSystem", "FaaSProtocol", "FaaSHTTP", "FaaSStore", "FaaSSandbox", "FaaSWasm"]),
+        // The web console (plain HTML, CSS and JS modules) is compiled into faas-gateway too.
+        .target(
+            name: "FaaSGateway",
+            dependencies: ["CCrypto", "FaaSSystem", "FaaSProtocol", "FaaSHTTP", "FaaSStore", "FaaSSandbox", "FaaSWasm"],
+            exclude: ["UI/README.md"],
+            resources: [
+                .embedInCode("UI/index.html"), .embedInCode("UI/console.css"), .embedInCode("UI/favicon.svg"),
+                .embedInCode("UI/app.js"), .embedInCode("UI/api.js"), .embedInCode("UI/dom.js"),
+                .embedInCode("UI/highlight.js"), .embedInCode("UI/metrics.js"), .embedInCode("UI/charts.js"),
+                .embedInCode("UI/functions.js"), .embedInCode("UI/function.js"), .embedInCode("UI/deploy.js"),
+                .embedInCode("UI/overview.js"), .embedInCode("UI/invocations.js"),
+            ]
+        ),
         .target(name: "FaaSServer", dependencies: ["FaaSSystem", "FaaSProtocol"]),
         .target(name: "FaaSLoadBalancer", dependencies: ["FaaSSystem", "FaaSProtocol"]),
         // The JS and Python runtimes are real files (with their own tests beside them), compiled

@@ -265,6 +265,17 @@ final class Gateway {
                 call.reply(self.keyManagement?.delete(id: call.parameter ?? "", caller: call.principal?.id ?? "-") ?? Self.authOff())
             },
         ])
+        // The web console: static files compiled in, open (the page asks for a key itself).
+        router.add("ui", .exact("/ui"), [
+            Endpoint(method: .GET, requirement: .open, query: []) { call in
+                call.reply(HTTPResponse(status: .movedPermanently, headers: ["Location": "/ui/"]))
+            },
+        ])
+        let console: Handler = { call in
+            call.reply(ConsoleAssets.response(for: call.parameter, ifNoneMatch: call.request.headers.first(name: "If-None-Match")))
+        }
+        router.add("ui", .exact("/ui/"), [Endpoint(method: .GET, requirement: .open, query: [], handler: console)])
+        router.add("ui", .prefix("/ui/"), [Endpoint(method: .GET, requirement: .open, query: [], handler: console)])
         return router
     }
 

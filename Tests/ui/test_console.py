@@ -1,0 +1,335 @@
+"""The web console (/ui/) in a real browser: Debian's chromium, headless, driven through
+Selenium and Debian's chromedriver, against a gateway the caller started (EndToEndTests'
+ConsoleBrowserTests starts a real suite and runs this file with .tools/ui-venv's python).
+
+Environment:
+  FAAS_UI_URL          the console, e.g. http://127.0.0.1:PORT/ui/
+  FAAS_UI_KEY          an admin key; empty when the gateway runs with FAAS_AUTH=off
+  FAAS_UI_SCREENSHOTS  where the screenshots go (default .build/ui-screenshots)
+
+Screenshots of each page at desktop and phone width are written there (test artifacts).
+"""
+
+import json
+import os
+import sys
+import time
+import unittest
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+URL = os.environ.get("FAAS_UI_URL", "")
+KEY = os.environ.get("FAAS_UI_KEY", "")
+SHOTS = os.environ.get("FAAS_UI_SCREENSHOTS", os.path.join(".build", "ui-screenshots"))
+CHROMIUM = os.environ.get("FAAS_UI_CHROMIUM", "/usr/bin/chromium")
+DRIVER = os.environ.get("FAAS_UI_CHROMEDRIVER", "/usr/bin/chromedriver")
+
+DESKTOP = (1280, 900)
+PHONE = (390, 844)
+PAGE_BUDGET = 100 * 1024
+
+PYTHON_SOURCE = 'import sys\n# greet whoever is named on stdin\nprint("Hello, " + sys.stdin.read().strip() + "!")\n'
+BROKEN_C = '#include <stdio.h>\n\nint main(void) {\n    printf("hi\\n")\n    return undefined_name;\n}\n'
+
+
+def start_browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--no-first-run", "--disable-extensions", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--metrics-recording-only",
+                     f"--window-size={DESKTOP[0]},{DESKTOP[1]}"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
+
+
+class ConsoleTestCase(unittest.TestCase):
+    driver = None
+    console_errors = []
+
+    @classmethod
+    def setUpClass(cls):
+        if not URL:
+            raise RuntimeError("FAAS_UI_URL is not set: run this through ConsoleBrowserTests (swift test)")
+        os.makedirs(SHOTS, exist_ok=True)
+        cls.driver = start_browser()
+        cls.console_errors = []
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.driver:
+            cls.driver.quit()
+
+    # helpers
+
+    def wait(self, condition, timeout=30):
+        return WebDriverWait(self.driver, timeout).until(condition)
+
+    def visible(self, css, timeout=30):
+        return self.wait(EC.visibility_of_element_located((By.CSS_SELECTOR, css)), timeout)
+
+    def text_in(self, css, text, timeout=30):
+        try:
+            self.wait(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text), timeout)
+        except TimeoutException:
+            found = [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, css)]
+            self.fail(f"{text!r} never appeared in {css}; it shows {found!r}\n{self.page_text()}")
+
+    def page_text(self):
+        return self.driver.find_element(By.TAG_NAME, "body").text
+
+    def go(self, hash_route):
+        self.driver.get(URL + hash_route)
+
+    def screenshot(self, name):
+        """The page at desktop width, then at phone width (the window goes back to desktop)."""
+        for label, (width, height) in (("desktop", DESKTOP), ("phone", PHONE)):
+            self.driver.set_window_size(width, height)
+            time.sleep(0.3)
+            if label == "phone":
+                overflow = self.driver.execute_script(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                self.assertLessEqual(overflow, 0, f"{name} scrolls sideways at phone width")
+            full = self.driver.execute_script("return document.documentElement.scrollHeight")
+            self.driver.set_window_size(width, min(max(height, full + 140), 4000))
+            self.driver.save_screenshot(os.path.join(SHOTS, f"{name}-{label}.png"))
+        self.driver.set_window_size(*DESKTOP)
+
+    def collect_console(self):
+        """Browser log entries that are errors of the page: exceptions and console.error. The
+        browser itself also logs each non-2xx answer ('Failed to load resource'); the console
+        provokes some on purpose (a keyless probe's 401, a compile error's 422, a feature
+        probe's 404) and shows them in the page, so those network lines are not the page's
+        errors, but a failed load of the console's own files is."""
+        for entry in self.driver.get_log("browser"):
+            if entry["level"] != "SEVERE":
+                continue
+            message = entry["message"]
+            if entry.get("source") == "network" and "/ui/" not in message.split(" ")[0]:
+                continue
+            type(self).console_errors.append(message)
+
+    def assert_no_console_errors(self):
+        self.collect_console()
+        self.assertEqual(type(self).console_errors, [], "the browser console shows errors")
+
+    def page_weight(self):
+        """Bytes the current page (document and every resource it loaded) took on the wire,
+        counted as bodies so that a cached or 304 load still counts in full."""
+        return self.driver.execute_script("""
+            const entries = performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'));
+            return entries.reduce((total, e) => total + Math.max(e.encodedBodySize || 0, e.transferSize || 0), 0);""")
+
+    def sign_in(self, key):
+        field = self.visible("#api-key")
+        field.clear()
+        field.send_keys(key)
+        field.send_keys(Keys.ENTER)
+
+    def deploy_from_form(self, name, language, source):
+        self.go("#/deploy")
+        self.visible("#deploy-name").send_keys(name)
+        self.driver.find_element(By.CSS_SELECTOR, f'#deploy-language option[value="{language}"]').click()
+        area = self.driver.find_element(By.ID, "deploy-source")
+        # Typed text would be auto-indented by nothing, but send_keys is slow: set the value.
+        self.driver.execute_script("arguments[0].value = arguments[1]", area, source)
+        self.driver.find_element(By.CSS_SELECTOR, "form.deploy button[type=submit]").click()
+
+
+class KeyedConsoleTests(ConsoleTestCase):
+    """A gateway with API keys: sign in, deploy, invoke, a compile error, every page."""
+
+    def test_1_sign_in(self):
+        self.driver.get(URL)
+        self.visible("#api-key")
+        self.screenshot("signin")
+        self.sign_in("not-a-key")
+        self.text_in(".signin .state-error", "Key")
+        self.assertEqual(self.driver.execute_script("return sessionStorage.getItem('minifaas.apiKey')"), None,
+                         "a refused key is not kept")
+        self.sign_in(KEY)
+        self.text_in("main h1", "Functions")
+        self.text_in("main", "No functions yet")
+        self.assertEqual(self.driver.execute_script("return sessionStorage.getItem('minifaas.apiKey')"), KEY)
+        self.assertEqual(self.driver.execute_script("return localStorage.length"), 0, "nothing kept beyond the tab")
+        self.assert_no_console_errors()
+
+    def test_2_deploy_python_and_invoke(self):
+        self.deploy_from_form("greeter", "python", PYTHON_SOURCE)
+        self.text_in("#deploy-result", "Deployed greeter v1", timeout=60)
+        self.screenshot("deploy-ok")
+        self.driver.find_element(By.ID, "deployed-link").click()
+        self.text_in("main h1", "greeter")
+        source = self.visible("pre.source")
+        self.assertIn('print("Hello, "', source.text)
+        keywords = [e.text for e in source.find_elements(By.CSS_SELECTOR, ".tok-keyword")]
+        self.assertIn("import", keywords)
+        self.assertTrue(source.find_elements(By.CSS_SELECTOR, ".tok-comment"), "the comment is highlighted")
+        self.assertTrue(source.find_elements(By.CSS_SELECTOR, ".tok-string"), "strings are highlighted")
+        payload = self.driver.find_element(By.CSS_SELECTOR, "form.invoke textarea")
+        self.assertEqual(self.driver.find_element(By.CSS_SELECTOR, f'label[for="{payload.get_attribute("id")}"]').text, "Payload")
+        payload.send_keys("World")
+        self.driver.find_element(By.CSS_SELECTOR, "form.invoke button[type=submit]").click()
+        self.text_in(".outcome .output", "Hello, World!", timeout=60)
+        self.assertIn("200", self.driver.find_element(By.CSS_SELECTOR, ".outcome .status").text)
+        self.assertRegex(self.driver.find_element(By.CSS_SELECTOR, ".outcome .duration").text, r"\d+(\.\d)? ms")
+        self.assertTrue(self.driver.find_element(By.CSS_SELECTOR, ".outcome .request-id").text)
+        # JSON checked in the page before it is sent.
+        payload.clear()
+        payload.send_keys("{not json")
+        self.driver.find_element(By.CSS_SELECTOR, 'form.invoke input[value="json"]').click()
+        self.driver.find_element(By.CSS_SELECTOR, "form.invoke button[type=submit]").click()
+        self.text_in(".result", "Not valid JSON")
+        payload.clear()
+        payload.send_keys('"JSON"')
+        self.driver.find_element(By.CSS_SELECTOR, "form.invoke button[type=submit]").click()
+        self.text_in(".outcome .output", 'Hello, "JSON"!', timeout=60)
+        # Sections this gateway may lack say so rather than fail.
+        for title in ("Versions", "Logs", "Recent invocations"):
+            section = self.driver.find_element(By.XPATH, f'//section[h2[normalize-space()="{title}"]]')
+            self.wait(lambda d: "Loading" not in section.text)
+            self.assertTrue(section.find_elements(By.CSS_SELECTOR, ".state-absent, table, pre.logs"), f"{title}: {section.text}")
+        self.screenshot("function")
+        self.assertLess(self.page_weight(), PAGE_BUDGET)
+        self.assert_no_console_errors()
+
+    def test_3_function_failure_shown(self):
+        self.deploy_from_form("crasher", "python", "import sys\nsys.stderr.write('boom')\nsys.exit(3)\n")
+        self.text_in("#deploy-result", "Deployed crasher", timeout=60)
+        self.go("#/function/crasher")
+        self.visible("form.invoke textarea").send_keys("x")
+        self.driver.find_element(By.CSS_SELECTOR, "form.invoke button[type=submit]").click()
+        self.visible(".outcome.failed", timeout=60)
+        self.assertIn("failed", self.driver.find_element(By.CSS_SELECTOR, ".outcome .status").text)
+        self.assert_no_console_errors()
+
+    def test_4_compile_error_with_line(self):
+        self.deploy_from_form("broken", "c", BROKEN_C)
+        self.text_in("#deploy-result", "Compilation failed", timeout=120)
+        lines = [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, "#deploy-result .diag-line")]
+        self.assertTrue(lines, self.page_text())
+        self.assertTrue(any(line.startswith("Line 4") or line.startswith("Line 5") for line in lines), lines)
+        # The line link selects that line of the pasted source.
+        self.driver.find_element(By.CSS_SELECTOR, "#deploy-result button.diag-line").click()
+        selected = self.driver.execute_script(
+            "const t = document.getElementById('deploy-source'); return t.value.slice(t.selectionStart, t.selectionEnd)")
+        self.assertTrue(selected.strip(), "a line of the source is selected")
+        self.screenshot("deploy-compile-error")
+        self.assertLess(self.page_weight(), PAGE_BUDGET)
+        self.assert_no_console_errors()
+
+    def test_5_functions_list_search_and_sort(self):
+        self.go("#/functions")
+        self.text_in("table.functions", "greeter")
+        names = lambda: [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, "table.functions tbody th")]
+        self.assertEqual(names(), ["crasher", "greeter"])
+        self.driver.find_element(By.CSS_SELECTOR, 'button.sort[data-sort="name"]').send_keys(Keys.ENTER)
+        self.assertEqual(names(), ["greeter", "crasher"])
+        header = self.driver.find_element(By.XPATH, '//th[button[@data-sort="name"]]')
+        self.assertEqual(header.get_attribute("aria-sort"), "descending")
+        search = self.driver.find_element(By.ID, "fn-search")
+        search.send_keys("greet")
+        self.assertEqual(names(), ["greeter"])
+        search.clear()
+        search.send_keys("zzz")
+        self.text_in("main", "No match")
+        search.send_keys(Keys.CONTROL, "a")
+        search.send_keys(Keys.BACKSPACE)
+        self.driver.find_element(By.CSS_SELECTOR, 'button.sort[data-sort="name"]').click()
+        self.screenshot("functions")
+        self.assertLess(self.page_weight(), PAGE_BUDGET)
+        self.assert_no_console_errors()
+
+    def test_6_keyboard_reaches_every_page(self):
+        self.go("#/functions")
+        self.text_in("table.functions", "greeter")
+        body = self.driver.find_element(By.TAG_NAME, "body")
+        reached = []
+        for _ in range(30):
+            body = self.driver.switch_to.active_element
+            body.send_keys(Keys.TAB)
+            element = self.driver.switch_to.active_element
+            reached.append(element.get_attribute("href") or element.tag_name)
+        for page in ("#/functions", "#/deploy", "#/overview", "#/invocations"):
+            self.assertTrue(any(str(r).endswith(page) for r in reached), f"Tab never reaches {page}: {reached}")
+
+    def test_7_overview_charts(self):
+        self.go("#/function/greeter")
+        self.visible("form.invoke textarea").send_keys("chart")
+        self.driver.find_element(By.CSS_SELECTOR, "form.invoke button[type=submit]").click()
+        self.text_in(".outcome .output", "Hello, chart!", timeout=60)
+        self.go("#/overview")
+        # Three samples (3 s apart) make two points: a line on every chart.
+        self.text_in("main", "2 points", timeout=30)
+        lines = self.driver.find_elements(By.CSS_SELECTOR, "figure.chart svg path.chart-line")
+        self.assertGreaterEqual(len(lines), 3)  # latency draws only with invokes in a window
+        self.assertTrue(all("L" in line.get_attribute("d") for line in lines[:1]), "the requests line joins two points")
+        titles = [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, ".chart-title")]
+        self.assertEqual(titles, ["Requests per second", "Invoke latency", "Errors per second", "Busy (invocations in flight)"])
+        label = self.driver.find_element(By.CSS_SELECTOR, "figure.chart svg title").get_attribute("textContent")
+        self.assertIn("Requests per second", label)
+        self.screenshot("overview")
+        self.assertLess(self.page_weight(), PAGE_BUDGET)
+        self.assert_no_console_errors()
+
+    def test_8_invocations_page(self):
+        self.go("#/invocations")
+        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "main .state, main table"))
+        self.screenshot("invocations")
+        self.assert_no_console_errors()
+
+    def test_9_unknown_function_and_gateway_states(self):
+        self.go("#/function/nothing-here")
+        self.text_in("main", "No such function")
+        self.driver.execute_script("sessionStorage.setItem('minifaas.apiKey', 'wrong-key')")
+        self.go("#/functions")
+        self.driver.refresh()
+        self.text_in("main", "Key needed (401)")
+        self.sign_in(KEY)
+        self.text_in("table.functions", "greeter")
+        # The network gone (the page already loaded): the next page says the gateway is down.
+        self.driver.set_network_conditions(offline=True, latency=0, download_throughput=-1, upload_throughput=-1)
+        try:
+            self.driver.execute_script("location.hash = '#/overview'")
+            self.text_in("main", "Gateway down")
+            self.assertIn("cannot be reached", self.driver.find_element(By.ID, "banner").text)
+            self.screenshot("gateway-down")
+        finally:
+            self.driver.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
+        self.driver.find_element(By.XPATH, '//button[normalize-space()="Try again"]').click()
+        self.text_in("main h1", "Overview")
+        self.wait(lambda d: not d.find_element(By.ID, "banner").is_displayed())
+        self.assert_no_console_errors()
+
+
+class OpenConsoleTests(ConsoleTestCase):
+    """A gateway with FAAS_AUTH=off: no sign-in, the pages work."""
+
+    def test_open_gateway_needs_no_key(self):
+        self.driver.get(URL)
+        self.text_in("main h1", "Functions")
+        self.text_in("#session", "no key needed")
+        self.deploy_from_form("open-greeter", "python", PYTHON_SOURCE)
+        self.text_in("#deploy-result", "Deployed open-greeter", timeout=60)
+        self.go("#/function/open-greeter")
+        self.visible("form.invoke textarea").send_keys("Open")
+        self.driver.find_element(By.CSS_SELECTOR, "form.invoke button[type=submit]").click()
+        self.text_in(".outcome .output", "Hello, Open!", timeout=60)
+        self.assert_no_console_errors()
+
+
+def load_tests(loader, tests, pattern):
+    chosen = OpenConsoleTests if not KEY else KeyedConsoleTests
+    return loader.loadTestsFromTestCase(chosen)
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=2).result
+    sys.exit(0 if result.wasSuccessful() and result.testsRun > 0 else 1)
