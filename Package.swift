@@ -19,13 +19,15 @@ let package = Package(
         .target(name: "CFaaSSystem"),
         // Debian's libcrypto (libssl-dev): the gateway's hashes, HMAC and signature checks.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Debian's libsqlite3 (libsqlite3-dev): the gateway's invocation store.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "FaaSSystem", dependencies: ["CFaaSSystem"]),
         .target(name: "FaaSProtocol", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSHTTP", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSStore", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSSandbox", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSWasm", dependencies: ["FaaSSystem", "FaaSStore", "FaaSSandbox"]),
-        .target(name: "FaaSGateway", dependencies: ["CCrypto", "FaaSSystem", "FaaSProtocol", "FaaSHTTP", "FaaSStore", "FaaSSandbox", "FaaSWasm"]),
+        .target(name: "FaaSGateway", dependencies: ["CCrypto", "CSQLite", "FaaSSystem", "FaaSProtocol", "FaaSHTTP", "FaaSStore", "FaaSSandbox", "FaaSWasm"]),
         .target(name: "FaaSServer", dependencies: ["FaaSSystem", "FaaSProtocol"]),
         .target(name: "FaaSLoadBalancer", dependencies: ["FaaSSystem", "FaaSProtocol"]),
         // The JS and Python runtimes are real files (with their own tests beside them), compiled

@@ -1,0 +1,80 @@
+import Foundation
+
+/// One dedicated thread running blocking jobs in submission order, each handing its result back
+/// to the event loop through a `LoopCompletionQueue`. The loop never blocks on the job; the
+/// job never touches the loop's state.
+public final class SerialWorkThread: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [() -> Void] = []
+    private var stopping = false
+    private var finished = false
+    private let completions: LoopCompletionQueue
+    private var thread: Thread?
+
+    public init(name: String, completions: LoopCompletionQueue) {
+        self.completions = completions
+        let thread = Thread { [unowned self] in self.main() }
+        thread.name = name
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Runs `job` on the thread, then `completion` with its result on the loop.
+    public func submit<T>(_ job: @escaping () -> T, completion: @escaping (T) -> Void) {
+        enqueue { [completions] in
+            let result = job()
+            completions.post { completion(result) }
+        }
+    }
+
+    /// Runs `job` on the thread; nothing comes back.
+    public func enqueue(_ job: @escaping () -> Void) {
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Runs `job` on the thread and waits for it (start-up and shutdown only).
+    public func sync<T>(_ job: @escaping () -> T) -> T {
+        let done = NSCondition()
+        var result: T?
+        enqueue {
+            let value = job()
+            done.lock()
+            result = value
+            done.signal()
+            done.unlock()
+        }
+        done.lock()
+        while result == nil { done.wait() }
+        done.unlock()
+        return result!
+    }
+
+    /// Finishes the jobs queued so far, then the thread ends; waits for it.
+    public func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    private func main() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !stopping { condition.wait() }
+            if jobs.isEmpty && stopping {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = jobs
+            jobs.removeAll(keepingCapacity: true)
+            condition.unlock()
+            for job in batch { job() }
+        }
+    }
+}
