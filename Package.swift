@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "FaaSGatewayTests", dependencies: ["FaaSGateway", "FaaSHTTP", "FaaSSystem"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["FaaSSystem", "faas-gateway", "faas-server", "faas-load-balancer", "faas-worker"]
+            dependencies: ["FaaSSystem", "CSQLite", "faas-gateway", "faas-server", "faas-load-balancer", "faas-worker"]
         ),
     ]
 )
