@@ -54,7 +54,8 @@ final class CallbackClient {
         let connection = Connection(loop: loop, socket: fd)
         exchange.connection = connection
         var head: [UInt8] = []
-        connection.onData = { [unowned exchange] bytes in
+        // The connection holds the exchange until it closes (finish closes it, clearing its handlers).
+        connection.onData = { [exchange] bytes in
             head.append(contentsOf: bytes.prefix(max(0, 1024 - head.count)))
             // The status line is all that is needed: `HTTP/1.1 204 ...`.
             if let end = head.firstIndex(of: UInt8(ascii: "\n")) {
@@ -69,7 +70,7 @@ final class CallbackClient {
                 exchange.finish(.failed("not an HTTP response"))
             }
         }
-        connection.onClose = { [weak exchange] reason in exchange?.finish(.failed("connection closed before an answer (\(reason))")) }
+        connection.onClose = { [exchange] reason in exchange.finish(.failed("connection closed before an answer (\(reason))")) }
         do { try connection.start() } catch {
             connection.close(.local("\(error)"))
             return
