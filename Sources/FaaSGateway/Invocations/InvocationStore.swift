@@ -217,6 +217,10 @@ final class InvocationStore {
     /// Records finished synchronous calls, many per transaction (one fsync for the batch).
     func recordSync(_ records: [InvocationRecord]) throws {
         guard !records.isEmpty else { return }
+        // History, not promises: a power cut may lose the last batch (a kill may not), and the
+        // hot path's records cost no fsync of their own. Async state changes stay FULL.
+        try database.execute("PRAGMA synchronous = NORMAL")
+        defer { try? database.execute("PRAGMA synchronous = FULL") }
         try database.transaction {
             let insert = try database.statement("""
                 INSERT OR IGNORE INTO invocations (id, kind, function, function_id, version, state, caller, submitted_at, started_at,
