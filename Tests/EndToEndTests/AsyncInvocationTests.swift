@@ -312,6 +312,47 @@ final class AsyncInvocationTests: OwnSuiteTestCase {
         XCTAssertEqual(refused.connections, 0, "no connection to a refused address")
     }
 
+    /// `scripts/invoke.sh --async` prints the id; `--wait` polls until the invocation finishes.
+    func testInvokeScriptAsyncAndWait() throws {
+        let suite = try FaaSSuite(name: "async-script", options: options())
+        self.suite = suite
+        let fn = try suite.deployOK("scripted", "python", source: Self.tokenFunction)
+        let environment = ["FAAS_URL": "http://127.0.0.1:\(suite.port)", "FAAS_API_KEY": FaaSSuite.adminKey]
+        let queued = try runScript("invoke.sh", ["--async", fn, "s1"], environment: environment)
+        XCTAssertEqual(queued.status, 0, queued.output)
+        let id = queued.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(id.hasPrefix("inv_"), queued.output)
+        XCTAssertEqual(try waitFinal(suite, id)["state"] as? String, "succeeded")
+        let waited = try runScript("invoke.sh", ["--wait", fn, "s2"], environment: environment)
+        XCTAssertEqual(waited.status, 0, waited.output)
+        let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(waited.output.utf8)) as? [String: Any], waited.output)
+        XCTAssertEqual(record["state"] as? String, "succeeded")
+        XCTAssertEqual((record["result"] as? [String: Any])?["output"] as? String, "done s2\n")
+        let failing = try suite.deployOK("scriptfail", "python", source: "import sys\nsys.exit('no')\n")
+        let failed = try runScript("invoke.sh", ["--wait", failing], environment: environment)
+        XCTAssertEqual(failed.status, 1, failed.output)
+        XCTAssertTrue(failed.output.contains("ended failed"), failed.output)
+        XCTAssertEqual(try runScript("invoke.sh", ["--bogus", fn], environment: environment).status, 2)
+    }
+
+    private func runScript(_ name: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        let repository = Examples.directory.deletingLastPathComponent().deletingLastPathComponent()
+        process.executableURL = repository.appendingPathComponent("scripts/\(name)")
+        process.arguments = arguments
+        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let output = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     /// SIGKILL during a stream of writes (sync records, async submissions): the database opens,
     /// passes SQLite's integrity check, and the gateway starts on it with everything accepted.
     func testDatabaseSurvivesKillDuringWrites() throws {
