@@ -116,6 +116,7 @@ final class AsyncInvocationTests: OwnSuiteTestCase {
         XCTAssertEqual(try suite.request("GET", "/invocations?limit=0").status, 400)
         XCTAssertEqual(try suite.request("POST", "/invoke?fn=\(fn)&async=maybe").status, 400)
         XCTAssertEqual(try suite.request("POST", "/invoke?fn=\(fn)&async=true&retries=-1").status, 400)
+        XCTAssertEqual(try suite.request("POST", "/invoke?fn=\(fn)&retries=2").status, 400, "retries without async")
         XCTAssertEqual(try suite.request("POST", "/invoke?fn=\(fn)&async=true", headers: [("X-Callback-Url", "ftp://x/")]).status, 400)
 
         // Scopes: a read key reads, cannot cancel; an invoke key for another function cannot submit.

@@ -31,6 +31,9 @@ struct InvocationRoutes {
                 return .invalid(.jsonError(status: .badRequest, message: "invalid async flag \(value.debugDescription): true or false"))
             }
         }
+        if !wants, request.queryValue("retries") != nil {
+            return .invalid(.jsonError(status: .badRequest, message: "&retries= applies to async invocations only (add &async=true)"))
+        }
         return wants ? .async : .sync
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// One dedicated thread running blocking jobs in submission order, each handing its result back
 /// to the event loop through a `LoopCompletionQueue`. The loop never blocks on the job; the
@@ -16,7 +17,15 @@ public final class SerialWorkThread: @unchecked Sendable {
         let thread = Thread { [unowned self] in self.main() }
         thread.name = name
         self.thread = thread
+        // Signals belong to the loop's signalfd: this thread must never take one (a SIGCHLD
+        // it took would be lost, a SIGTERM would kill the process). A new thread inherits the
+        // creator's mask, so every signal is blocked around its creation, and again inside it.
+        var all = sigset_t()
+        var previous = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_BLOCK, &all, &previous)
         thread.start()
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
     }
 
     /// Runs `job` on the thread, then `completion` with its result on the loop.
@@ -62,6 +71,9 @@ public final class SerialWorkThread: @unchecked Sendable {
     }
 
     private func main() {
+        var all = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_BLOCK, &all, nil)
         while true {
             condition.lock()
             while jobs.isEmpty && !stopping { condition.wait() }
