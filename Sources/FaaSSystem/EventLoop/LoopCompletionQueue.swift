@@ -11,7 +11,8 @@ public final class LoopCompletionQueue: @unchecked Sendable {
     private let wakeup: FileDescriptor
     /// Written by other threads, read by the loop; kept open until the queue goes.
     private var registered = false
-    private unowned let loop: EventLoop
+    /// Weak: the queue may outlive its loop (then there is nothing to unregister from).
+    private weak var loop: EventLoop?
 
     /// Must be created on the loop's thread.
     public init(loop: EventLoop) throws {
@@ -22,7 +23,7 @@ public final class LoopCompletionQueue: @unchecked Sendable {
     }
 
     deinit {
-        if registered { loop.unregister(wakeup) }
+        if registered { loop?.unregister(wakeup) }
         wakeup.close()
     }
 
