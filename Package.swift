@@ -19,6 +19,8 @@ let package = Package(
         .target(name: "CFaaSSystem"),
         // Debian's libcrypto (libssl-dev): the gateway's hashes, HMAC and signature checks.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Debian's libsqlite3 (libsqlite3-dev): the gateway's invocation store.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "FaaSSystem", dependencies: ["CFaaSSystem"]),
         .target(name: "FaaSProtocol", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSHTTP", dependencies: ["FaaSSystem"]),
@@ -28,7 +30,7 @@ let package = Package(
         // The web console (plain HTML, CSS and JS modules) is compiled into faas-gateway too.
         .target(
             name: "FaaSGateway",
-            dependencies: ["CCrypto", "FaaSSystem", "FaaSProtocol", "FaaSHTTP", "FaaSStore", "FaaSSandbox", "FaaSWasm"],
+            dependencies: ["CCrypto", "CSQLite", "FaaSSystem", "FaaSProtocol", "FaaSHTTP", "FaaSStore", "FaaSSandbox", "FaaSWasm"],
             exclude: ["UI/README.md"],
             resources: [
                 .embedInCode("UI/index.html"), .embedInCode("UI/console.css"), .embedInCode("UI/favicon.svg"),
@@ -64,7 +66,7 @@ let package = Package(
         .testTarget(name: "FaaSServerTests", dependencies: ["FaaSServer"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["FaaSSystem", "faas-gateway", "faas-server", "faas-load-balancer", "faas-worker"]
+            dependencies: ["FaaSSystem", "CSQLite", "faas-gateway", "faas-server", "faas-load-balancer", "faas-worker"]
         ),
     ]
 )

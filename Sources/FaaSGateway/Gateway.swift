@@ -43,6 +43,8 @@ final class Gateway {
     private let limits: HTTPParserLimits
     private let authenticator: Authenticator
     private let keyManagement: KeyManagement?
+    private let invocations: Invocations
+    private let invocationRoutes: InvocationRoutes
     private lazy var router = makeRouter()
 
     init(options: GatewayOptions, loop: EventLoop) throws {
@@ -56,6 +58,10 @@ final class Gateway {
         self.authenticator = try Authenticator(options: options.auth, log: log)
         let log = self.log
         self.keyManagement = authenticator.keys.map { KeyManagement(keys: $0, log: log) }
+        self.invocations = try Invocations(options: options.invocations, loop: loop, server: server, log: log)
+        let store = self.store
+        invocations.concurrencyOf = { store.function(id: $0)?.concurrency }
+        self.invocationRoutes = InvocationRoutes(invocations: invocations)
         var limits = HTTPParserLimits()
         limits.maxBodySize = options.maxBody
         self.limits = limits
@@ -69,6 +75,7 @@ final class Gateway {
         try loop.register(listener, .readable) { [unowned self] _ in self.acceptClients() }
         server.connect()
         chain.start()
+        invocations.start()
         sweep()
         let port = try Socket.localPort(listener)
         log.info("listening", ["port": port, "functions": store.count, "dir": options.functionsDirectory])
@@ -113,6 +120,7 @@ final class Gateway {
             self.listener = nil
         }
         server.stop()
+        invocations.shutdown()
         for session in sessions.values { session.connection.close(.local("shutdown")) }
     }
 
@@ -218,7 +226,7 @@ final class Gateway {
         typealias Endpoint = Router<Handler>.Endpoint
         let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "concurrency", "update", "public", "cors"]
         router.add("invoke", .exact("/invoke"), [
-            Endpoint(method: .POST, requirement: .invokeFunction, query: ["fn"]) { [unowned self] in self.invoke($0) },
+            Endpoint(method: .POST, requirement: .invokeFunction, query: InvocationRoutes.invokeQuery.union(["fn"])) { [unowned self] in self.invoke($0) },
             Endpoint(method: .OPTIONS, requirement: .open, query: ["fn"]) { [unowned self] in self.preflight($0) },
         ])
         router.add("deploy", .exact("/deploy"), [
@@ -244,6 +252,7 @@ final class Gateway {
             Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] call in
                 let text = self.metrics.render(functions: self.store.count, connections: self.sessions.count, inFlight: self.server.inFlight,
                                                serverConnected: self.server.isConnected, workers: self.server.workers) + self.authenticator.metrics.render()
+                    + self.invocations.renderMetrics()
                 call.reply(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: text))
             },
         ])
@@ -251,6 +260,13 @@ final class Gateway {
             Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] in self.functionResource($0) },
             Endpoint(method: .PUT, requirement: .scope(.deploy), query: deployQuery.subtracting(["name", "update"])) { [unowned self] in self.functionResource($0) },
             Endpoint(method: .DELETE, requirement: .scope(.deploy), query: []) { [unowned self] in self.functionResource($0) },
+        ])
+        router.add("invocations", .exact("/invocations"), [
+            Endpoint(method: .GET, requirement: .authenticated, query: ["fn", "state", "limit"]) { [unowned self] in self.invocationRoutes.list($0) },
+        ])
+        router.add("invocations", .prefix("/invocations/"), [
+            Endpoint(method: .GET, requirement: .authenticated, query: []) { [unowned self] in self.invocationRoutes.get($0) },
+            Endpoint(method: .DELETE, requirement: .scope(.invoke), query: []) { [unowned self] in self.invocationRoutes.cancel($0) },
         ])
         router.add("keys", .exact("/keys"), [
             Endpoint(method: .GET, requirement: .scope(.admin), query: []) { [unowned self] call in
@@ -319,6 +335,7 @@ final class Gateway {
         let access: Access
         switch endpoint.requirement {
         case .open: access = .open
+        case .authenticated: access = .authenticated
         case .scope(let scope): access = .scope(scope)
         case .invokeFunction:
             let fn = request.queryValue("fn") ?? ""
@@ -494,13 +511,28 @@ final class Gateway {
         }
         let timeout = min(metadata.timeout ?? options.defaultTimeout, options.maxTimeout)
         let memory = metadata.memory ?? options.defaultMemory
+        switch InvocationRoutes.mode(request) {
+        case .invalid(let response): return reply(response)
+        case .async: return invocationRoutes.submit(call, metadata: metadata, timeout: timeout, memory: memory)
+        case .sync: break
+        }
         let started = EventLoop.now()
         let generation = session.generation
+        // Recorded in the call history (batched off the loop); its id goes back in a header.
+        let invocationID = invocations.options.recordSync ? invocations.nextID() : nil
+        let submittedAt = invocationID == nil ? 0 : Date().timeIntervalSince1970
+        let caller = call.principal?.id
         server.invoke(fn: metadata.id, payload: request.body, timeout: timeout, memory: memory, concurrency: metadata.concurrency) { [unowned self, session] result in
-            self.metrics.observeInvoke(outcome: result.ok ? "ok" : (result.code ?? .internal).rawValue, seconds: EventLoop.now() - started)
+            let seconds = EventLoop.now() - started
+            self.metrics.observeInvoke(outcome: result.ok ? "ok" : (result.code ?? .internal).rawValue, seconds: seconds)
+            if let invocationID {
+                self.invocations.recordSync(id: invocationID, metadata: metadata, caller: caller, result: result, submittedAt: submittedAt, duration: seconds)
+            }
             // The client may have gone, or timed out and moved on: then there is no one to tell.
             guard !session.isClosed, session.busy, session.generation == generation else { return }
-            reply(Self.invokeResponse(result))
+            var response = Self.invokeResponse(result)
+            if let invocationID { response.headers.add(name: "X-Invocation-Id", value: invocationID) }
+            reply(response)
         }
     }
 

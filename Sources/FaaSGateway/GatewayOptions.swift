@@ -51,10 +51,12 @@ public struct GatewayOptions: Sendable {
                                CommonSettings.headerTimeout, CommonSettings.clientConnections, CommonSettings.clientRequests, CommonSettings.bodyMemory,
                                CommonSettings.compileTimeout, CommonSettings.clang, CommonSettings.wasmLinker, CommonSettings.rustc,
                                CommonSettings.sandbox, CommonSettings.bwrap, CommonSettings.shutdownGrace, CommonSettings.queueTimeout,
-                               CommonSettings.logLevel] + AuthOptions.known
+                               CommonSettings.logLevel] + AuthOptions.known + InvocationOptions.known
 
     /// API keys, tokens, rate limits, trusted proxies.
     public var auth: AuthOptions
+    /// The invocation store, async invocations and callbacks.
+    var invocations: InvocationOptions
 
     public init(arguments: [String], environment: [String: String]) throws {
         try self.init(Settings(arguments: arguments, environment: environment, known: Self.known, program: "faas-gateway"))
@@ -90,5 +92,6 @@ public struct GatewayOptions: Sendable {
         shutdownGrace = try settings.number(CommonSettings.shutdownGrace)
         queueTimeout = try settings.number(CommonSettings.queueTimeout)
         auth = try AuthOptions(settings: settings, functionsDirectory: functionsDirectory)
+        invocations = try InvocationOptions(settings: settings, functionsDirectory: functionsDirectory)
     }
 }

@@ -15,6 +15,8 @@ struct Router<Handler> {
     /// What an endpoint needs before its handler runs.
     enum Requirement {
         case open
+        /// Any valid key or token; the handler decides what it may see (`/invocations`).
+        case authenticated
         case scope(Scope)
         /// Invoke the function named by the `fn` query parameter (a key reaching it, or a public function).
         case invokeFunction

@@ -19,7 +19,7 @@ final class SettingsTableTests: XCTestCase {
                           "clang": "/opt/swift/usr/bin/clang", "wasm-ld": "/usr/bin/wasm-ld", "python": "/usr/bin/python3",
                           "admin-key": "sample-admin-key-0123456789", "jwt-secret": "sample-jwt-secret-0123456789abcdef0123",
                           "jwt-public-key": "/etc/minifaas/jwt.pem", "jwt-issuer": "https://issuer.example", "jwt-audience": "minifaas",
-                          "trusted-proxies": "127.0.0.1"]
+                          "trusted-proxies": "127.0.0.1", "callback-allow": "127.0.0.1/32"]
 
     /// docs/settings.md, found above this file.
     static func settingsPage() throws -> String {

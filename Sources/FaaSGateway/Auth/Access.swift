@@ -2,6 +2,8 @@
 enum Access {
     /// Anyone (`/health`).
     case open
+    /// Any valid key or token, whatever its scopes: the handler narrows what it sees.
+    case authenticated
     /// A key or token with this scope (`admin` passes every scope).
     case scope(Scope)
     /// Invoking one function: a key whose `invoke` scope reaches it, or nobody at all when the

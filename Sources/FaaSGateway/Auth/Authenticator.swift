@@ -119,7 +119,7 @@ final class Authenticator {
         }
         let allowed: Bool
         switch access {
-        case .open: allowed = true
+        case .open, .authenticated: allowed = true
         case .scope(let scope): allowed = principal.has(scope)
         case .invoke(let target): allowed = principal.mayInvoke(target.name)
         }
@@ -160,6 +160,7 @@ final class Authenticator {
     private static func need(_ access: Access) -> String {
         switch access {
         case .open: return "nothing"
+        case .authenticated: return "a key"
         case .scope(let scope): return "needs scope \(scope.rawValue)"
         case .invoke(let target): return "needs scope invoke for \(target.name)"
         }

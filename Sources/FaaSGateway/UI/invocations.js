@@ -30,7 +30,8 @@ export function invocationsTable(body) {
       h("td", h("code", i.id || i.invocation_id || "–")),
       cell(i.function || i.fn || i.name),
       h("td", h("span.badge.state-" + String(i.state || "").replace(/[^a-z_]/g, ""), i.state || "–")),
-      cell(i.created_at ? formatDate(i.created_at) : null),
-      cell(typeof i.duration_ms === "number" ? formatMs(i.duration_ms) : null),
+      cell(i.submitted_at ?? i.created_at ? formatDate(i.submitted_at ?? i.created_at) : null),
+      // The gateway reports seconds (`duration`).
+      cell(typeof i.duration === "number" ? formatMs(i.duration * 1000) : null),
       cell(i.result ? (i.result.output ?? i.result.error ?? JSON.stringify(i.result)) : i.error))))));
 }

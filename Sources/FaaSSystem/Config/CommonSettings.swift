@@ -78,6 +78,22 @@ public enum CommonSettings {
     public static let trustedProxies = Setting("trusted-proxies", env: "FAAS_TRUSTED_PROXIES", default: "",
                                                help: "comma-separated proxy addresses whose X-Forwarded-For is trusted")
 
+    // Gateway: invocation records and async invocations (the Invocations section of the README)
+    public static let invocationsDB = Setting("invocations-db", env: "FAAS_INVOCATIONS_DB", default: "",
+                                              help: "SQLite database of invocations (default <functions-dir>/.invocations/invocations.db)")
+    public static let invocationTTL = Setting("invocation-ttl", env: "FAAS_INVOCATION_TTL", default: "604800", kind: .number(1...315_360_000),
+                                              help: "seconds a finished invocation is kept before it is pruned")
+    public static let recordSync = Setting("record-sync", env: "FAAS_RECORD_SYNC", default: "on", kind: .choice(["on", "off"]),
+                                           help: "record synchronous invocations in the history too (on or off)")
+    public static let asyncConcurrency = Setting("async-concurrency", env: "FAAS_ASYNC_CONCURRENCY", default: "0", kind: .integer(0...100_000),
+                                                 help: "async invocations running at once at most; 0: half of FAAS_WORKERS (at least 1)")
+    public static let asyncRetries = Setting("async-retries", env: "FAAS_ASYNC_RETRIES", default: "5", kind: .integer(0...100),
+                                             help: "retries of an async invocation after infrastructure failures, unless &retries= says")
+    public static let resultInlineMax = Setting("result-inline-max", env: "FAAS_RESULT_INLINE_MAX", default: "65536", kind: .integer(0...largestPayload),
+                                                help: "outputs larger than this many bytes are stored in files beside the database")
+    public static let callbackAllow = Setting("callback-allow", env: "FAAS_CALLBACK_ALLOW", default: "",
+                                              help: "comma-separated CIDRs / host names callbacks may reach beyond public addresses (default: none: loopback, private and link-local refused)")
+
     // Gateway and server
     public static let shutdownGrace = Setting("shutdown-grace", env: "FAAS_SHUTDOWN_GRACE", default: "10", kind: .number(0...3600),
                                               help: "seconds to finish requests in flight on SIGTERM")

@@ -42,6 +42,31 @@ public enum Socket {
         }
     }
 
+    /// Starts a TCP connection to the IPv4 `address` (host byte order) without waiting: the
+    /// descriptor becomes writable when it is made or has failed (see `pendingError`).
+    public static func connectTCP(address: UInt32, port: UInt16) throws -> FileDescriptor {
+        var socketAddress = sockaddr_in()
+        socketAddress.sin_family = sa_family_t(AF_INET)
+        socketAddress.sin_port = port.bigEndian
+        socketAddress.sin_addr.s_addr = address.bigEndian
+        return try openSocket(AF_INET) { fd in
+            try withSocketAddress(socketAddress) { address, length in
+                if connect(fd.rawValue, address, length) == -1 {
+                    let code = errno
+                    guard code == EINPROGRESS || code == EINTR else { throw SystemError("connect", errno: code) }
+                }
+            }
+        }
+    }
+
+    /// The outcome of a non-blocking connect once the socket is writable: 0, or the errno.
+    public static func pendingError(_ fd: FileDescriptor) -> Int32 {
+        var code: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd.rawValue, SOL_SOCKET, SO_ERROR, &code, &length) == 0 else { return errno }
+        return code
+    }
+
     /// Listens on TCP `host:port` (port 0 picks a free port: see `localPort`).
     public static func listenTCP(host: String, port: UInt16, backlog: Int32 = 4096) throws -> FileDescriptor {
         var address = sockaddr_in()
