@@ -23,7 +23,9 @@ let package = Package(
         .target(name: "FaaSProtocol", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSHTTP", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSStore", dependencies: ["FaaSSystem"]),
-        .target(name: "FaaSSandbox", dependencies: ["FaaSSystem"]),
+        // Debian's libseccomp (libseccomp-dev): the sandbox's syscall filter, exported as BPF.
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .target(name: "FaaSSandbox", dependencies: ["FaaSSystem", "CSeccomp"]),
         .target(name: "FaaSWasm", dependencies: ["FaaSSystem", "FaaSStore", "FaaSSandbox"]),
         .target(name: "FaaSGateway", dependencies: ["CCrypto", "FaaSSystem", "FaaSProtocol", "FaaSHTTP", "FaaSStore", "FaaSSandbox", "FaaSWasm"]),
         .target(name: "FaaSServer", dependencies: ["FaaSSystem", "FaaSProtocol"]),
