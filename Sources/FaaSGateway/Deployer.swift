@@ -190,7 +190,7 @@ final class Deployer {
         let sandboxed: (executable: String, arguments: [String])
         let workspace = confined ? "\(workArea)/slot-\(slot)" : staged.directory
         let source = "\(workspace)/\(request.language.sourceFile)", output = "\(workspace)/code.wasm"
-        let cleanUp = { if workspace != staged.directory { try? FileManager.default.removeItem(atPath: workspace) } }
+        let cleanUp = { if workspace != staged.directory { Self.reclaimAndRemove(workspace) } }
         let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"]
         do {
             if !sysrootReady {
@@ -200,7 +200,7 @@ final class Deployer {
             if confined {
                 if let confinementProblem { throw CgroupError.unavailable(confinementProblem) }
                 // The slot's own folder, lent to its unprivileged user: its only writable place.
-                try? FileManager.default.removeItem(atPath: workspace)
+                Self.reclaimAndRemove(workspace)
                 try syscall("mkdir") { mkdir(workspace, 0o700) }
                 try FileManager.default.copyItem(atPath: staged.sourcePath, toPath: source)
                 let uid = SandboxPolicy.compilerUID(slot: slot)
@@ -233,6 +233,9 @@ final class Deployer {
         let started = EventLoop.now()
         do {
             try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
+                // The slot folder back from the compile user: the gateway (no CAP_DAC_OVERRIDE
+                // under systemd) could not otherwise reach the module in it.
+                if workspace != staged.directory { Self.reclaim(workspace) }
                 let diagnostics = Self.diagnostics(outcome.output, workspace: workspace)
                 // The module moves into the staging folder (as the gateway's); the rest goes.
                 let moved = { () -> Bool in
@@ -296,6 +299,27 @@ final class Deployer {
     }
 
     /// Compiler output with the staging folder's path taken out: users see `code.c:3:5: error`.
+    /// Removes a slot folder lent to a compile user. Under systemd the gateway has CAP_CHOWN
+    /// but not CAP_DAC_OVERRIDE: it cannot list or empty a folder of that user's (0700), so it
+    /// takes each folder back (folder first, then what is inside) before removing it.
+    private static func reclaimAndRemove(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            reclaim(path)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+                reclaimAndRemove("\(path)/\(name)")
+            }
+        }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Makes a folder lent to a compile user the gateway's again (CAP_CHOWN is enough).
+    private static func reclaim(_ folder: String) {
+        _ = lchown(folder, geteuid(), getegid())
+        _ = chmod(folder, 0o700)
+    }
+
     private static func diagnostics(_ output: [UInt8], workspace: String) -> String {
         String(decoding: output, as: UTF8.self).replacingOccurrences(of: workspace + "/", with: "")
     }

@@ -252,7 +252,10 @@ final class InterpreterHost {
             let source = "\(functionCopy)/\(metadata.language.sourceFile)"
             // The folder last: once it is the runtime's (0700), the worker can neither change its
             // mode nor reach the file inside without CAP_FOWNER / CAP_DAC_OVERRIDE, which it has
-            // not under systemd (only CAP_CHOWN, CAP_SETUID, CAP_SETGID).
+            // not under systemd (only CAP_CHOWN, CAP_SETUID, CAP_SETGID). So it takes the folder
+            // back first (CAP_CHOWN is enough): a copy handed to an earlier runtime (one that
+            // failed to start, died or was evicted) goes to the new one.
+            try syscall("chown") { chown(functionCopy, geteuid(), getegid()) }
             try syscall("chmod") { chmod(functionCopy, 0o700) }
             try syscall("chown") { chown(source, uid, uid) }
             try syscall("chown") { chown(functionCopy, uid, uid) }
