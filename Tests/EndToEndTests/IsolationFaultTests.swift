@@ -313,3 +313,37 @@ final class FaultJavaScriptRealmTests: SuiteTestCase {
         XCTAssertEqual(try suite.invokeText(id, ""), expected, "the second call sees nothing of the first")
     }
 }
+
+/// A worker without CAP_FOWNER, as under systemd's units (there it has CAP_CHOWN but neither
+/// CAP_FOWNER nor CAP_DAC_OVERRIDE; here root keeps CAP_DAC_OVERRIDE, which the cgroup v1
+/// hierarchy roots need). Once a function's code copy was handed to one runtime's user, the
+/// next runtime of that function (the first was evicted, died or failed to start) must still
+/// get it: the worker cannot chmod a folder it no longer owns.
+final class FaultRuntimeRestartWithoutFOwnerTests: SuiteTestCase {
+    override class var suiteOptions: FaaSSuite.Options {
+        var options = FaaSSuite.Options()
+        options.workers = 1
+        let wrapper = NSTemporaryDirectory() + "faas-worker-without-fowner-\(getpid()).sh"
+        let worker = ((try? FaaSSuite.productsDirectory()) ?? URL(fileURLWithPath: "/nonexistent")).appendingPathComponent("faas-worker").path
+        let script = "#!/bin/sh\nexec /usr/bin/setpriv --bounding-set=-fowner -- '\(worker)' \"$@\"\n"
+        FileManager.default.createFile(atPath: wrapper, contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
+        options.environment = ["FAAS_WORKER_PATH": wrapper, "FAAS_RUNTIME_IDLE": "1"]
+        return options
+    }
+
+    func testAFunctionRunsAgainAfterItsRuntimeWasEvicted() throws {
+        let suite = try suite
+        let id = try suite.deployOK(uniqueName("restart"), "python", source: "import sys\nprint('hello', sys.stdin.read())\n")
+        XCTAssertEqual(try suite.invokeText(id, "first"), "hello first\n")
+        // The idle runtime is stopped (FAAS_RUNTIME_IDLE=1): wait until none of it is left.
+        var left = ProcFS.processes(withEnvironment: "FAAS_FUNCTION_ID=\(id)")
+        for _ in 0..<300 where !left.isEmpty {
+            usleep(50_000)
+            left = ProcFS.processes(withEnvironment: "FAAS_FUNCTION_ID=\(id)")
+        }
+        XCTAssertEqual(left, [], "the idle runtime was evicted")
+        let again = try suite.invoke(id, "second")
+        XCTAssertEqual(again.status, 200, "a new runtime gets the code copy: \(again)")
+        XCTAssertEqual(again.text.contains("hello second"), true, "\(again)")
+    }
+}
