@@ -25,7 +25,9 @@ let package = Package(
         .target(name: "FaaSProtocol", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSHTTP", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSStore", dependencies: ["FaaSSystem"]),
-        .target(name: "FaaSSandbox", dependencies: ["FaaSSystem"]),
+        // Debian's libseccomp (libseccomp-dev): the sandbox's syscall filter, exported as BPF.
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .target(name: "FaaSSandbox", dependencies: ["FaaSSystem", "CSeccomp"]),
         .target(name: "FaaSWasm", dependencies: ["FaaSSystem", "FaaSStore", "FaaSSandbox"]),
         // The web console (plain HTML, CSS and JS modules) is compiled into faas-gateway too.
         .target(

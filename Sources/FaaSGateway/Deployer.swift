@@ -42,13 +42,54 @@ final class Deployer {
     private var reserved: Set<String> = []
     /// The wasm sysroot (a folder of links) is checked once per gateway, not per deploy.
     private var sysrootReady = false
-    private var sysroot: String { store.root + "/.sysroot" }
+    private var sysroot: String { confined ? workArea + "/sysroot" : store.root + "/.sysroot" }
+    /// Where sandboxed compilers work: a folder of the gateway's own that the compile users can
+    /// search (functions/ may sit under a private folder); the module is moved into the
+    /// staging folder afterwards.
+    private let workArea = "/tmp/faas-gateway-\(getpid())"
+    private var confined: Bool { options.sandbox == .bwrap }
+    /// At most `compileJobs` compilers at once; the rest queue (503 when the queue is full).
+    private let slots: CompileSlots
+    /// Each compiler's cgroup (memory, processes, CPU) and syscall filter; a problem with
+    /// either refuses compiles (503) while the sandbox is on.
+    private var compilerCgroups: CgroupManager?
+    private var confinementProblem: String?
+    private var seccompFile: String { workArea + "/seccomp.bpf" }
 
     init(options: GatewayOptions, store: FunctionStore, loop: EventLoop, log: Logger) {
         self.options = options
         self.store = store
         self.loop = loop
         self.log = log
+        slots = CompileSlots(jobs: options.compileJobs)
+        if options.sandbox == .bwrap {
+            var problems: [String] = []
+            // Work areas of gateways that died without removing theirs.
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [] where name.hasPrefix("faas-gateway-") {
+                guard let pid = pid_t(name.dropFirst("faas-gateway-".count)), kill(pid, 0) != 0, errno == ESRCH else { continue }
+                try? FileManager.default.removeItem(atPath: "/tmp/\(name)")
+            }
+            try? FileManager.default.removeItem(atPath: workArea)
+            if mkdir(workArea, 0o755) != 0 || chmod(workArea, 0o755) != 0 { problems.append("cannot create \(workArea): errno \(errno)") }
+            do { compilerCgroups = try CgroupManager(role: "gateway") } catch { problems.append("\(error)") }
+            do { try SeccompFilter.export(to: seccompFile) } catch { problems.append("cannot build the seccomp filter: \(error)") }
+            confinementProblem = problems.isEmpty ? nil : problems.joined(separator: "; ")
+            if let confinementProblem { log.warn("C and Rust deploys are refused: \(confinementProblem)") }
+        }
+    }
+
+    deinit {
+        compilerCgroups?.removeAll()
+        try? FileManager.default.removeItem(atPath: workArea)
+    }
+
+    /// 507 when the functions folder (staging included) holds more than the quota plus `adding`.
+    /// A walk of the folder: the final check runs on the blocking-work thread with the publish.
+    private static func overQuota(root: String, quota: Int, adding: Int) -> Failure? {
+        let used = StorageUsage.bytes(under: root)
+        guard used + adding > quota else { return nil }
+        return Failure(status: HTTPStatus(code: 507), message: "the functions folder would hold \((used + adding) >> 20) MiB, "
+                       + "over its \(quota >> 20) MiB quota (FAAS_MAX_STORAGE): delete functions or raise the quota")
     }
 
     func deploy(_ request: Request, completion: @escaping (Result<FunctionMetadata, Failure>) -> Void) {
@@ -70,6 +111,7 @@ final class Deployer {
         case .success(let decided): plan = decided
         case .failure(let failure): return completion(.failure(failure))
         }
+        if let failure = Self.overQuota(root: store.root, quota: options.maxStorage, adding: request.source.count) { return completion(.failure(failure)) }
         let staged: StagedFunction
         do {
             staged = try store.stage(language: request.language, source: request.source)
@@ -92,8 +134,14 @@ final class Deployer {
                 let (store, name, timeout, memory, update, concurrency) = (self.store, request.name, request.timeout, request.memory, request.update,
                                                                         request.concurrency)
                 let access = request.access ?? FunctionAccess(existing)
+                let quota = self.options.maxStorage
                 self.loop.runBlocking({ () -> Result<FunctionMetadata, any Error> in
                     do {
+                        // The quota again, now that the compiled module is in staging too.
+                        if let failure = Self.overQuota(root: store.root, quota: quota, adding: 0) {
+                            store.discard(staged)
+                            return .failure(failure)
+                        }
                         return .success(try store.publish(staged, name: name, entrypoint: plan.entrypoint, mode: plan.mode,
                                                           wasm: wasm, timeout: timeout, memory: memory, update: update) { metadata in
                             access.apply(to: &metadata)
@@ -112,6 +160,8 @@ final class Deployer {
                         completion(.failure(Failure(status: .conflict, message: "a function named \(name.debugDescription) already exists")))
                     case .failure(StoreError.notFound(let name)):
                         completion(.failure(Failure(status: .notFound, message: "no function named \(name.debugDescription) to update")))
+                    case .failure(let failure as Failure):
+                        completion(.failure(failure))
                     case .failure(let error):
                         self.log.error("cannot publish function", ["name": name, "error": error])
                         completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
@@ -123,26 +173,56 @@ final class Deployer {
             finish(.success(nil))
             return
         }
-        compile(request, staged, plan.wasmBuild, finish)
+        let queued = slots.acquire { [unowned self] slot in
+            self.compile(request, staged, plan.wasmBuild, slot: slot) { outcome in
+                self.slots.release(slot)
+                finish(outcome)
+            }
+        }
+        if !queued {
+            finish(.failure(Failure(status: .serviceUnavailable, message: "\(slots.jobs) compilers are running and \(slots.queued) deploys "
+                                    + "are waiting (FAAS_COMPILE_JOBS): try again later")))
+        }
     }
 
-    private func compile(_ request: Request, _ staged: StagedFunction, _ build: WasmInvocation.Mode,
+    private func compile(_ request: Request, _ staged: StagedFunction, _ build: WasmInvocation.Mode, slot: Int,
                          _ finish: @escaping (Result<String?, Failure>) -> Void) {
         let sandboxed: (executable: String, arguments: [String])
+        let workspace = confined ? "\(workArea)/slot-\(slot)" : staged.directory
+        let source = "\(workspace)/\(request.language.sourceFile)", output = "\(workspace)/code.wasm"
+        let cleanUp = { if workspace != staged.directory { Self.reclaimAndRemove(workspace) } }
         let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"]
         do {
             if !sysrootReady {
                 try WasmToolchain.ensureSysroot(at: sysroot)
                 sysrootReady = true
             }
-            let command = try WasmToolchain.commands(language: request.language, build: build, source: staged.sourcePath,
-                                                     output: staged.wasmPath, sysroot: sysroot, tools: options.toolchain)
-            let policy = SandboxPolicy.compiler(mode: options.sandbox, tools: options.sandboxTools,
+            if confined {
+                if let confinementProblem { throw CgroupError.unavailable(confinementProblem) }
+                // The slot's own folder, lent to its unprivileged user: its only writable place.
+                Self.reclaimAndRemove(workspace)
+                try syscall("mkdir") { mkdir(workspace, 0o700) }
+                try FileManager.default.copyItem(atPath: staged.sourcePath, toPath: source)
+                let uid = SandboxPolicy.compilerUID(slot: slot)
+                try syscall("chown") { chown(workspace, uid, uid) }
+            }
+            let command = try WasmToolchain.commands(language: request.language, build: build, source: source,
+                                                     output: output, sysroot: sysroot, tools: options.toolchain)
+            var policy = SandboxPolicy.compiler(mode: options.sandbox, tools: options.sandboxTools,
                                                 toolchain: try options.toolchain.executables(language: request.language),
-                                                sysroot: sysroot, staging: staged.directory, timeout: options.compileTimeout)
+                                                sysroot: sysroot, staging: workspace, timeout: options.compileTimeout)
+            if confined {
+                policy.cgroup = try compilerCgroups?.create(name: "compile-\(slot)", limits: SandboxPolicy.compilerCgroupLimits)
+                policy.uid = SandboxPolicy.compilerUID(slot: slot)
+                policy.seccompFile = seccompFile
+                policy.tmpfsSizeMiB = SandboxPolicy.compilerAddressSpaceMiB
+            }
             sandboxed = try policy.command(program: [command.executable] + command.arguments, environment: environment)
         } catch let error as SandboxError {
             // Fails closed: compilers never run unconfined unless FAAS_SANDBOX=none says so.
+            finish(.failure(Failure(status: .serviceUnavailable, message: "cannot compile: \(error)")))
+            return
+        } catch let error as CgroupError {
             finish(.failure(Failure(status: .serviceUnavailable, message: "cannot compile: \(error)")))
             return
         } catch {
@@ -153,11 +233,30 @@ final class Deployer {
         let started = EventLoop.now()
         do {
             try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
-                let diagnostics = Self.diagnostics(outcome.output, staged: staged)
+                // The slot folder back from the compile user: the gateway (no CAP_DAC_OVERRIDE
+                // under systemd) could not otherwise reach the module in it.
+                if workspace != staged.directory { Self.reclaim(workspace) }
+                let diagnostics = Self.diagnostics(outcome.output, workspace: workspace)
+                // The module moves into the staging folder (as the gateway's); the rest goes.
+                let moved = { () -> Bool in
+                    guard workspace != staged.directory else { return true }
+                    defer { cleanUp() }
+                    guard (try? FileManager.default.moveItem(atPath: output, toPath: staged.wasmPath)) != nil else { return false }
+                    return lchown(staged.wasmPath, getuid(), getgid()) == 0
+                }
                 if outcome.timedOut {
+                    cleanUp()
                     finish(.failure(Failure(status: .unprocessableContent, message: "compilation timed out after \(self.options.compileTimeout) s")))
-                } else if !outcome.status.isSuccess || access(staged.wasmPath, F_OK) != 0 {
+                } else if !outcome.status.isSuccess || access(output, F_OK) != 0 {
+                    cleanUp()
                     finish(.failure(Failure(status: .unprocessableContent, message: "compilation failed", details: diagnostics)))
+                } else if let size = try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int,
+                          size > self.options.maxModule {
+                    cleanUp()
+                    finish(.failure(Failure(status: .unprocessableContent, message: "the compiled module is \(size) bytes, over the "
+                                            + "\(self.options.maxModule)-byte limit (FAAS_MAX_MODULE)")))
+                } else if !moved() {
+                    finish(.failure(Failure(status: .internalServerError, message: "cannot store the compiled module")))
                 } else {
                     self.log.info("compiled", ["name": request.name, "language": request.language.rawValue,
                                                "ms": Int((EventLoop.now() - started) * 1000)])
@@ -165,6 +264,7 @@ final class Deployer {
                 }
             }
         } catch {
+            cleanUp()
             finish(.failure(Failure(status: .serviceUnavailable, message: "cannot run the compiler: \(error)")))
         }
     }
@@ -199,7 +299,28 @@ final class Deployer {
     }
 
     /// Compiler output with the staging folder's path taken out: users see `code.c:3:5: error`.
-    private static func diagnostics(_ output: [UInt8], staged: StagedFunction) -> String {
-        String(decoding: output, as: UTF8.self).replacingOccurrences(of: staged.directory + "/", with: "")
+    /// Removes a slot folder lent to a compile user. Under systemd the gateway has CAP_CHOWN
+    /// but not CAP_DAC_OVERRIDE: it cannot list or empty a folder of that user's (0700), so it
+    /// takes each folder back (folder first, then what is inside) before removing it.
+    private static func reclaimAndRemove(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            reclaim(path)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+                reclaimAndRemove("\(path)/\(name)")
+            }
+        }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Makes a folder lent to a compile user the gateway's again (CAP_CHOWN is enough).
+    private static func reclaim(_ folder: String) {
+        _ = lchown(folder, geteuid(), getegid())
+        _ = chmod(folder, 0o700)
+    }
+
+    private static func diagnostics(_ output: [UInt8], workspace: String) -> String {
+        String(decoding: output, as: UTF8.self).replacingOccurrences(of: workspace + "/", with: "")
     }
 }

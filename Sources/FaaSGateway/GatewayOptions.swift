@@ -33,6 +33,12 @@ public struct GatewayOptions: Sendable {
     public var idleTimeout: Double
     /// Seconds a compiler may run for one deploy.
     public var compileTimeout: Double
+    /// Compilers running at once (the rest queue).
+    public var compileJobs: Int
+    /// Largest code.wasm, bytes (422 beyond).
+    public var maxModule: Int
+    /// Most the functions folder may hold, bytes (507 beyond).
+    public var maxStorage: Int
     /// The compilers (and wasm-ld) a deploy runs.
     public var toolchain: WasmToolchain.Tools
     /// How compilers are confined.
@@ -49,7 +55,8 @@ public struct GatewayOptions: Sendable {
                                CommonSettings.timeout, CommonSettings.maxTimeout, CommonSettings.memory, CommonSettings.maxMemory,
                                CommonSettings.maxConnections, CommonSettings.readTimeout, CommonSettings.idleTimeout,
                                CommonSettings.headerTimeout, CommonSettings.clientConnections, CommonSettings.clientRequests, CommonSettings.bodyMemory,
-                               CommonSettings.compileTimeout, CommonSettings.clang, CommonSettings.wasmLinker, CommonSettings.rustc,
+                               CommonSettings.compileTimeout, CommonSettings.compileJobs, CommonSettings.maxModule, CommonSettings.maxStorage,
+                               CommonSettings.clang, CommonSettings.wasmLinker, CommonSettings.rustc,
                                CommonSettings.sandbox, CommonSettings.bwrap, CommonSettings.shutdownGrace, CommonSettings.queueTimeout,
                                CommonSettings.logLevel] + AuthOptions.known + InvocationOptions.known
 
@@ -84,6 +91,10 @@ public struct GatewayOptions: Sendable {
                                      bodyMemory: bodyMemory, perClientBodyMemory: max(1, bodyMemory / 2))
         idleTimeout = try settings.number(CommonSettings.idleTimeout)
         compileTimeout = try settings.number(CommonSettings.compileTimeout)
+        let jobs = try settings.integer(CommonSettings.compileJobs)
+        compileJobs = jobs > 0 ? jobs : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        maxModule = try settings.integer(CommonSettings.maxModule)
+        maxStorage = try settings.integer(CommonSettings.maxStorage) << 20
         toolchain = WasmToolchain.Tools(clang: settings.optionalString(CommonSettings.clang), wasmLinker: settings.optionalString(CommonSettings.wasmLinker),
                                         rustc: settings.string(CommonSettings.rustc))
         sandbox = try settings.choice(CommonSettings.sandbox, as: SandboxMode.self)

@@ -31,6 +31,12 @@ public struct SandboxPolicy: Sendable {
     public var workingDirectory: String
     /// SIGKILL when the process that started it dies (even by SIGKILL).
     public var dieWithParent: Bool
+    /// The cgroup it joins before anything else runs (so what it forks is in it too); nil: none.
+    public var cgroup: Cgroup?
+    /// The seccomp filter (BPF, `SeccompFilter.export`) bubblewrap loads; nil: none.
+    public var seccompFile: String?
+    /// Size of each writable tmpfs (/tmp), MiB; nil: the kernel's default (half of RAM).
+    public var tmpfsSizeMiB: Int?
 
     public init(mode: SandboxMode = .bwrap, tools: SandboxTools = SandboxTools(), uid: UInt32? = nil, addressSpaceMiB: Int, cpuSeconds: Int,
                 maxProcesses: Int? = 64, maxOpenFiles: Int? = 256, maxFileSizeMiB: Int = 64,
@@ -51,6 +57,17 @@ public struct SandboxPolicy: Sendable {
         self.dieWithParent = dieWithParent
     }
 
+    /// The descriptor the launcher opens the seccomp filter on for bubblewrap.
+    static let seccompDescriptor = 9
+
+    /// Joins the cgroup (`echo $$` into each cgroup.procs: the shell, then everything it execs
+    /// and forks) and opens the seccomp filter on fd 9, then execs the rest of the chain. A
+    /// shell, as the spawner runs no code of ours between fork and exec.
+    static let launcher = """
+        n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; \
+        if [ "$1" != - ]; then exec 9< "$1" || exit 125; fi; shift; exec "$@"
+        """
+
     /// The full command line that runs `program` (absolute path first) under this policy, with
     /// exactly `environment`. Throws `SandboxError` when a tool it needs is missing.
     public func command(program: [String], environment: [String: String]) throws -> (executable: String, arguments: [String]) {
@@ -62,6 +79,12 @@ public struct SandboxPolicy: Sendable {
         try tools.require(needed)
 
         var chain: [String] = []
+        let filter = isolated ? seccompFile : nil
+        if cgroup != nil || filter != nil {
+            try tools.require([\.shell])
+            let procs = cgroup?.procsFiles ?? []
+            chain += [tools.shell, "-c", Self.launcher, "faas-sandbox", String(procs.count)] + procs + [filter ?? "-"]
+        }
         if user != nil || dieWithParent {
             chain.append(tools.setpriv)
             if dieWithParent { chain += ["--pdeathsig", "KILL"] }
@@ -77,7 +100,13 @@ public struct SandboxPolicy: Sendable {
         if isolated {
             chain += [tools.bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                       "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-                      "--symlink", "usr/bin", "/bin", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+                      "--symlink", "usr/bin", "/bin", "--proc", "/proc", "--dev", "/dev"]
+            if let tmpfsSizeMiB { chain += ["--size", String(tmpfsSizeMiB << 20)] }
+            chain += ["--tmpfs", "/tmp"]
+            if filter != nil {
+                // No user namespace of its own inside (the filter refuses them too).
+                chain += ["--unshare-user", "--disable-userns", "--seccomp", String(Self.seccompDescriptor)]
+            }
             for directory in directories { chain += ["--dir", directory] }
             for bind in readOnlyBinds { chain += ["--ro-bind", bind.host, bind.inside] }
             for bind in writableBinds { chain += ["--bind", bind.host, bind.inside] }

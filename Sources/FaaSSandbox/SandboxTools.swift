@@ -6,13 +6,16 @@ public struct SandboxTools: Sendable, Equatable {
     public var setpriv: String
     public var prlimit: String
     public var env: String
+    /// Runs the launcher that joins a cgroup and opens the seccomp filter.
+    public var shell: String
 
     public init(bwrap: String = "/usr/bin/bwrap", setpriv: String = "/usr/bin/setpriv", prlimit: String = "/usr/bin/prlimit",
-                env: String = "/usr/bin/env") {
+                env: String = "/usr/bin/env", shell: String = "/bin/sh") {
         self.bwrap = bwrap
         self.setpriv = setpriv
         self.prlimit = prlimit
         self.env = env
+        self.shell = shell
     }
 
     /// `program` (absolute path first), SIGKILLed when the process that starts it dies (even by
@@ -22,7 +25,7 @@ public struct SandboxTools: Sendable, Equatable {
         return (setpriv, ["--pdeathsig", "KILL", "--"] + program)
     }
 
-    /// Throws for the first of `names` (bwrap, setpriv, prlimit, env) that cannot be run.
+    /// Throws for the first of `names` (bwrap, setpriv, prlimit, env, shell) that cannot be run.
     func require(_ tools: [KeyPath<SandboxTools, String>]) throws {
         for tool in tools {
             let path = self[keyPath: tool]
@@ -32,6 +35,7 @@ public struct SandboxTools: Sendable, Equatable {
             case \SandboxTools.bwrap: name = "bubblewrap"
             case \SandboxTools.setpriv: name = "setpriv"
             case \SandboxTools.prlimit: name = "prlimit"
+            case \SandboxTools.shell: name = "sh"
             default: name = "env"
             }
             throw SandboxError.missingTool(name: name, path: path)

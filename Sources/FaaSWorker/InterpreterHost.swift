@@ -20,6 +20,7 @@ final class InterpreterHost {
     private let runtimeDirectory: String
     private var prepared: Set<String> = []
     private var runtimes: [String: RuntimeProcess] = [:]
+    private let confinement: RuntimeConfinement
     private let maxRuntimes = 8
     private lazy var node: String? = Runtimes.which("node")
     /// The binary PATH's python3 runs (a pyenv shim costs ~100 ms per start), once known.
@@ -50,10 +51,12 @@ final class InterpreterHost {
         self.loop = loop
         sandboxed = options.sandbox == .bwrap
         if !sandboxed { log.warn(CommonSettings.sandboxOffWarning) }
-        runtimeDirectory = "/tmp/faas-worker-\(getpid())"
-        try? FileManager.default.removeItem(atPath: runtimeDirectory)
-        try syscall("mkdir") { mkdir(runtimeDirectory, 0o755) }
-        try syscall("chmod") { chmod(runtimeDirectory, 0o755) }
+        let directory = "/tmp/faas-worker-\(getpid())"
+        runtimeDirectory = directory
+        try? FileManager.default.removeItem(atPath: directory)
+        try syscall("mkdir") { mkdir(directory, 0o755) }
+        try syscall("chmod") { chmod(directory, 0o755) }
+        confinement = RuntimeConfinement(sandboxed: sandboxed, filterPath: "\(directory)/seccomp.bpf", log: log)
         // The runtimes are Runtime/runtime.{py,js}, compiled in (Package.swift: embedInCode).
         try write(PackageResources.runtime_py, to: "\(runtimeDirectory)/runtime.py")
         try write(PackageResources.runtime_js, to: "\(runtimeDirectory)/runtime.js")
@@ -117,7 +120,9 @@ final class InterpreterHost {
         let isolation = sandboxed ? "pidns" : "shared"
         let program: [String]
         if metadata.language == .js {
-            program = [interpreter, "--max-old-space-size=\(memory)", "\(shimDirectory)/runtime.js", mode.rawValue,
+            // A command's outer realm: no code from strings, frozen intrinsics (runtime.js, COMMAND_NODE_OPTIONS).
+            let sealing = mode == .command ? ["--frozen-intrinsics", "--disallow-code-generation-from-strings"] : []
+            program = [interpreter, "--max-old-space-size=\(memory)"] + sealing + ["\(shimDirectory)/runtime.js", mode.rawValue,
                        codePath, String(options.outputCap), isolation]
         } else {
             program = [interpreter, "-I", "\(shimDirectory)/runtime.py", mode.rawValue, codePath,
@@ -132,6 +137,9 @@ final class InterpreterHost {
             } catch let error as SandboxError {
                 // Fails closed: no sandbox, no run (503, naming what is missing).
                 return .failure(id: job.id, .noEngine, "\(error)")
+            } catch let error as CgroupError {
+                // A memory limit that cannot be enforced is refused (503, naming why).
+                return .failure(id: job.id, .noEngine, "\(error)")
             } catch {
                 return .failure(id: job.id, .internal, "cannot start the \(metadata.language.rawValue) runtime: \(error)")
             }
@@ -139,6 +147,10 @@ final class InterpreterHost {
         runtime.call(payload, timeout: timeout, outputCap: options.outputCap) { [weak self, weak runtime] reply in
             guard let self else { return }
             if let runtime, !runtime.isUsable, self.runtimes[metadata.id] === runtime { self.runtimes.removeValue(forKey: metadata.id) }
+            // The cgroup's OOM killer acted during the call (on the runtime or anything the call forked).
+            if let message = self.confinement.memoryFailure(metadata.id, memory: memory) {
+                return completion(.failure(id: job.id, .failed, message))
+            }
             switch reply {
             case .timedOut:
                 completion(.failure(id: job.id, .timeout, "timed out after \(timeout) s"))
@@ -157,6 +169,7 @@ final class InterpreterHost {
         for (id, runtime) in runtimes where now - runtime.lastUsed > idleSeconds {
             runtime.terminate()
             runtimes.removeValue(forKey: id)
+            confinement.release(id)
             log.debug("stopped idle runtime of \(id)")
         }
     }
@@ -165,6 +178,7 @@ final class InterpreterHost {
     /// different code (deleted and deployed again within the same second).
     func forget(_ id: String) {
         runtimes.removeValue(forKey: id)?.terminate()
+        confinement.release(id)
         prepared.remove(id)
     }
 
@@ -217,8 +231,9 @@ final class InterpreterHost {
         let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
                            "FAAS_FUNCTION_ID": metadata.id, "FAAS_FUNCTION_NAME": metadata.name,
                            "FAAS_WORKER_ID": String(options.workerID), "FAAS_WORKER_PID": String(getpid())]
-        let built = try policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: metadata.language)
-            .command(program: program, environment: environment)
+        var policy = policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: metadata.language)
+        try confinement.apply(to: &policy, id: metadata.id, memory: memory, language: metadata.language)
+        let built = try policy.command(program: program, environment: environment)
         return (built.executable, built.arguments)
     }
 
@@ -237,7 +252,10 @@ final class InterpreterHost {
             let source = "\(functionCopy)/\(metadata.language.sourceFile)"
             // The folder last: once it is the runtime's (0700), the worker can neither change its
             // mode nor reach the file inside without CAP_FOWNER / CAP_DAC_OVERRIDE, which it has
-            // not under systemd (only CAP_CHOWN, CAP_SETUID, CAP_SETGID).
+            // not under systemd (only CAP_CHOWN, CAP_SETUID, CAP_SETGID). So it takes the folder
+            // back first (CAP_CHOWN is enough): a copy handed to an earlier runtime (one that
+            // failed to start, died or was evicted) goes to the new one.
+            try syscall("chown") { chown(functionCopy, geteuid(), getegid()) }
             try syscall("chmod") { chmod(functionCopy, 0o700) }
             try syscall("chown") { chown(source, uid, uid) }
             try syscall("chown") { chown(functionCopy, uid, uid) }

@@ -1,3 +1,5 @@
+import Foundation
+import Glibc
 import XCTest
 
 @testable import FaaSSandbox
@@ -46,5 +48,117 @@ final class SandboxPolicyTests: XCTestCase {
         XCTAssertEqual(command.executable, "/usr/bin/prlimit")
         XCTAssertEqual(command.arguments, ["--as=\(64 << 20)", "--cpu=3", "--nofile=256", "--fsize=\(64 << 20)", "--core=0", "--",
                                            "/usr/bin/env", "-i", "PATH=/usr/bin", "/usr/bin/node", "x.js"])
+    }
+}
+
+final class CgroupManagerTests: XCTestCase {
+    private let v1Membership = "9:name=systemd:/\n8:pids:/\n4:memory:/process_api/abc\n1:cpu:/\n0::/\n"
+    private let mounts = """
+        32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+        35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+        39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
+        41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw,nsdelegate
+        """
+
+    func testV1FoldersComeFromOurOwnMembership() {
+        let found = CgroupManager.detect(selfCgroup: v1Membership, mountInfo: mounts) { _, controllers in controllers.isEmpty }
+        XCTAssertEqual(found.version, .v1(memory: "/sys/fs/cgroup/memory/process_api/abc", pids: "/sys/fs/cgroup/pids", cpu: "/sys/fs/cgroup/cpu"))
+    }
+
+    func testADelegatedV2SubtreeWins() {
+        let membership = "0::/system.slice/faas-server.service\n"
+        let unified = "30 23 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"
+        var asked: [String] = []
+        let found = CgroupManager.detect(selfCgroup: membership, mountInfo: unified) { folder, controllers in
+            asked.append(folder)
+            return controllers == ["memory", "pids"]
+        }
+        XCTAssertEqual(found.version, .v2(root: "/sys/fs/cgroup/system.slice/faas-server.service"))
+        XCTAssertEqual(asked, ["/sys/fs/cgroup/system.slice/faas-server.service"])
+    }
+
+    func testDaemonsInALeafUseTheDelegatedParent() {
+        let membership = "0::/system.slice/faas-server.service/daemon\n"
+        let unified = "30 23 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"
+        let found = CgroupManager.detect(selfCgroup: membership, mountInfo: unified) { folder, _ in
+            folder == "/sys/fs/cgroup/system.slice/faas-server.service"
+        }
+        XCTAssertEqual(found.version, .v2(root: "/sys/fs/cgroup/system.slice/faas-server.service"))
+    }
+
+    func testAMountRootInsideTheHierarchyIsTakenOff() {
+        let membership = "4:memory:/outer/inner\n8:pids:/outer/inner\n1:cpu:/outer/inner\n"
+        let nested = """
+            35 31 0:32 /outer /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory
+            39 31 0:36 /outer /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids
+            32 31 0:29 /outer /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu
+            """
+        let found = CgroupManager.detect(selfCgroup: membership, mountInfo: nested) { _, _ in true }
+        XCTAssertEqual(found.version, .v1(memory: "/sys/fs/cgroup/memory/inner", pids: "/sys/fs/cgroup/pids/inner", cpu: "/sys/fs/cgroup/cpu/inner"))
+    }
+
+    func testNothingUsableSaysWhy() {
+        let found = CgroupManager.detect(selfCgroup: "0::/\n", mountInfo: "41 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n") { _, _ in false }
+        XCTAssertNil(found.version)
+        XCTAssertTrue(found.why.contains("not delegated"), found.why)
+        XCTAssertTrue(found.why.contains("no cgroup v1 memory hierarchy"), found.why)
+    }
+
+    func testLimitsAsV2AndV1Files() {
+        let limits = CgroupLimits(memoryBytes: 192 << 20, maxProcesses: 64, cpuWeight: 50)
+        let v2 = CgroupManager.settings(version: .v2(root: "/r"), directories: ["/r/f"], limits: limits)
+        XCTAssertEqual(v2.map { "\($0.0)=\($0.1)" }, ["/r/f/memory.max=\(192 << 20)", "/r/f/memory.swap.max=0", "/r/f/pids.max=64", "/r/f/cpu.weight=50"])
+        let v1 = CgroupManager.settings(version: .v1(memory: "/m", pids: "/p", cpu: "/c"), directories: ["/m/f", "/p/f", "/c/f"], limits: limits)
+        let files = Dictionary(uniqueKeysWithValues: v1)
+        XCTAssertEqual(files["/m/f/memory.limit_in_bytes"], String(192 << 20))
+        XCTAssertEqual(files["/m/f/memory.swappiness"], "0")
+        XCTAssertEqual(files["/p/f/pids.max"], "64")
+        XCTAssertEqual(files["/c/f/cpu.shares"], "512")
+    }
+
+    /// On this host (root, v1 controllers): a real cgroup, joined by the sandbox's launcher,
+    /// with its limit in force and removed afterwards.
+    func testARealCgroupIsJoinedAndRemoved() throws {
+        let manager = try CgroupManager(role: "test")
+        defer { manager.removeAll() }
+        let cgroup = try manager.create(name: "probe", limits: CgroupLimits(memoryBytes: 64 << 20))
+        var policy = SandboxPolicy(mode: .none, addressSpaceMiB: 512, cpuSeconds: 5)
+        policy.cgroup = cgroup
+        let command = try policy.command(program: ["/bin/cat", "/proc/self/cgroup"], environment: [:])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command.executable)
+        process.arguments = command.arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let tail = "/faas-test-\(getpid())/probe"
+        XCTAssertTrue(output.split(separator: "\n").contains { $0.hasSuffix(tail) }, output)
+        XCTAssertEqual(cgroup.oomKills(), 0)
+        cgroup.remove()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cgroup.directories[0]))
+    }
+
+    func testTheSeccompFilterExportsAndBubblewrapLoadsIt() throws {
+        let path = NSTemporaryDirectory() + "faas-seccomp-\(getpid()).bpf"
+        defer { unlink(path) }
+        try SeccompFilter.export(to: path)
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        XCTAssertEqual(size % 8, 0, "whole BPF instructions")
+        XCTAssertGreaterThan(size, 8 * 40)
+        var policy = SandboxPolicy(uid: nil, addressSpaceMiB: 512, cpuSeconds: 5, directories: [])
+        policy.seccompFile = path
+        policy.tmpfsSizeMiB = 8
+        let command = try policy.command(program: ["/usr/bin/unshare", "-U", "/bin/true"], environment: [:])
+        XCTAssertTrue(command.arguments.contains("--seccomp"), "\(command)")
+        XCTAssertTrue(command.arguments.joined(separator: " ").contains("--size \(8 << 20) --tmpfs /tmp"), "\(command)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command.executable)
+        process.arguments = command.arguments
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertNotEqual(process.terminationStatus, 0, "unshare(CLONE_NEWUSER) is refused inside the sandbox")
     }
 }

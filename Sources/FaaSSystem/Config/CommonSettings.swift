@@ -53,6 +53,12 @@ public enum CommonSettings {
                                            help: "request-body bytes the gateway holds at once; beyond, bodies wait unread (half of it per client address)")
     public static let compileTimeout = Setting("compile-timeout", env: "FAAS_COMPILE_TIMEOUT", default: "120", kind: .number(0.1...3600),
                                                help: "seconds a deploy's compiler may run")
+    public static let compileJobs = Setting("compile-jobs", env: "FAAS_COMPILE_JOBS", default: "0", kind: .integer(0...256),
+                                            help: "compilers running at once (more deploys wait in a queue, 503 when it is full); 0: one per CPU")
+    public static let maxModule = Setting("max-module", env: "FAAS_MAX_MODULE", default: "67108864", kind: .integer(1024...4_294_967_296),
+                                          help: "largest compiled module (code.wasm), bytes; 422 beyond")
+    public static let maxStorage = Setting("max-storage", env: "FAAS_MAX_STORAGE", default: "10240", kind: .integer(1...1_073_741_824),
+                                           help: "most space the functions folder may take, MiB; a deploy beyond is refused with 507")
     public static let clang = Setting("clang", env: "FAAS_CLANG", default: "",
                                       help: "clang for C deploys (default: clang on PATH, else the one beside swift on PATH)")
     public static let wasmLinker = Setting("wasm-ld", env: "FAAS_WASM_LD", default: "",

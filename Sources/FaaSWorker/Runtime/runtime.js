@@ -83,10 +83,20 @@ function render(result) {
 }
 
 const errorText = (e) => String((e && e.stack) || e);
+
+// Modules a command may not require: each leads back into the runtime's realm (vm and repl
+// evaluate there, module loads anything unshimmed, inspector and v8 reach or reconfigure the
+// isolate).
+const SEALED_MODULES = new Set(["vm", "module", "repl", "inspector", "inspector/promises", "v8", "trace_events"]);
+// The node options of a command runtime (the worker passes them, README.md): the runtime's own
+// realm compiles no code from strings (Buffer.constructor("return process") throws) and its
+// intrinsics are frozen (a call cannot pollute Object.prototype for the next one). Each call's
+// context has fresh, writable intrinsics and may use eval.
+const COMMAND_NODE_OPTIONS = ["--frozen-intrinsics", "--disallow-code-generation-from-strings"];
 // The command call in progress: uncaught errors from its callbacks land there (else the log).
 let current = null;
 
-module.exports = { frame, exportedHandler, render, HANDLER_NOT_CALLED };
+module.exports = { frame, exportedHandler, render, emptyFolder, HANDLER_NOT_CALLED, COMMAND_NODE_OPTIONS };
 
 function main(argv) {
   const [mode, code, capText, isolation] = argv;
@@ -100,7 +110,8 @@ function main(argv) {
   const cap = Number(capText);
   // console.log in a handler goes to the log, never into the protocol stream.
   const logLine = (...args) => fs.writeSync(2, util.format(...args) + "\n");
-  console.log = console.info = console.debug = logLine;
+  // (A command's context has a console of its own; under --frozen-intrinsics this one is frozen.)
+  if (!Object.isFrozen(console)) console.log = console.info = console.debug = logLine;
   process.stdout.write = (chunk) => { fs.writeSync(2, chunk); return true; };
   process.on("uncaughtException", (e) => { if (current) current.fail(e); else logLine(e); });
   process.on("unhandledRejection", (e) => { if (current) current.fail(e); else logLine(e); });
@@ -127,6 +138,8 @@ function main(argv) {
       // namespace, kill(-1) reaches every process but the sandbox's init and ourselves.
       if (isolated) {
         try { process.kill(-1, "SIGKILL"); } catch (e) { /* nothing else was running */ }
+        // A command's calls each start with an empty /tmp (the sandbox's own tmpfs).
+        if (mode === "command") emptyFolder("/tmp");
       }
     }
   }
@@ -140,6 +153,19 @@ function main(argv) {
   });
   requests.on("end", () => process.exit(0));
   requests.on("error", () => process.exit(0));
+}
+
+/** Removes everything inside `folder` (not the folder), whatever modes a call left on it. */
+function emptyFolder(folder) {
+  let names = [];
+  try { names = fs.readdirSync(folder); } catch (e) { return; }
+  for (const name of names) {
+    const entry = folder + "/" + name;
+    try {
+      if (fs.lstatSync(entry).isDirectory()) fs.chmodSync(entry, 0o700);
+      fs.rmSync(entry, { recursive: true, force: true });
+    } catch (e) { /* best effort: the next call still gets a bounded /tmp */ }
+  }
 }
 
 /** handler mode: (payload) => [kind, code, stdout, stderr]. */
@@ -215,12 +241,23 @@ function commandRunner(code, cap) {
     const stdout = sink(out, true), stderr = sink(err, false);
     const stdin = Readable.from(payload.length ? [payload] : []);
     stdin.on("end", () => { stdinEnded = true; });
-    // process's own stdin/stdout/stderr are getters: shadow them with plain properties.
+    // A process object of the call's own, not one inheriting from node's: the real process
+    // (its bindings, mainModule, our protocol's fds) is never reachable from the context.
     const own = (value) => ({ value, writable: true, configurable: true, enumerable: true });
-    const proc = Object.create(process, {
+    const events = new (require("events"))();
+    const proc = Object.defineProperties({}, {
       stdin: own(stdin), stdout: own(stdout), stderr: own(stderr), argv: own([process.argv[0], code]),
       env: own({ ...process.env }), exitCode: own(undefined),
       exit: own((status) => { throw new ExitSignal(status === undefined ? (proc.exitCode || 0) : status); }),
+      pid: own(process.pid), ppid: own(process.ppid), platform: own(process.platform), arch: own(process.arch),
+      version: own(process.version), versions: own({ ...process.versions }), execPath: own(process.execPath),
+      title: own(process.title), argv0: own(process.argv0),
+      cwd: own(() => process.cwd()), uptime: own(() => process.uptime()), memoryUsage: own(() => process.memoryUsage()),
+      hrtime: own(Object.assign((previous) => process.hrtime(previous), { bigint: () => process.hrtime.bigint() })),
+      nextTick: own((fn, ...args) => process.nextTick(() => guard(() => fn(...args)))),
+      kill: own((pid, signal) => process.kill(pid, signal)),
+      on: own((...args) => { events.on(...args); return proc; }), once: own((...args) => { events.once(...args); return proc; }),
+      off: own((...args) => { events.off(...args); return proc; }), emit: own((...args) => events.emit(...args)),
     });
     const fail = (e) => {
       if (e instanceof ExitSignal) return finish(frame.kind.EXITED, Number(e.code) | 0);
@@ -250,7 +287,14 @@ function commandRunner(code, cap) {
         return fs.readFileSync(file, options);
       },
     });
-    const requireShim = (name) => (name === "fs" || name === "node:fs") ? fsShim : require(name);
+    const requireShim = (name) => {
+      const bare = String(name).replace(/^node:/, "");
+      if (bare === "fs") return fsShim;
+      if (bare === "process") return proc;
+      // Ways back into this runtime's own realm (its global, process and code): refused.
+      if (SEALED_MODULES.has(bare)) throw new Error(`require("${bare}") is not available to a command (mode=command)`);
+      return require(name);
+    };
     requireShim.resolve = require.resolve;
     const sandbox = {
       console: new Console({ stdout, stderr }), process: proc, Buffer, URL, URLSearchParams,
@@ -259,7 +303,7 @@ function commandRunner(code, cap) {
       clearTimeout: untrack(clearTimeout), clearInterval: untrack(clearInterval), clearImmediate: untrack(clearImmediate),
     };
     sandbox.global = sandbox;
-    const context = vm.createContext(sandbox);
+    const context = vm.createContext(sandbox, { codeGeneration: { strings: true, wasm: true } });
     guard(() => program.runInContext(context).call(moduleObject.exports, moduleObject.exports, requireShim,
                                                      moduleObject, code, path.dirname(code)));
     // Done once stdin is consumed (or nobody listens to it) and no timer of the program's is left.

@@ -42,6 +42,7 @@ class Channel:
         self.isolated = isolated
         self.requests_fd, self.replies_fd = requests_fd, replies_fd
         self.nonce = b""
+        self.after_call = None  # run once a call's processes are gone
 
     def read_exact(self, n):
         chunks = []
@@ -69,6 +70,36 @@ class Channel:
                     os.kill(-1, signal.SIGKILL)
                 except OSError:
                     pass
+            if self.after_call is not None:
+                self.after_call()
+
+
+def empty_folder(path):
+    """Removes everything inside path (not path itself), whatever modes a call left on it."""
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                os.chmod(entry.path, 0o700)
+                empty_folder(entry.path)
+                os.rmdir(entry.path)
+            else:
+                os.unlink(entry.path)
+        except (OSError, RecursionError):
+            pass
+
+
+def not_dumpable():
+    """PR_SET_DUMPABLE 0: no process of our user may ptrace us or read our memory through /proc
+    (the forked calls inherit it). The sandbox's seccomp filter refuses ptrace as well."""
+    import ctypes
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
+    except (OSError, AttributeError):
+        pass
 
 
 def defines_handler(path):
@@ -110,6 +141,10 @@ class CommandRunner:
             self.compile_error = traceback.format_exc()
 
     def serve(self):
+        if self.channel.isolated:
+            # Each call sees an empty /tmp (our sandbox's own tmpfs): nothing a call wrote is
+            # left for the next, and its pages are given back to the function's cgroup.
+            self.channel.after_call = lambda: empty_folder("/tmp")
         # Everything this process holds moves out of the collector's reach, so children do not
         # copy-on-write its heap just by collecting.
         import gc
@@ -291,6 +326,8 @@ def main(argv):
         sys.exit("usage: runtime.py command|handler CODE CAP pidns|shared CPU_SECONDS")
     mode, code, cap, isolation, cpu_seconds = argv[1], argv[2], int(argv[3]), argv[4], int(argv[5])
     channel = Channel(isolated=isolation == "pidns")
+    if channel.isolated:
+        not_dumpable()
     if mode == "handler":
         HandlerRunner(channel, code, cap).serve()
     else:

@@ -8,7 +8,7 @@ const { spawn } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
-const { frame, exportedHandler, render } = require("./runtime.js");
+const { frame, exportedHandler, render, emptyFolder, COMMAND_NODE_OPTIONS } = require("./runtime.js");
 
 const CAP = 4096;
 const { EXITED, SIGNALED, OUTPUT_TOO_LARGE, RUNTIME_ERROR } = frame.kind;
@@ -19,7 +19,8 @@ class Runtime {
     this.folder = fs.mkdtempSync(path.join(os.tmpdir(), "runtime-js-test-"));
     this.code = path.join(this.folder, "code.js");
     fs.writeFileSync(this.code, source);
-    this.child = spawn(process.execPath, [path.join(__dirname, "runtime.js"), mode, this.code, String(cap), "shared"],
+    const options = mode === "command" ? COMMAND_NODE_OPTIONS : [];
+    this.child = spawn(process.execPath, [...options, path.join(__dirname, "runtime.js"), mode, this.code, String(cap), "shared"],
                        { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
     this.stderr = "";
     this.child.stderr.on("data", (chunk) => { this.stderr += chunk; });
@@ -210,4 +211,38 @@ test("an unknown mode exits with usage", async () => {
 test("command: exports that throw when read do not hang the call", async (t) => {
   const rt = new Runtime(t, "command", "module.exports = new Proxy({}, { get() { throw new Error('trap'); } });");
   assert.deepEqual(await rt.call(""), [EXITED, 0, "", ""]);
+});
+
+test("command: the runtime's realm is out of reach (issue 10)", async (t) => {
+  const rt = new Runtime(t, "command", `
+    const results = [];
+    const attempt = (label, f) => { try { results.push(label + ":" + f()); } catch (e) { results.push(label + ":" + e.name); } };
+    attempt("Buffer.constructor", () => typeof Buffer.constructor("return process")());
+    attempt("setTimeout.constructor", () => typeof setTimeout.constructor("return this")());
+    attempt("proto", () => Object.getPrototypeOf(process) === Object.prototype);
+    attempt("binding", () => typeof process.binding);
+    attempt("require process", () => require("process") === process);
+    attempt("require vm", () => typeof require("vm").runInThisContext);
+    attempt("own eval", () => eval("6 * 7"));
+    attempt("seen", () => String(({}).polluted) + String(Object.getPrototypeOf(Object.getPrototypeOf(Buffer)).polluted));
+    Object.prototype.polluted = "own realm";
+    try { Object.getPrototypeOf(Object.getPrototypeOf(Buffer)).polluted = "outer realm"; } catch (e) { results.push("outer:" + e.name); }
+    console.log(results.join(" "));
+  `);
+  const expected = "Buffer.constructor:EvalError setTimeout.constructor:EvalError proto:false binding:undefined "
+    + "require process:true require vm:Error own eval:42 seen:undefinedundefined\n";
+  assert.deepEqual(await rt.call(""), [EXITED, 0, expected, ""]);
+  // The second call sees no pollution from the first, in its own realm or the runtime's.
+  assert.deepEqual(await rt.call(""), [EXITED, 0, expected, ""]);
+});
+
+test("emptyFolder removes everything a call left, read-only folders included", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "runtime-js-empty-"));
+  fs.mkdirSync(path.join(root, "a", "b"), { recursive: true });
+  fs.writeFileSync(path.join(root, "a", "b", "secret"), "payload of an earlier call");
+  fs.writeFileSync(path.join(root, "top"), "x");
+  fs.chmodSync(path.join(root, "a"), 0o500);
+  emptyFolder(root);
+  assert.deepEqual(fs.readdirSync(root), []);
+  fs.rmSync(root, { recursive: true, force: true });
 });

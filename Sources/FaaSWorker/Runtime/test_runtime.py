@@ -218,6 +218,30 @@ class HandlerTests(unittest.TestCase):
         self.assertEqual(rt.call(b""), (Frame.EXITED, 0, b"result", b""))
 
 
+class IsolationTests(unittest.TestCase):
+    def test_empty_folder_removes_everything_a_call_left(self):
+        root = tempfile.mkdtemp()
+        try:
+            os.makedirs(os.path.join(root, "a", "b"))
+            with open(os.path.join(root, "a", "b", "secret"), "w") as f:
+                f.write("payload of an earlier call")
+            with open(os.path.join(root, "top"), "w") as f:
+                f.write("x")
+            os.symlink("/etc/passwd", os.path.join(root, "link"))
+            os.chmod(os.path.join(root, "a"), 0o500)  # a folder the call made read-only
+            runtime.empty_folder(root)
+            self.assertEqual(os.listdir(root), [])
+            self.assertTrue(os.path.exists("/etc/passwd"))  # a link is removed, not followed
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+    def test_the_zygote_is_not_dumpable(self):
+        probe = ("import ctypes, sys; sys.path.insert(0, %r); import runtime; runtime.not_dumpable(); "
+                 "print(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))") % HERE
+        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+        self.assertEqual(out.strip(), "0")  # PR_GET_DUMPABLE
+
+
 class UsageTests(unittest.TestCase):
     def test_unknown_mode_exits_with_usage(self):
         done = subprocess.run([sys.executable, "-I", os.path.join(HERE, "runtime.py"), "script", "x", "1", "shared", "1"],

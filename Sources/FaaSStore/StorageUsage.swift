@@ -1,0 +1,16 @@
+import Foundation
+import Glibc
+
+/// Disk space a folder tree takes (allocated blocks, links not followed): what the functions
+/// folder's quota counts.
+public enum StorageUsage {
+    public static func bytes(under root: String) -> Int {
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return 0 }
+        var total = 0
+        var info = stat()
+        while let relative = walker.nextObject() as? String {
+            if lstat("\(root)/\(relative)", &info) == 0 { total += Int(info.st_blocks) * 512 }
+        }
+        return total
+    }
+}
