@@ -25,7 +25,9 @@ let package = Package(
         .target(name: "FaaSStore", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSSandbox", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSWasm", dependencies: ["FaaSSystem", "FaaSStore", "FaaSSandbox"]),
-        .target(name: "FaaSGateway", dependencies: ["CCrypto", "FaaSSystem", "FaaSProtocol", "FaaSHTTP", "FaaSStore", "FaaSSandbox", "FaaSWasm"]),
+        .target(name: "FaaSGateway", dependencies: ["CCrypto", "FaaSSystem", "FaaSProtocol", "FaaSHTTP", "FaaSStore", "FaaSSandbox", "FaaSWasm"],
+                // The Go handler runtime, built into each Go handler at deploy (GoBuild).
+                resources: [.embedInCode("GoRuntime/main.go")]),
         .target(name: "FaaSServer", dependencies: ["FaaSSystem", "FaaSProtocol"]),
         .target(name: "FaaSLoadBalancer", dependencies: ["FaaSSystem", "FaaSProtocol"]),
         // The JS and Python runtimes are real files (with their own tests beside them), compiled

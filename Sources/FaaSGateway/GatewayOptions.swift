@@ -31,6 +31,8 @@ public struct GatewayOptions: Sendable {
     public var compileTimeout: Double
     /// The compilers (and wasm-ld) a deploy runs.
     public var toolchain: WasmToolchain.Tools
+    /// The `go` command Go deploys run (`GoBuild`).
+    public var go: String
     /// How compilers are confined.
     public var sandbox: SandboxMode
     public var sandboxTools: SandboxTools
@@ -44,7 +46,7 @@ public struct GatewayOptions: Sendable {
                                CommonSettings.workerPath, CommonSettings.wasmLibrary, CommonSettings.wasmPooling, CommonSettings.maxBody,
                                CommonSettings.timeout, CommonSettings.maxTimeout, CommonSettings.memory, CommonSettings.maxMemory,
                                CommonSettings.maxConnections, CommonSettings.readTimeout, CommonSettings.idleTimeout,
-                               CommonSettings.compileTimeout, CommonSettings.clang, CommonSettings.wasmLinker, CommonSettings.rustc,
+                               CommonSettings.compileTimeout, CommonSettings.clang, CommonSettings.wasmLinker, CommonSettings.rustc, CommonSettings.go,
                                CommonSettings.sandbox, CommonSettings.bwrap, CommonSettings.shutdownGrace, CommonSettings.queueTimeout,
                                CommonSettings.logLevel] + AuthOptions.known
 
@@ -74,6 +76,7 @@ public struct GatewayOptions: Sendable {
         compileTimeout = try settings.number(CommonSettings.compileTimeout)
         toolchain = WasmToolchain.Tools(clang: settings.optionalString(CommonSettings.clang), wasmLinker: settings.optionalString(CommonSettings.wasmLinker),
                                         rustc: settings.string(CommonSettings.rustc))
+        go = settings.string(CommonSettings.go)
         sandbox = try settings.choice(CommonSettings.sandbox, as: SandboxMode.self)
         sandboxTools = SandboxTools(bwrap: settings.string(CommonSettings.bwrap))
         logLevel = try settings.logLevel(CommonSettings.logLevel)

@@ -9,7 +9,9 @@ import Glibc
 /// Runs JS and Python functions, each in its own sandbox (`SandboxPolicy`):
 /// - Python scripts: a warm zygote per function forks a fresh child per call;
 /// - JS scripts: a warm node per function runs each call in a fresh V8 context;
-/// - Python and JS handlers: a warm runtime per function, loaded once, called many times.
+/// - Python and JS handlers: a warm runtime per function, loaded once, called many times;
+/// - Go commands: a warm Python zygote (`runtime.py exec`) forks and execs the binary per call;
+/// - Go handlers: the binary (the function built with our shim) is the warm runtime.
 /// Different functions never share a runtime process; at most `maxRuntimes` stay warm.
 final class InterpreterHost {
     private let options: WorkerOptions
@@ -96,19 +98,22 @@ final class InterpreterHost {
                        completion: @escaping (ResultMessage) -> Void) -> ResultMessage? {
         let memory = job.memory ?? metadata.memory ?? options.defaultMemory
         let interpreter: String?
+        let goHandler = metadata.language == .go && metadata.mode == .handler
         switch metadata.language {
         case .js: interpreter = node
         case .python: interpreter = python
+        case .go: interpreter = goHandler ? "" : python
         default: interpreter = nil
         }
         guard let interpreter else {
-            return .failure(id: job.id, .noEngine, "no \(metadata.language.rawValue) interpreter is installed on this host")
+            let missing = metadata.language == .go ? "python3 interpreter (it runs go commands)" : "\(metadata.language.rawValue) interpreter"
+            return .failure(id: job.id, .noEngine, "no \(missing) is installed on this host")
         }
         let functionCopy: String
         do { functionCopy = try prepare(metadata, from: directory) } catch {
             return .failure(id: job.id, .internal, "cannot prepare the function: \(error)")
         }
-        let source = metadata.language.sourceFile
+        let source = Self.codeFile(metadata.language)
         let codePath = sandboxed ? "/fn/\(source)" : "\(functionCopy)/\(source)"
         let shimDirectory = sandboxed ? "/rt" : runtimeDirectory
         // Runtime/README.md, "Command line".
@@ -116,7 +121,12 @@ final class InterpreterHost {
 
         let isolation = sandboxed ? "pidns" : "shared"
         let program: [String]
-        if metadata.language == .js {
+        if goHandler {
+            program = [codePath, "handler", String(options.outputCap)]
+        } else if metadata.language == .go {
+            program = [interpreter, "-I", "\(shimDirectory)/runtime.py", "exec", codePath,
+                       String(options.outputCap), isolation, String(Self.cpuSeconds(timeout))]
+        } else if metadata.language == .js {
             program = [interpreter, "--max-old-space-size=\(memory)", "\(shimDirectory)/runtime.js", mode.rawValue,
                        codePath, String(options.outputCap), isolation]
         } else {
@@ -170,8 +180,19 @@ final class InterpreterHost {
 
     /// RLIMIT_AS for a memory limit: the interpreter's own footprint on top (64 MiB); for node
     /// 4 GiB, as V8 reserves address space far beyond its heap (capped by --max-old-space-size).
+    /// Go's runtime reserves about 700 MiB at start (its page summaries): 1 GiB on top, with
+    /// GOMEMLIMIT holding its heap to the limit.
     static func addressSpaceMiB(memory: Int, language: Language) -> Int {
-        language == .js ? memory + 4096 : memory + 64
+        switch language {
+        case .js: return memory + 4096
+        case .go: return memory + 1024
+        default: return memory + 64
+        }
+    }
+
+    /// The file a runtime runs: the source (JS, Python), or the executable built at deploy (Go).
+    static func codeFile(_ language: Language) -> String {
+        language.compilesToNative ? Language.nativeArtifact : language.sourceFile
     }
 
     static func cpuSeconds(_ timeout: Double) -> Int { Int(timeout.rounded(.up)) + 1 }
@@ -198,7 +219,7 @@ final class InterpreterHost {
         return text.isEmpty ? "function failed: \(status)" : "function failed (\(status)): \(text)"
     }
 
-    private func policy(uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String, language: Language) -> SandboxPolicy {
+    private func policy(uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String, language: Language, mode: FunctionMode) -> SandboxPolicy {
         let addressSpace = Self.addressSpaceMiB(memory: memory, language: language)
         // Only the two shim files and this function's own copy: never the folder that holds
         // the other functions' copies.
@@ -206,7 +227,7 @@ final class InterpreterHost {
             ("\(runtimeDirectory)/runtime.py", "/rt/runtime.py"), ("\(runtimeDirectory)/runtime.js", "/rt/runtime.js"),
             (functionCopy, "/fn"),
         ]
-        if let interpreter = language == .js ? node : python, !interpreter.hasPrefix("/usr/") {
+        if let interpreter = language == .js ? node : python, !interpreter.hasPrefix("/usr/"), !(language == .go && mode == .handler) {
             binds.append((interpreter, interpreter))
         }
         return SandboxPolicy(mode: options.sandbox, tools: options.sandboxTools, uid: uid, addressSpaceMiB: addressSpace,
@@ -217,7 +238,9 @@ final class InterpreterHost {
         let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
                            "FAAS_FUNCTION_ID": metadata.id, "FAAS_FUNCTION_NAME": metadata.name,
                            "FAAS_WORKER_ID": String(options.workerID), "FAAS_WORKER_PID": String(getpid())]
-        let built = try policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: metadata.language)
+                           .merging(metadata.language == .go ? ["GOMEMLIMIT": "\(memory)MiB"] : [:]) { $1 }
+        let built = try policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: metadata.language,
+                               mode: metadata.mode)
             .command(program: program, environment: environment)
         return (built.executable, built.arguments)
     }
@@ -234,7 +257,7 @@ final class InterpreterHost {
         let uid = allocateUID()
         if sandboxed {
             // The code copy becomes readable by this runtime's user only.
-            let source = "\(functionCopy)/\(metadata.language.sourceFile)"
+            let source = "\(functionCopy)/\(Self.codeFile(metadata.language))"
             // The folder last: once it is the runtime's (0700), the worker can neither change its
             // mode nor reach the file inside without CAP_FOWNER / CAP_DAC_OVERRIDE, which it has
             // not under systemd (only CAP_CHOWN, CAP_SETUID, CAP_SETGID).
@@ -256,10 +279,12 @@ final class InterpreterHost {
         if prepared.contains(metadata.id) { return copy }
         try? FileManager.default.removeItem(atPath: copy)
         try syscall("mkdir") { mkdir(copy, 0o700) }
-        let source = try FileDescriptor.open("\(directory)/\(metadata.language.sourceFile)", O_RDONLY).closeAfter { try $0.readAll() }
-        let target = "\(copy)/\(metadata.language.sourceFile)"
+        let file = Self.codeFile(metadata.language)
+        let source = try FileDescriptor.open("\(directory)/\(file)", O_RDONLY).closeAfter { try $0.readAll() }
+        let target = "\(copy)/\(file)"
         try write(source, to: target)
-        try syscall("chmod") { chmod(target, 0o400) }
+        // A Go function's executable is run, not read.
+        try syscall("chmod") { chmod(target, metadata.language.compilesToNative ? 0o500 : 0o400) }
         prepared.insert(metadata.id)
         return copy
     }
