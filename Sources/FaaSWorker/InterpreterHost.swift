@@ -213,7 +213,8 @@ final class InterpreterHost {
     private static func describeFailure(status: String, errors: [UInt8], memory: Int) -> String {
         let text = String(decoding: errors, as: UTF8.self)
         if text.contains("MemoryError") || text.contains("heap out of memory") || text.contains("Cannot allocate memory")
-            || text.contains("Failed to reserve virtual memory") {
+            || text.contains("Failed to reserve virtual memory") || text.contains("fatal error: out of memory")
+            || text.contains("fatal error: runtime: out of memory") {
             return "memory limit of \(memory) MiB exceeded (\(status)): \(text)"
         }
         return text.isEmpty ? "function failed: \(status)" : "function failed (\(status)): \(text)"

@@ -181,4 +181,50 @@ final class LanguagesTests: SuiteTestCase {
         XCTAssertTrue(teapot.text.contains("418") && teapot.text.contains("short and stout"), "\(teapot)")
         XCTAssertEqual(try suite.invokeText(name, "two"), "POST two")
     }
+
+    /// The memory and time limits hold for Go as for Python: the address-space limit stops a
+    /// runaway allocation (named as the memory limit), the timeout a runaway loop, and the
+    /// function answers the next call.
+    func testGoCommandLimits() throws {
+        let suite = try suite
+        let source = """
+            package main
+
+            import (
+            \t"fmt"
+            \t"io"
+            \t"os"
+            )
+
+            func main() {
+            \tinput, _ := io.ReadAll(os.Stdin)
+            \tswitch string(input) {
+            \tcase "eat":
+            \t\tvar chunks [][]byte
+            \t\tfor i := 0; i < 64; i++ {
+            \t\t\tchunk := make([]byte, 64<<20)
+            \t\t\tfor j := range chunk {
+            \t\t\t\tchunk[j] = 1
+            \t\t\t}
+            \t\t\tchunks = append(chunks, chunk)
+            \t\t}
+            \t\tfmt.Println(len(chunks))
+            \tcase "spin":
+            \t\tfor {
+            \t\t}
+            \tdefault:
+            \t\tfmt.Print("fine")
+            \t}
+            }
+            """
+        let name = uniqueName("golimits")
+        _ = try suite.deployOK(name, "go", source: source, query: "&memory=64&timeout=2")
+        XCTAssertEqual(try suite.invokeText(name, "ok"), "fine")
+        let eaten = try suite.invoke(name, "eat")
+        XCTAssertEqual(eaten.status, 500, "\(eaten)")
+        XCTAssertTrue(eaten.text.contains("memory limit of 64 MiB"), "\(eaten)")
+        let spun = try suite.invoke(name, "spin")
+        XCTAssertEqual(spun.status, 504, "\(spun)")
+        XCTAssertEqual(try suite.invokeText(name, "ok"), "fine")
+    }
 }
