@@ -97,17 +97,21 @@ final class InterpreterHost {
     private func start(_ job: JobMessage, _ metadata: FunctionMetadata, directory: String, payload: [UInt8], timeout: Double,
                        completion: @escaping (ResultMessage) -> Void) -> ResultMessage? {
         let memory = job.memory ?? metadata.memory ?? options.defaultMemory
+        // nil: none needed, a Go handler's binary is its own runtime. Go commands run through
+        // runtime.py's `exec`, so they need python3.
         let interpreter: String?
-        let goHandler = metadata.language == .go && metadata.mode == .handler
-        switch metadata.language {
-        case .js: interpreter = node
-        case .python: interpreter = python
-        case .go: interpreter = goHandler ? "" : python
-        default: interpreter = nil
-        }
-        guard let interpreter else {
-            let missing = metadata.language == .go ? "python3 interpreter (it runs go commands)" : "\(metadata.language.rawValue) interpreter"
-            return .failure(id: job.id, .noEngine, "no \(missing) is installed on this host")
+        switch (metadata.language, metadata.mode) {
+        case (.go, .handler):
+            interpreter = nil
+        case (.js, _):
+            guard let node else { return .failure(id: job.id, .noEngine, "no js interpreter is installed on this host") }
+            interpreter = node
+        case (let language, _):
+            guard let python else {
+                let what = language == .go ? "python3 interpreter (it runs go commands)" : "\(language.rawValue) interpreter"
+                return .failure(id: job.id, .noEngine, "no \(what) is installed on this host")
+            }
+            interpreter = python
         }
         let functionCopy: String
         do { functionCopy = try prepare(metadata, from: directory) } catch {
@@ -121,24 +125,24 @@ final class InterpreterHost {
 
         let isolation = sandboxed ? "pidns" : "shared"
         let program: [String]
-        if goHandler {
-            program = [codePath, "handler", String(options.outputCap)]
-        } else if metadata.language == .go {
-            program = [interpreter, "-I", "\(shimDirectory)/runtime.py", "exec", codePath,
-                       String(options.outputCap), isolation, String(Self.cpuSeconds(timeout))]
-        } else if metadata.language == .js {
+        if let interpreter, metadata.language == .js {
             program = [interpreter, "--max-old-space-size=\(memory)", "\(shimDirectory)/runtime.js", mode.rawValue,
                        codePath, String(options.outputCap), isolation]
-        } else {
-            program = [interpreter, "-I", "\(shimDirectory)/runtime.py", mode.rawValue, codePath,
+        } else if let interpreter {
+            // Python's own modes, or `exec` for a Go command.
+            let runtimeMode = metadata.language == .go ? "exec" : mode.rawValue
+            program = [interpreter, "-I", "\(shimDirectory)/runtime.py", runtimeMode, codePath,
                        String(options.outputCap), isolation, String(Self.cpuSeconds(timeout))]
+        } else {
+            program = [codePath, "handler", String(options.outputCap)]
         }
         let runtime: RuntimeProcess
         if let warm = runtimes[metadata.id], warm.isUsable {
             runtime = warm
         } else {
             do {
-                runtime = try startRuntime(metadata, program: program, functionCopy: functionCopy, memory: memory, timeout: timeout)
+                runtime = try startRuntime(metadata, program: program, interpreter: interpreter, functionCopy: functionCopy, memory: memory,
+                                           timeout: timeout)
             } catch let error as SandboxError {
                 // Fails closed: no sandbox, no run (503, naming what is missing).
                 return .failure(id: job.id, .noEngine, "\(error)")
@@ -220,7 +224,7 @@ final class InterpreterHost {
         return text.isEmpty ? "function failed: \(status)" : "function failed (\(status)): \(text)"
     }
 
-    private func policy(uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String, language: Language, mode: FunctionMode) -> SandboxPolicy {
+    private func policy(uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String, language: Language, interpreter: String?) -> SandboxPolicy {
         let addressSpace = Self.addressSpaceMiB(memory: memory, language: language)
         // Only the two shim files and this function's own copy: never the folder that holds
         // the other functions' copies.
@@ -228,25 +232,27 @@ final class InterpreterHost {
             ("\(runtimeDirectory)/runtime.py", "/rt/runtime.py"), ("\(runtimeDirectory)/runtime.js", "/rt/runtime.js"),
             (functionCopy, "/fn"),
         ]
-        if let interpreter = language == .js ? node : python, !interpreter.hasPrefix("/usr/"), !(language == .go && mode == .handler) {
+        if let interpreter, !interpreter.hasPrefix("/usr/") {
             binds.append((interpreter, interpreter))
         }
         return SandboxPolicy(mode: options.sandbox, tools: options.sandboxTools, uid: uid, addressSpaceMiB: addressSpace,
                              cpuSeconds: cpuSeconds, readOnlyBinds: binds)
     }
 
-    private func command(_ program: [String], metadata: FunctionMetadata, uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String) throws -> (String, [String]) {
+    private func command(_ program: [String], interpreter: String?, metadata: FunctionMetadata, uid: UInt32, memory: Int, cpuSeconds: Int,
+                         functionCopy: String) throws -> (String, [String]) {
         let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
                            "FAAS_FUNCTION_ID": metadata.id, "FAAS_FUNCTION_NAME": metadata.name,
                            "FAAS_WORKER_ID": String(options.workerID), "FAAS_WORKER_PID": String(getpid())]
                            .merging(metadata.language == .go ? ["GOMEMLIMIT": "\(memory)MiB"] : [:]) { $1 }
         let built = try policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: metadata.language,
-                               mode: metadata.mode)
+                               interpreter: interpreter)
             .command(program: program, environment: environment)
         return (built.executable, built.arguments)
     }
 
-    private func startRuntime(_ metadata: FunctionMetadata, program: [String], functionCopy: String, memory: Int, timeout: Double) throws -> RuntimeProcess {
+    private func startRuntime(_ metadata: FunctionMetadata, program: [String], interpreter: String?, functionCopy: String, memory: Int,
+                              timeout: Double) throws -> RuntimeProcess {
         if runtimes.count >= maxRuntimes, let oldest = runtimes.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
             oldest.value.terminate()
             runtimes.removeValue(forKey: oldest.key)
@@ -266,7 +272,8 @@ final class InterpreterHost {
             try syscall("chown") { chown(source, uid, uid) }
             try syscall("chown") { chown(functionCopy, uid, uid) }
         }
-        let (executable, arguments) = try command(program, metadata: metadata, uid: uid, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy)
+        let (executable, arguments) = try command(program, interpreter: interpreter, metadata: metadata, uid: uid, memory: memory, cpuSeconds: cpu,
+                                                  functionCopy: functionCopy)
         let runtime = try RuntimeProcess.start(executable: executable, arguments: arguments, uid: uid, loop: loop)
         runtimes[metadata.id] = runtime
         log.debug("runtime started for \(metadata.id) pid \(runtime.pid)")
