@@ -29,17 +29,18 @@ let package = Package(
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(name: "FaaSSandbox", dependencies: ["FaaSSystem", "CSeccomp"]),
         .target(name: "FaaSWasm", dependencies: ["FaaSSystem", "FaaSStore", "FaaSSandbox"]),
-        // The web console (plain HTML, CSS and JS modules) is compiled into faas-gateway too.
         .target(
             name: "FaaSGateway",
             dependencies: ["CCrypto", "CSQLite", "FaaSSystem", "FaaSProtocol", "FaaSHTTP", "FaaSStore", "FaaSSandbox", "FaaSWasm"],
-            exclude: ["UI/README.md"],
+            // The web console and the Go handler runtime (built into each Go handler at deploy;
+            // its own test runs in scripts/test).
+            exclude: ["UI/README.md", "GoRuntime/main_test.go", "GoRuntime/testdata"],
             resources: [
                 .embedInCode("UI/index.html"), .embedInCode("UI/console.css"), .embedInCode("UI/favicon.svg"),
                 .embedInCode("UI/app.js"), .embedInCode("UI/api.js"), .embedInCode("UI/dom.js"),
                 .embedInCode("UI/highlight.js"), .embedInCode("UI/metrics.js"), .embedInCode("UI/charts.js"),
                 .embedInCode("UI/functions.js"), .embedInCode("UI/function.js"), .embedInCode("UI/deploy.js"),
-                .embedInCode("UI/overview.js"), .embedInCode("UI/invocations.js"),
+                .embedInCode("UI/overview.js"), .embedInCode("UI/invocations.js"), .embedInCode("GoRuntime/main.go"),
             ]
         ),
         .target(name: "FaaSServer", dependencies: ["FaaSSystem", "FaaSProtocol"]),

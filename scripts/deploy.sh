@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deploys a function: scripts/deploy.sh NAME LANG FILE [ENTRYPOINT]
-#   LANG is c, rust, js or python; FILE is the source ('-' reads it from stdin);
-#   ENTRYPOINT names the export to call in a C/Rust module without main.
+#   LANG is c, cpp, rust, go, js or python; FILE is the source ('-' reads it from stdin);
+#   ENTRYPOINT names the export to call in a C, C++ or Rust module without main.
 # Prints the gateway's JSON answer (it holds the new function's id).
 # Gateway: $FAAS_URL (default http://localhost:${FAAS_PORT:-8080}). Key: $FAAS_API_KEY, else
 # the admin key file (${FAAS_AUTH_DIR:-$FAAS_FUNCTIONS_DIR/.auth}/admin.key, as scripts/run made it).
@@ -13,7 +13,7 @@ SCRIPT_NAME=deploy.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
-    warn "usage: scripts/deploy.sh NAME LANG FILE [ENTRYPOINT]   (LANG: c|rust|js|python; FILE '-' = stdin)"
+    warn "usage: scripts/deploy.sh NAME LANG FILE [ENTRYPOINT]   (LANG: c|cpp|rust|go|js|python; FILE '-' = stdin)"
     exit 2
 }
 [[ "${1:-}" == -h || "${1:-}" == --help ]] && { sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0; }

@@ -24,7 +24,8 @@ WASMTIME_VERSION="50.0.1"
 TARGET="$TOOLS_DIR/wasmtime"
 
 # --- Debian packages: install only the missing ones, apt-get update at most once.
-PKGS=(wasi-libc libclang-rt-16-dev-wasm32 rustc libstd-rust-dev-wasm32 lld)
+# libc++ and libc++abi for wasm32-wasi: C++ functions (the same LLVM 16 as the builtins).
+PKGS=(wasi-libc libclang-rt-16-dev-wasm32 libc++-16-dev-wasm32 libc++abi-16-dev-wasm32 rustc libstd-rust-dev-wasm32 lld)
 # pip comes from Debian only when no python3 with pip is on PATH (e.g. no pyenv).
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; then
     PKGS+=(python3 python3-pip)

@@ -9,7 +9,7 @@ struct DeployPlan: Equatable {
     var mode: FunctionMode
     var entrypoint: String
 
-    /// C and Rust: a WASI command (`_start` runs `main`) or a module whose export is called.
+    /// C, C++ and Rust: a WASI command (`_start` runs `main`) or a module whose export is called.
     var wasmBuild: WasmInvocation.Mode { WasmInvocation.Mode(mode, entrypoint: entrypoint) }
 
     /// - Parameters:
@@ -32,6 +32,11 @@ struct DeployPlan: Equatable {
 
     private static func decideInterpreted(language: Language, requested: FunctionMode?, source: [UInt8]) -> Result<DeployPlan, Deployer.Failure> {
         let found = HandlerDetection.definesHandler(source, language)
+        // Go: the package says which form it is; a command must be `package main`.
+        if language == .go, (requested ?? (found ? .handler : .command)) == .command, !HandlerDetection.isGoCommand(source) {
+            return .failure(Deployer.Failure(status: .unprocessableContent,
+                                             message: "a go function is package main (a command) or package function with \(HandlerDetection.lookedFor(.go)) (a handler)"))
+        }
         switch requested ?? (found ? .handler : .command) {
         case .handler:
             guard found else {
@@ -46,7 +51,7 @@ struct DeployPlan: Equatable {
 
     private static func decideWasm(language: Language, requested: FunctionMode?, entrypoint: String?, source: [UInt8]) -> Result<DeployPlan, Deployer.Failure> {
         let text = String(decoding: source, as: UTF8.self)
-        let hasMain = language == .c ? WasmToolchain.cHasMain(text) : WasmToolchain.rustHasMain(text)
+        let hasMain = language == .rust ? WasmToolchain.rustHasMain(text) : WasmToolchain.cHasMain(text)
         switch requested {
         case .command:
             guard hasMain else {

@@ -121,7 +121,7 @@ final class Deployer {
             return
         }
         reserved.insert(request.name)
-        // Succeeds with the compiled module's file name (C, Rust) or nil (JS, Python).
+        // Succeeds with the compiled module's file name (C, C++, Rust) or nil (JS, Python, Go).
         let finish: (Result<String?, Failure>) -> Void = { [unowned self] outcome in
             switch outcome {
             case .failure(let failure):
@@ -169,6 +169,9 @@ final class Deployer {
                 })
             }
         }
+        if request.language.compilesToNative {
+            return buildNative(request, staged, plan.mode, finish)
+        }
         guard request.language.compilesToWasm else {
             finish(.success(nil))
             return
@@ -182,6 +185,56 @@ final class Deployer {
         if !queued {
             finish(.failure(Failure(status: .serviceUnavailable, message: "\(slots.jobs) compilers are running and \(slots.queued) deploys "
                                     + "are waiting (FAAS_COMPILE_JOBS): try again later")))
+        }
+    }
+
+    /// Go: `go build` in the compiler sandbox (`GoBuild`); the executable is the artifact. The
+    /// build folder (module files, cache) goes before publishing: only the source and `code` stay.
+    private func buildNative(_ request: Request, _ staged: StagedFunction, _ mode: FunctionMode,
+                             _ finish: @escaping (Result<String?, Failure>) -> Void) {
+        let build = GoBuild(staged: staged, mode: mode, sandbox: options.sandbox)
+        let spawn: SpawnRequest
+        do {
+            guard access(options.go, X_OK) == 0 else {
+                throw WasmToolchain.ToolchainError.missing("no go command at \(options.go) (Debian golang-go; set --go / FAAS_GO)")
+            }
+            try build.writeFiles(source: request.source)
+            let environment = build.environment
+            let sandboxed = try build.policy(options).command(program: build.arguments(go: options.go), environment: environment)
+            spawn = SpawnRequest(executable: sandboxed.executable, arguments: sandboxed.arguments, environment: environment)
+        } catch let error as SandboxError {
+            return finish(.failure(Failure(status: .serviceUnavailable, message: "cannot compile: \(error)")))
+        } catch {
+            return finish(.failure(Failure(status: .serviceUnavailable, message: "the go toolchain is not available: \(error)")))
+        }
+        let started = EventLoop.now()
+        do {
+            try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
+                // Diagnostics name the files as the user knows them: code.go, not the module's layout.
+                let diagnostics = Self.diagnostics(outcome.output, staged: staged)
+                    .replacingOccurrences(of: build.inside + "/" + GoBuild.folder + "/", with: "")
+                    .replacingOccurrences(of: mode == .handler ? "function/handler.go" : "main.go", with: staged.language.sourceFile)
+                if outcome.timedOut {
+                    return finish(.failure(Failure(status: .unprocessableContent, message: "compilation timed out after \(self.options.compileTimeout) s")))
+                }
+                guard outcome.status.isSuccess, access(build.binaryPath, X_OK) == 0 else {
+                    return finish(.failure(Failure(status: .unprocessableContent, message: "compilation failed", details: diagnostics)))
+                }
+                self.log.info("compiled", ["name": request.name, "language": request.language.rawValue,
+                                           "ms": Int((EventLoop.now() - started) * 1000)])
+                let (folder, binary) = (build.buildDirectory, build.binaryPath)
+                self.loop.runBlocking({ () -> Result<Void, any Error> in
+                    // publish fsyncs the folder, not this file (its `wasm` is C's, C++'s and Rust's).
+                    Result { try FileManager.default.removeItem(atPath: folder); try FunctionStore.syncFile(binary) }
+                }, then: { removed in
+                    switch removed {
+                    case .success: finish(.success(nil))
+                    case .failure(let error): finish(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
+                    }
+                })
+            }
+        } catch {
+            finish(.failure(Failure(status: .serviceUnavailable, message: "cannot run the compiler: \(error)")))
         }
     }
 

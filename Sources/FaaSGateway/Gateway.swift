@@ -463,7 +463,7 @@ final class Gateway {
             // Handlers and commands have no entry to name (yet): refused rather than ignored.
             guard language.compilesToWasm else {
                 return reply(HTTPResponse.jsonError(status: .badRequest,
-                                                    message: "&entrypoint applies to c and rust (the export to call); \(language.rawValue) functions take none"))
+                                                    message: "&entrypoint applies to c, cpp and rust (the export to call); \(language.rawValue) functions take none"))
             }
             entrypoint = text
         }

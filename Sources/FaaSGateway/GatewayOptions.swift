@@ -41,6 +41,8 @@ public struct GatewayOptions: Sendable {
     public var maxStorage: Int
     /// The compilers (and wasm-ld) a deploy runs.
     public var toolchain: WasmToolchain.Tools
+    /// The `go` command Go deploys run (`GoBuild`).
+    public var go: String
     /// How compilers are confined.
     public var sandbox: SandboxMode
     public var sandboxTools: SandboxTools
@@ -56,7 +58,7 @@ public struct GatewayOptions: Sendable {
                                CommonSettings.maxConnections, CommonSettings.readTimeout, CommonSettings.idleTimeout,
                                CommonSettings.headerTimeout, CommonSettings.clientConnections, CommonSettings.clientRequests, CommonSettings.bodyMemory,
                                CommonSettings.compileTimeout, CommonSettings.compileJobs, CommonSettings.maxModule, CommonSettings.maxStorage,
-                               CommonSettings.clang, CommonSettings.wasmLinker, CommonSettings.rustc,
+                               CommonSettings.clang, CommonSettings.wasmLinker, CommonSettings.rustc, CommonSettings.go,
                                CommonSettings.sandbox, CommonSettings.bwrap, CommonSettings.shutdownGrace, CommonSettings.queueTimeout,
                                CommonSettings.logLevel] + AuthOptions.known + InvocationOptions.known
 
@@ -97,6 +99,7 @@ public struct GatewayOptions: Sendable {
         maxStorage = try settings.integer(CommonSettings.maxStorage) << 20
         toolchain = WasmToolchain.Tools(clang: settings.optionalString(CommonSettings.clang), wasmLinker: settings.optionalString(CommonSettings.wasmLinker),
                                         rustc: settings.string(CommonSettings.rustc))
+        go = settings.string(CommonSettings.go)
         sandbox = try settings.choice(CommonSettings.sandbox, as: SandboxMode.self)
         sandboxTools = SandboxTools(bwrap: settings.string(CommonSettings.bwrap))
         logLevel = try settings.logLevel(CommonSettings.logLevel)

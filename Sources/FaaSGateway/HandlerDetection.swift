@@ -1,4 +1,5 @@
 import FaaSStore
+import FaaSWasm
 import Foundation
 
 /// Whether a JS or Python source defines a handler, by the same rule its runtime loads it with
@@ -11,7 +12,8 @@ enum HandlerDetection {
         switch language {
         case .python: return "a top-level def handler(payload) (or handler = ...)"
         case .js: return "an assignment to module.exports, module.exports.handler, exports.handler or exports.default"
-        case .c, .rust: return "nothing (c and rust have no handlers)"
+        case .go: return "func Handle(w http.ResponseWriter, r *http.Request) in package function"
+        case .c, .cpp, .rust: return "nothing (c, cpp and rust have no handlers)"
         }
     }
 
@@ -26,9 +28,19 @@ enum HandlerDetection {
             // comments or strings, and not `exports.handler ==`.
             let pattern = #"(?<![A-Za-z0-9_$.])(?:module\s*\.\s*exports(?:\s*\.\s*(?:handler|default))?|exports\s*\.\s*(?:handler|default))\s*=(?![=>])"#
             return javaScriptCode(text).range(of: pattern, options: .regularExpression) != nil
-        case .c, .rust:
+        case .go:
+            let code = WasmToolchain.stripCommentsAndStrings(text)
+            return code.range(of: #"(?m)^\s*package\s+function\s*$"#, options: .regularExpression) != nil
+                && code.range(of: #"(?m)^func\s+Handle\s*\("#, options: .regularExpression) != nil
+        case .c, .cpp, .rust:
             return false
         }
+    }
+
+    /// A Go source that is a program of its own (`package main`), run per call as a command.
+    static func isGoCommand(_ source: [UInt8]) -> Bool {
+        let code = WasmToolchain.stripCommentsAndStrings(String(decoding: source, as: UTF8.self))
+        return code.range(of: #"(?m)^\s*package\s+main\s*$"#, options: .regularExpression) != nil
     }
 
     /// JS source with comments and string and template literals blanked (newlines kept).

@@ -4,9 +4,10 @@ public enum FunctionMode: String, Sendable, CaseIterable {
     /// A program per call: the payload on stdin, the output on stdout. JS and Python scripts;
     /// C and Rust with `main`, as WASI commands. Also accepted as `script`.
     case command
-    /// JS and Python: the module is loaded once and its handler called per request.
+    /// JS and Python: the module is loaded once and its handler called per request. Go: the
+    /// OpenFaaS golang-http `Handle`, built with our shim into a warm process.
     case handler
-    /// C and Rust: the `entrypoint` export is called with numeric arguments from the payload.
+    /// C, C++ and Rust: the `entrypoint` export is called with numeric arguments from the payload.
     case export
 
     /// The other spelling of `command` that `&mode=` accepts (and old metadata may carry).

@@ -285,7 +285,7 @@ public final class FunctionStore: @unchecked Sendable {
         }
     }
 
-    static func syncFile(_ path: String) throws {
+    public static func syncFile(_ path: String) throws {
         let fd = try FileDescriptor.open(path, O_RDONLY)
         try fd.closeAfter { fd in _ = try syscall("fsync") { fsync(fd.rawValue) } }
     }

@@ -4,6 +4,10 @@ public enum Language: String, Codable, Sendable, CaseIterable {
     case rust
     case js
     case python
+    /// C++: compiled to WebAssembly against libc++, then exactly as C.
+    case cpp
+    /// Go: compiled natively at deploy, run in the sandbox like JS and Python.
+    case go
 
     /// Accepts the spec's names and the obvious aliases users type (`parameterNames`).
     public init?(parameter: String) {
@@ -19,6 +23,8 @@ public enum Language: String, Codable, Sendable, CaseIterable {
         case .rust: return ["rust", "rs"]
         case .js: return ["js", "javascript", "node"]
         case .python: return ["python", "py", "python3"]
+        case .cpp: return ["cpp", "cc", "c++", "cxx"]
+        case .go: return ["go", "golang"]
         }
     }
 
@@ -37,11 +43,21 @@ public enum Language: String, Codable, Sendable, CaseIterable {
         case .rust: return "rs"
         case .js: return "js"
         case .python: return "py"
+        case .cpp: return "cpp"
+        case .go: return "go"
         }
     }
 
     public var sourceFile: String { "code.\(fileExtension)" }
 
-    /// C and Rust run as WebAssembly compiled at deploy time.
-    public var compilesToWasm: Bool { self == .c || self == .rust }
+    /// C, C++ and Rust run as WebAssembly compiled at deploy time.
+    public var compilesToWasm: Bool { self == .c || self == .cpp || self == .rust }
+
+    /// Go is compiled at deploy time to a native executable (`nativeArtifact`), run in the
+    /// sandbox as JS and Python are.
+    public var compilesToNative: Bool { self == .go }
+
+    /// The compiled executable's file name in the function's folder (Go).
+    public static let nativeArtifact = "code"
+
 }

@@ -15,7 +15,7 @@ public enum WasmToolchain {
 
         public var description: String {
             switch self {
-            case .unsupportedLanguage(let l): return "no wasm toolchain for language '\(l.rawValue)' (c and rust only)"
+            case .unsupportedLanguage(let l): return "no wasm toolchain for language '\(l.rawValue)' (c, cpp and rust only)"
             case .missing(let m): return "wasm toolchain incomplete: \(m) (run scripts/setup-wasm.sh)"
             case .io(let m): return "cannot prepare the wasm sysroot: \(m)"
             }
@@ -68,7 +68,7 @@ public enum WasmToolchain {
 
         /// The executables a compile for `language` runs (to make them visible in the sandbox).
         public func executables(language: Language) throws -> [String] {
-            guard language == .c else { return [rustc] }
+            guard language == .c || language == .cpp else { return [rustc] }
             let clang = try resolvedClang()
             return [clang] + (try resolvedWasmLinker(clang: clang).map { [$0] } ?? [])
         }
@@ -97,25 +97,27 @@ public enum WasmToolchain {
         language: Language, build: WasmInvocation.Mode, source: String, output: String, sysroot: String, tools: Tools = Tools()
     ) throws -> (executable: String, arguments: [String]) {
         switch (language, build) {
-        case (.c, .command):
+        case (.cpp, _) where !isDirectory("\(sysroot)/\(libcxxInclude)"):
+            throw ToolchainError.missing("libc++ for wasm32-wasi not found in \(sysroot)/\(libcxxInclude) (Debian libc++-16-dev-wasm32)")
+        case (.c, .command), (.cpp, .command):
             let clang = try tools.resolvedClang()
             let linker = try tools.resolvedWasmLinker(clang: clang).map { ["-fuse-ld=\($0)"] } ?? []
             // -nodefaultlibs + explicit archive: clang 21 looks for builtins in its own
             // resource dir, where the Swift toolchain ships none for wasm32.
-            return (clang, [
+            return (clang, cxxMode(language, sysroot) + [
                 "--target=wasm32-wasi", "--sysroot=\(sysroot)", "-O2", "-nodefaultlibs",
-                "-o", output, source, "-lc", builtinsPath(sysroot),
-            ] + linker)
-        case (.c, .export(let entrypoint)):
+                "-o", output, source,
+            ] + cxxLibraries(language) + ["-lc", builtinsPath(sysroot)] + linker)
+        case (.c, .export(let entrypoint)), (.cpp, .export(let entrypoint)):
             let clang = try tools.resolvedClang()
             let linker = try tools.resolvedWasmLinker(clang: clang).map { ["-fuse-ld=\($0)"] } ?? []
-            var args = [
+            var args = cxxMode(language, sysroot) + [
                 "--target=wasm32-wasi", "--sysroot=\(sysroot)", "-nostdlib", "-Wl,--no-entry",
-                "-Wl,--export-all", "-O2", "-o", output, source, "-lc", builtinsPath(sysroot),
-            ]
+                "-Wl,--export-all", "-O2", "-o", output, source,
+            ] + cxxLibraries(language) + ["-lc", builtinsPath(sysroot)]
             if !entrypoint.isEmpty, isIdentifier(entrypoint) {
                 // Fails the link with a clear message when the entrypoint is not defined.
-                args.insert("-Wl,--export=\(entrypoint)", at: 4)
+                args.insert("-Wl,--export=\(entrypoint)", at: args.firstIndex(of: "-Wl,--no-entry")! + 1)
             }
             return (clang, args + linker)
         case (.rust, _):
@@ -123,10 +125,25 @@ public enum WasmToolchain {
             if case .export = build { args += ["--crate-type", "cdylib"] }
             args += ["-o", output, source]
             return (tools.rustc, args)
-        case (.js, _), (.python, _):
+        case (.js, _), (.python, _), (.go, _):
             throw ToolchainError.unsupportedLanguage(language)
         }
     }
+
+    /// C++: clang in g++ mode against Debian's libc++ for wasm32-wasi (in the sysroot beside
+    /// wasi-libc). That libc++ is built without exceptions, so C++ functions are too.
+    private static func cxxMode(_ language: Language, _ sysroot: String) -> [String] {
+        guard language == .cpp else { return [] }
+        // The libc++ headers by path: clang 21 does not look for them in this sysroot layout.
+        return ["--driver-mode=g++", "-std=c++17", "-fno-exceptions", "-nostdinc++", "-isystem", "\(sysroot)/\(libcxxInclude)"]
+    }
+
+    private static func cxxLibraries(_ language: Language) -> [String] {
+        language == .cpp ? ["-lc++", "-lc++abi"] : []
+    }
+
+    /// libc++'s headers inside a sysroot made by `ensureSysroot` (Debian's libc++-N-dev-wasm32).
+    static let libcxxInclude = "include/wasm32-wasi/c++/v1"
 
     private static func builtinsPath(_ sysroot: String) -> String { sysroot + "/" + builtinsInSysroot }
 
@@ -155,7 +172,7 @@ public enum WasmToolchain {
     }
 
     /// Source with comments and string/char literals blanked (newlines kept).
-    static func stripCommentsAndStrings(_ s: String) -> String {
+    public static func stripCommentsAndStrings(_ s: String) -> String {
         var out = [UInt8]()
         let b = Array(s.utf8)
         out.reserveCapacity(b.count)

@@ -9,7 +9,9 @@ import Glibc
 /// Runs JS and Python functions, each in its own sandbox (`SandboxPolicy`):
 /// - Python scripts: a warm zygote per function forks a fresh child per call;
 /// - JS scripts: a warm node per function runs each call in a fresh V8 context;
-/// - Python and JS handlers: a warm runtime per function, loaded once, called many times.
+/// - Python and JS handlers: a warm runtime per function, loaded once, called many times;
+/// - Go commands: a warm Python zygote (`runtime.py exec`) forks and execs the binary per call;
+/// - Go handlers: the binary (the function built with our shim) is the warm runtime.
 /// Different functions never share a runtime process; at most `maxRuntimes` stay warm.
 final class InterpreterHost {
     private let options: WorkerOptions
@@ -98,20 +100,27 @@ final class InterpreterHost {
     private func start(_ job: JobMessage, _ metadata: FunctionMetadata, directory: String, payload: [UInt8], timeout: Double,
                        completion: @escaping (ResultMessage) -> Void) -> ResultMessage? {
         let memory = job.memory ?? metadata.memory ?? options.defaultMemory
+        // nil: none needed, a Go handler's binary is its own runtime. Go commands run through
+        // runtime.py's `exec`, so they need python3.
         let interpreter: String?
-        switch metadata.language {
-        case .js: interpreter = node
-        case .python: interpreter = python
-        default: interpreter = nil
-        }
-        guard let interpreter else {
-            return .failure(id: job.id, .noEngine, "no \(metadata.language.rawValue) interpreter is installed on this host")
+        switch (metadata.language, metadata.mode) {
+        case (.go, .handler):
+            interpreter = nil
+        case (.js, _):
+            guard let node else { return .failure(id: job.id, .noEngine, "no js interpreter is installed on this host") }
+            interpreter = node
+        case (let language, _):
+            guard let python else {
+                let what = language == .go ? "python3 interpreter (it runs go commands)" : "\(language.rawValue) interpreter"
+                return .failure(id: job.id, .noEngine, "no \(what) is installed on this host")
+            }
+            interpreter = python
         }
         let functionCopy: String
         do { functionCopy = try prepare(metadata, from: directory) } catch {
             return .failure(id: job.id, .internal, "cannot prepare the function: \(error)")
         }
-        let source = metadata.language.sourceFile
+        let source = Self.codeFile(metadata.language)
         let codePath = sandboxed ? "/fn/\(source)" : "\(functionCopy)/\(source)"
         let shimDirectory = sandboxed ? "/rt" : runtimeDirectory
         // Runtime/README.md, "Command line".
@@ -119,21 +128,26 @@ final class InterpreterHost {
 
         let isolation = sandboxed ? "pidns" : "shared"
         let program: [String]
-        if metadata.language == .js {
+        if let interpreter, metadata.language == .js {
             // A command's outer realm: no code from strings, frozen intrinsics (runtime.js, COMMAND_NODE_OPTIONS).
             let sealing = mode == .command ? ["--frozen-intrinsics", "--disallow-code-generation-from-strings"] : []
             program = [interpreter, "--max-old-space-size=\(memory)"] + sealing + ["\(shimDirectory)/runtime.js", mode.rawValue,
                        codePath, String(options.outputCap), isolation]
-        } else {
-            program = [interpreter, "-I", "\(shimDirectory)/runtime.py", mode.rawValue, codePath,
+        } else if let interpreter {
+            // Python's own modes, or `exec` for a Go command.
+            let runtimeMode = metadata.language == .go ? "exec" : mode.rawValue
+            program = [interpreter, "-I", "\(shimDirectory)/runtime.py", runtimeMode, codePath,
                        String(options.outputCap), isolation, String(Self.cpuSeconds(timeout))]
+        } else {
+            program = [codePath, "handler", String(options.outputCap)]
         }
         let runtime: RuntimeProcess
         if let warm = runtimes[metadata.id], warm.isUsable {
             runtime = warm
         } else {
             do {
-                runtime = try startRuntime(metadata, program: program, functionCopy: functionCopy, memory: memory, timeout: timeout)
+                runtime = try startRuntime(metadata, program: program, interpreter: interpreter, functionCopy: functionCopy, memory: memory,
+                                           timeout: timeout)
             } catch let error as SandboxError {
                 // Fails closed: no sandbox, no run (503, naming what is missing).
                 return .failure(id: job.id, .noEngine, "\(error)")
@@ -184,8 +198,19 @@ final class InterpreterHost {
 
     /// RLIMIT_AS for a memory limit: the interpreter's own footprint on top (64 MiB); for node
     /// 4 GiB, as V8 reserves address space far beyond its heap (capped by --max-old-space-size).
+    /// Go's runtime reserves about 700 MiB at start (its page summaries): 1 GiB on top, with
+    /// GOMEMLIMIT holding its heap to the limit.
     static func addressSpaceMiB(memory: Int, language: Language) -> Int {
-        language == .js ? memory + 4096 : memory + 64
+        switch language {
+        case .js: return memory + 4096
+        case .go: return memory + 1024
+        default: return memory + 64
+        }
+    }
+
+    /// The file a runtime runs: the source (JS, Python), or the executable built at deploy (Go).
+    static func codeFile(_ language: Language) -> String {
+        language.compilesToNative ? Language.nativeArtifact : language.sourceFile
     }
 
     static func cpuSeconds(_ timeout: Double) -> Int { Int(timeout.rounded(.up)) + 1 }
@@ -206,13 +231,14 @@ final class InterpreterHost {
     private static func describeFailure(status: String, errors: [UInt8], memory: Int) -> String {
         let text = String(decoding: errors, as: UTF8.self)
         if text.contains("MemoryError") || text.contains("heap out of memory") || text.contains("Cannot allocate memory")
-            || text.contains("Failed to reserve virtual memory") {
+            || text.contains("Failed to reserve virtual memory") || text.contains("fatal error: out of memory")
+            || text.contains("fatal error: runtime: out of memory") {
             return "memory limit of \(memory) MiB exceeded (\(status)): \(text)"
         }
         return text.isEmpty ? "function failed: \(status)" : "function failed (\(status)): \(text)"
     }
 
-    private func policy(uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String, language: Language) -> SandboxPolicy {
+    private func policy(uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String, language: Language, interpreter: String?) -> SandboxPolicy {
         let addressSpace = Self.addressSpaceMiB(memory: memory, language: language)
         // Only the two shim files and this function's own copy: never the folder that holds
         // the other functions' copies.
@@ -220,24 +246,28 @@ final class InterpreterHost {
             ("\(runtimeDirectory)/runtime.py", "/rt/runtime.py"), ("\(runtimeDirectory)/runtime.js", "/rt/runtime.js"),
             (functionCopy, "/fn"),
         ]
-        if let interpreter = language == .js ? node : python, !interpreter.hasPrefix("/usr/") {
+        if let interpreter, !interpreter.hasPrefix("/usr/") {
             binds.append((interpreter, interpreter))
         }
         return SandboxPolicy(mode: options.sandbox, tools: options.sandboxTools, uid: uid, addressSpaceMiB: addressSpace,
                              cpuSeconds: cpuSeconds, readOnlyBinds: binds)
     }
 
-    private func command(_ program: [String], metadata: FunctionMetadata, uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String) throws -> (String, [String]) {
+    private func command(_ program: [String], interpreter: String?, metadata: FunctionMetadata, uid: UInt32, memory: Int, cpuSeconds: Int,
+                         functionCopy: String) throws -> (String, [String]) {
         let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
                            "FAAS_FUNCTION_ID": metadata.id, "FAAS_FUNCTION_NAME": metadata.name,
                            "FAAS_WORKER_ID": String(options.workerID), "FAAS_WORKER_PID": String(getpid())]
-        var policy = policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: metadata.language)
+                           .merging(metadata.language == .go ? ["GOMEMLIMIT": "\(memory)MiB"] : [:]) { $1 }
+        var policy = policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: metadata.language,
+                            interpreter: interpreter)
         try confinement.apply(to: &policy, id: metadata.id, memory: memory, language: metadata.language)
         let built = try policy.command(program: program, environment: environment)
         return (built.executable, built.arguments)
     }
 
-    private func startRuntime(_ metadata: FunctionMetadata, program: [String], functionCopy: String, memory: Int, timeout: Double) throws -> RuntimeProcess {
+    private func startRuntime(_ metadata: FunctionMetadata, program: [String], interpreter: String?, functionCopy: String, memory: Int,
+                              timeout: Double) throws -> RuntimeProcess {
         if runtimes.count >= maxRuntimes, let oldest = runtimes.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
             oldest.value.terminate()
             runtimes.removeValue(forKey: oldest.key)
@@ -249,7 +279,7 @@ final class InterpreterHost {
         let uid = allocateUID()
         if sandboxed {
             // The code copy becomes readable by this runtime's user only.
-            let source = "\(functionCopy)/\(metadata.language.sourceFile)"
+            let source = "\(functionCopy)/\(Self.codeFile(metadata.language))"
             // The folder last: once it is the runtime's (0700), the worker can neither change its
             // mode nor reach the file inside without CAP_FOWNER / CAP_DAC_OVERRIDE, which it has
             // not under systemd (only CAP_CHOWN, CAP_SETUID, CAP_SETGID). So it takes the folder
@@ -260,7 +290,8 @@ final class InterpreterHost {
             try syscall("chown") { chown(source, uid, uid) }
             try syscall("chown") { chown(functionCopy, uid, uid) }
         }
-        let (executable, arguments) = try command(program, metadata: metadata, uid: uid, memory: memory, cpuSeconds: cpu, functionCopy: functionCopy)
+        let (executable, arguments) = try command(program, interpreter: interpreter, metadata: metadata, uid: uid, memory: memory, cpuSeconds: cpu,
+                                                  functionCopy: functionCopy)
         let runtime = try RuntimeProcess.start(executable: executable, arguments: arguments, uid: uid, loop: loop)
         runtimes[metadata.id] = runtime
         log.debug("runtime started for \(metadata.id) pid \(runtime.pid)")
@@ -274,10 +305,12 @@ final class InterpreterHost {
         if prepared.contains(metadata.id) { return copy }
         try? FileManager.default.removeItem(atPath: copy)
         try syscall("mkdir") { mkdir(copy, 0o700) }
-        let source = try FileDescriptor.open("\(directory)/\(metadata.language.sourceFile)", O_RDONLY).closeAfter { try $0.readAll() }
-        let target = "\(copy)/\(metadata.language.sourceFile)"
+        let file = Self.codeFile(metadata.language)
+        let source = try FileDescriptor.open("\(directory)/\(file)", O_RDONLY).closeAfter { try $0.readAll() }
+        let target = "\(copy)/\(file)"
         try write(source, to: target)
-        try syscall("chmod") { chmod(target, 0o400) }
+        // A Go function's executable is run, not read.
+        try syscall("chmod") { chmod(target, metadata.language.compilesToNative ? 0o500 : 0o400) }
         prepared.insert(metadata.id)
         return copy
     }

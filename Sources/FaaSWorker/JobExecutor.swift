@@ -5,8 +5,8 @@ import FaaSSandbox
 import FaaSWasm
 import Foundation
 
-/// Runs one job by the function's language: JS and Python in their sandboxes
-/// (`InterpreterHost`), C and Rust as WebAssembly in this process (`WasmExecutor`).
+/// Runs one job by the function's language: JS, Python and Go in their sandboxes
+/// (`InterpreterHost`), C, C++ and Rust as WebAssembly in this process (`WasmExecutor`).
 final class JobExecutor {
     private let options: WorkerOptions
     private let log: Logger
@@ -48,12 +48,12 @@ final class JobExecutor {
         }
         let timeout = job.timeout ?? metadata.timeout ?? options.defaultTimeout
         switch metadata.language {
-        case .js, .python:
+        case .js, .python, .go:
             guard let interpreters else {
                 return completion(.failure(id: job.id, .internal, "cannot set up function runtimes: \(interpreterSetupError ?? "unknown error")"))
             }
             interpreters.run(job, metadata, directory: directory(of: metadata), payload: payload, timeout: timeout, completion: completion)
-        case .c, .rust:
+        case .c, .cpp, .rust:
             completion(wasm.run(job, metadata, directory: directory(of: metadata), payload: payload, timeout: timeout))
         }
     }

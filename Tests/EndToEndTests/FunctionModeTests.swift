@@ -163,7 +163,7 @@ final class FunctionModeTests: SuiteTestCase {
             let name = uniqueName("entry")
             let response = try suite.deploy(name, language, source: source, query: "&entrypoint=handler")
             XCTAssertEqual(response.status, 400, "\(language): \(response)")
-            XCTAssertTrue(response.text.contains("entrypoint applies to c and rust"), "\(language): \(response)")
+            XCTAssertTrue(response.text.contains("entrypoint applies to c, cpp and rust"), "\(language): \(response)")
             XCTAssertEqual(try suite.request("GET", "/function/\(name)").status, 404, "\(language): nothing stored")
         }
         // Without it, the same sources deploy.
@@ -176,9 +176,10 @@ final class FunctionModeTests: SuiteTestCase {
         let refused = try suite.deploy(uniqueName("cobol"), "cobol", source: "print(1)\n")
         XCTAssertEqual(refused.status, 400, "\(refused)")
         let error = try XCTUnwrap(try refused.json()["error"] as? String)
-        XCTAssertTrue(error.contains("c, rust (rs), js (javascript, node) or python (py, python3)"), error)
+        XCTAssertTrue(error.contains("c, rust (rs), js (javascript, node), python (py, python3), cpp (cc, c++, cxx) or go (golang)"), error)
         // Each alias the message names is accepted.
-        for (alias, source) in [("py", "print(1)\n"), ("python3", "print(1)\n"), ("node", "console.log(1)"), ("javascript", "console.log(1)")] {
+        for (alias, source) in [("py", "print(1)\n"), ("python3", "print(1)\n"), ("node", "console.log(1)"), ("javascript", "console.log(1)"),
+                                ("golang", "package main\n\nfunc main() {}\n"), ("cxx", "int main() { return 0; }\n")] {
             let response = try suite.deploy(uniqueName("alias"), alias, source: source)
             XCTAssertEqual(response.status, 201, "\(alias): \(response)")
         }

@@ -18,6 +18,22 @@ final class FunctionModeTests: XCTestCase {
         XCTAssertEqual(FunctionMode.modes(of: .python), [.command, .handler])
         XCTAssertEqual(FunctionMode.modes(of: .c), [.command, .export])
         XCTAssertEqual(FunctionMode.modes(of: .rust), [.command, .export])
+        XCTAssertEqual(FunctionMode.modes(of: .cpp), [.command, .export])
+        XCTAssertEqual(FunctionMode.modes(of: .go), [.command, .handler])
+    }
+
+    func testLanguageNamesAndFiles() {
+        for (name, language) in [("cpp", Language.cpp), ("cc", .cpp), ("C++", .cpp), ("cxx", .cpp), ("go", .go), ("golang", .go)] {
+            XCTAssertEqual(Language(parameter: name), language, name)
+        }
+        XCTAssertNil(Language(parameter: "c  "), "c++ with its pluses decoded to spaces is not C++")
+        XCTAssertEqual(Language.cpp.sourceFile, "code.cpp")
+        XCTAssertEqual(Language.go.sourceFile, "code.go")
+        XCTAssertTrue(Language.cpp.compilesToWasm)
+        XCTAssertFalse(Language.go.compilesToWasm)
+        XCTAssertTrue(Language.go.compilesToNative)
+        XCTAssertEqual(Language.allCases.filter(\.compilesToNative), [.go])
+        XCTAssertEqual(Language.parameterList, "c, rust (rs), js (javascript, node), python (py, python3), cpp (cc, c++, cxx) or go (golang)")
     }
 
     /// metadata.json written before the enum (mode "command", "export", "handler") still loads;

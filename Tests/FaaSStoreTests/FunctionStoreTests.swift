@@ -74,7 +74,7 @@ final class FunctionStoreTests: XCTestCase {
 
     func testEachLanguageUsesItsExtension() throws {
         let store = try FunctionStore(root: root)
-        for (language, file) in [(Language.js, "code.js"), (.python, "code.py"), (.c, "code.c"), (.rust, "code.rs")] {
+        for (language, file) in [(Language.js, "code.js"), (.python, "code.py"), (.c, "code.c"), (.rust, "code.rs"), (.cpp, "code.cpp"), (.go, "code.go")] {
             let metadata = try deploy(store, "f-\(language.rawValue)", language)
             XCTAssertTrue(FileManager.default.fileExists(atPath: "\(root)/\(metadata.id)/\(file)"), "\(language)")
             XCTAssertEqual(metadata.language, language)

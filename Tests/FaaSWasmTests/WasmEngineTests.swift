@@ -685,6 +685,26 @@ final class WasmToolchainTests: XCTestCase {
         let rm = try WasmToolchain.commands(language: .rust, build: .command, source: "main.rs", output: "o.wasm", sysroot: "/S")
         XCTAssertFalse(rm.arguments.contains("cdylib"))
         XCTAssertThrowsError(try WasmToolchain.commands(language: .js, build: .command, source: "x", output: "y", sysroot: "/S"))
+        XCTAssertThrowsError(try WasmToolchain.commands(language: .go, build: .command, source: "x", output: "y", sysroot: "/S"))
+    }
+
+    /// C++ is C's command line in g++ mode, without exceptions, against the sysroot's libc++.
+    func testCppCommands() throws {
+        let sysroot = NSTemporaryDirectory() + "wasm-cpp-sysroot-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: sysroot) }
+        XCTAssertThrowsError(try WasmToolchain.commands(language: .cpp, build: .command, source: "m.cpp", output: "o.wasm", sysroot: sysroot)) { error in
+            XCTAssertTrue("\(error)".contains("libc++"), "names what is missing: \(error)")
+        }
+        try FileManager.default.createDirectory(atPath: sysroot + "/include/wasm32-wasi/c++/v1", withIntermediateDirectories: true)
+        let m = try WasmToolchain.commands(language: .cpp, build: .command, source: "m.cpp", output: "o.wasm", sysroot: sysroot)
+        XCTAssertTrue(m.executable.hasSuffix("clang"))
+        XCTAssertEqual(Array(m.arguments.prefix(6)), ["--driver-mode=g++", "-std=c++17", "-fno-exceptions", "-nostdinc++", "-isystem", sysroot + "/include/wasm32-wasi/c++/v1"])
+        let libraries = Array(m.arguments.drop(while: { $0 != "m.cpp" }).dropFirst())
+        XCTAssertEqual(libraries, ["-lc++", "-lc++abi", "-lc", sysroot + "/lib/libclang_rt.builtins-wasm32.a"])
+        let a = try WasmToolchain.commands(language: .cpp, build: .export(name: "add"), source: "m.cpp", output: "o.wasm", sysroot: sysroot)
+        XCTAssertEqual(a.arguments.firstIndex(of: "-Wl,--export=add"), a.arguments.firstIndex(of: "-Wl,--no-entry")! + 1)
+        XCTAssertTrue(a.arguments.contains("-lc++"))
+        XCTAssertEqual(try WasmToolchain.Tools().executables(language: .cpp), try WasmToolchain.Tools().executables(language: .c))
     }
 
     func testToolchainFromSettingsOrPath() throws {

@@ -64,6 +64,7 @@ public enum CommonSettings {
     public static let wasmLinker = Setting("wasm-ld", env: "FAAS_WASM_LD", default: "",
                                            help: "wasm-ld for C deploys (default: beside clang, else on PATH)")
     public static let rustc = Setting("rustc", env: "FAAS_RUSTC", default: "/usr/bin/rustc", help: "rustc for Rust deploys (with the wasm32-wasi std)")
+    public static let go = Setting("go", env: "FAAS_GO", default: "/usr/bin/go", help: "the go command for Go deploys (Debian's golang-go)")
 
     // Gateway: who may call it (docs/security.md)
     public static let auth = Setting("auth", env: "FAAS_AUTH", default: "on", kind: .choice(["on", "off", "true", "false", "1", "0", "yes", "no"]),

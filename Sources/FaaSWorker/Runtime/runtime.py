@@ -2,7 +2,8 @@
 # Command line, frame format and reply kinds: README.md in this folder.
 # "command": a warm zygote forks a fresh child per call that runs the program as __main__
 # (SOCK, ATC'18): no state survives a call. "handler": the module is loaded once and
-# handler(payload) is called per request; its return value is the output.
+# handler(payload) is called per request; its return value is the output. "exec": as
+# "command", but the program is a native executable (a Go function) the child execs.
 import io, os, resource, selectors, signal, struct, sys, time, traceback, types
 
 
@@ -128,12 +129,15 @@ HANDLER_NOT_CALLED = (
 class CommandRunner:
     """Runs the program once per call in a child forked from this warm process."""
 
-    def __init__(self, channel, code, cap, cpu_seconds):
+    def __init__(self, channel, code, cap, cpu_seconds, native=False):
         self.channel, self.code, self.cap, self.cpu_seconds = channel, code, cap, cpu_seconds
-        self.handler_defined = None  # looked up the first time a call prints nothing
+        self.native = native
+        self.handler_defined = False if native else None  # looked up the first time a call prints nothing
         # Compiled once here: each child only executes it (runpy would recompile and re-import
         # its machinery in every child, ~6 ms a call).
         self.program, self.compile_error = None, ""
+        if native:
+            return
         try:
             with open(code, "rb") as source:
                 self.program = compile(source.read(), code, "exec")
@@ -162,6 +166,12 @@ class CommandRunner:
             for fd in (r_in, w_in, r_out, w_out, r_err, w_err, self.channel.requests_fd, self.channel.replies_fd):
                 os.close(fd)
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            if self.native:
+                try:
+                    os.execv(self.code, [self.code])
+                except OSError as e:
+                    os.write(2, f"cannot run {self.code}: {e.strerror}\n".encode())
+                    os._exit(127)
             # As a fresh python3 in a UTF-8 locale: undecodable bytes survive a read/print round
             # trip, and "\r" is not translated (newline="\n", as CPython's own stdio on Unix).
             sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8", errors="surrogateescape", newline="\n")
@@ -322,8 +332,8 @@ def render(result):
 
 
 def main(argv):
-    if len(argv) != 6 or argv[1] not in ("command", "handler"):
-        sys.exit("usage: runtime.py command|handler CODE CAP pidns|shared CPU_SECONDS")
+    if len(argv) != 6 or argv[1] not in ("command", "handler", "exec"):
+        sys.exit("usage: runtime.py command|handler|exec CODE CAP pidns|shared CPU_SECONDS")
     mode, code, cap, isolation, cpu_seconds = argv[1], argv[2], int(argv[3]), argv[4], int(argv[5])
     channel = Channel(isolated=isolation == "pidns")
     if channel.isolated:
@@ -331,7 +341,7 @@ def main(argv):
     if mode == "handler":
         HandlerRunner(channel, code, cap).serve()
     else:
-        CommandRunner(channel, code, cap, cpu_seconds).serve()
+        CommandRunner(channel, code, cap, cpu_seconds, native=mode == "exec").serve()
 
 
 if __name__ == "__main__":

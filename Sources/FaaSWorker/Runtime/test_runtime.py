@@ -22,6 +22,8 @@ class Runtime:
         self.code = os.path.join(self.folder, "code.py")
         with open(self.code, "w") as f:
             f.write(textwrap.dedent(source))
+        if mode == "exec":
+            os.chmod(self.code, 0o755)  # a native program (a Go function), here a script
         requests_r, self.requests = os.pipe()
         self.replies, replies_w = os.pipe()
         # Above fd 10 first, so that no move below overwrites the other's source.
@@ -162,6 +164,34 @@ class CommandTests(unittest.TestCase):
         # One that prints is a program like any other.
         rt = self.start("def handler(payload):\n    return payload\nprint(handler('printed'))\n")
         self.assertEqual(rt.call(b""), (Frame.EXITED, 0, b"printed\n", b""))
+
+
+class ExecTests(unittest.TestCase):
+    """exec: the program is an executable of its own (a Go function's binary), run per call."""
+
+    def start(self, source, cap=CAP):
+        rt = Runtime("exec", source, cap)
+        self.addCleanup(rt.stop)
+        return rt
+
+    def test_stdin_to_stdout_exit_status_and_stderr(self):
+        rt = self.start("#!/bin/sh\nprintf 'Hello, '; cat; echo warned >&2; exit 4\n")
+        self.assertEqual(rt.call(b"World"), (Frame.EXITED, 4, b"Hello, World", b"warned\n"))
+        self.assertEqual(rt.call(b"again"), (Frame.EXITED, 4, b"Hello, again", b"warned\n"))
+
+    def test_killed_by_signal(self):
+        rt = self.start("#!/bin/sh\nkill -SEGV $$\n")
+        self.assertEqual(rt.call(b"")[:2], (Frame.SIGNALED, signal.SIGSEGV))
+
+    def test_output_over_the_cap(self):
+        rt = self.start("#!/bin/sh\nhead -c 100000 /dev/zero\n", cap=1000)
+        self.assertEqual(rt.call(b""), (Frame.OUTPUT_TOO_LARGE, 0, b"", b""))
+
+    def test_a_program_that_cannot_run_is_exit_127(self):
+        rt = self.start("#!/nonexistent/interpreter\n")
+        kind, code, out, err = rt.call(b"")
+        self.assertEqual((kind, code, out), (Frame.EXITED, 127, b""))
+        self.assertIn(b"cannot run", err)
 
 
 class HandlerTests(unittest.TestCase):

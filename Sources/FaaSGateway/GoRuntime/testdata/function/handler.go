@@ -1,0 +1,24 @@
+// The handler main_test.go drives the runtime with (scripts/test builds them as one module).
+package function
+
+import (
+	"io"
+	"net/http"
+	"strings"
+)
+
+// Handle echoes the method and body; "panic", "teapot" and "big" fail in their own ways.
+func Handle(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	switch string(body) {
+	case "panic":
+		panic("asked to")
+	case "teapot":
+		w.WriteHeader(http.StatusTeapot)
+		io.WriteString(w, "short and stout")
+	case "big":
+		io.WriteString(w, strings.Repeat("x", 1000))
+	default:
+		io.WriteString(w, r.Method+" "+string(body))
+	}
+}
