@@ -53,6 +53,34 @@ final class AuthUnitTests: XCTestCase {
         if case .failure(let failure) = check(refused[0]) { XCTAssertEqual(failure, .expired) }
     }
 
+    /// Found by the auth-header fuzz target: base64url with non-zero unused bits decoded, so a
+    /// signed token had several spellings ("...Vc" and "...Vd" verified alike).
+    func testBase64URLHasOneSpellingAndSignedTokensCannotBeRespelled() {
+        XCTAssertEqual(Base64URL.decode("QQ"), [65])
+        XCTAssertEqual(Base64URL.decode("QUE"), [65, 65])
+        XCTAssertEqual(Base64URL.decode("QUFB"), [65, 65, 65])
+        XCTAssertEqual(Base64URL.decode(""), [])
+        for text in ["QR", "QT", "QUF", "QUH", "Q", "QQ=", "Q+", "Q/"] {
+            XCTAssertNil(Base64URL.decode(Substring(text)), text)
+        }
+        for length in 0...40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            XCTAssertEqual(Base64URL.decode(Substring(Base64URL.encode(bytes))), bytes)
+        }
+        let secret = String(repeating: "s", count: 32)
+        let verifier = JWTVerifier(key: .secret(Array(secret.utf8)), issuer: nil, audience: nil)
+        let token = hs256(#"{"exp":1800000100,"scope":"read"}"#, secret: secret)
+        guard case .success = verifier.verify(token, now: 1_800_000_000) else { return XCTFail("valid token refused") }
+        // 32 signature bytes: 43 characters, the last one with 4 unused bits; setting any refuses.
+        let last = token.utf8.last!
+        for bit in 0..<4 {
+            let respelled = String(token.dropLast()) + String(UnicodeScalar(Self.base64URLAlphabet[Self.base64URLAlphabet.firstIndex(of: last)! ^ (1 << bit)]))
+            if case .success = verifier.verify(respelled, now: 1_800_000_000) { XCTFail("accepted a re-spelled signature: \(respelled)") }
+        }
+    }
+
+    private static let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
     func testTokenBucket() {
         var bucket = TokenBucket(rate: 2, burst: 2, now: 0)
         XCTAssertNil(bucket.take(now: 0))
