@@ -211,7 +211,7 @@ final class Deployer {
         do {
             try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
                 // Diagnostics name the files as the user knows them: code.go, not the module's layout.
-                let diagnostics = Self.diagnostics(outcome.output, staged: staged)
+                let diagnostics = Self.diagnostics(outcome.output, workspace: staged.directory)
                     .replacingOccurrences(of: build.inside + "/" + GoBuild.folder + "/", with: "")
                     .replacingOccurrences(of: mode == .handler ? "function/handler.go" : "main.go", with: staged.language.sourceFile)
                 if outcome.timedOut {
