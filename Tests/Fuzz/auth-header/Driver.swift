@@ -72,7 +72,7 @@ private func checkSigned(header: [UInt8], claims: [UInt8], tamper: UInt8) {
         if alg == "HS256" { fatalError("HS256 refused as another alg: \(token)") }
     default: break
     }
-    // One flipped bit of the signature (its last byte's bits are all significant).
+    // One flipped bit anywhere in the signature bytes.
     var forged = mac
     forged[Int(tamper) % forged.count] ^= 1 << (tamper % 8)
     if case .success = verifier.verify(input + "." + Base64URL.encode(forged), now: now) {
