@@ -251,7 +251,7 @@ final class Deployer {
                 sysrootReady = true
             }
             if confined {
-                if let confinementProblem { throw CgroupError.unavailable(confinementProblem) }
+                if let confinementProblem { throw CgroupError.confinementUnusable(confinementProblem) }
                 // The slot's own folder, lent to its unprivileged user: its only writable place.
                 Self.reclaimAndRemove(workspace)
                 try syscall("mkdir") { mkdir(workspace, 0o700) }

@@ -48,7 +48,7 @@ final class RuntimeConfinement {
     /// filter and a tmpfs of at most `memory` MiB. Throws when confinement is unavailable.
     func apply(to policy: inout SandboxPolicy, id: String, memory: Int, language: Language) throws {
         guard policy.mode == .bwrap else { return }
-        if let problem { throw CgroupError.unavailable(problem) }
+        if let problem { throw CgroupError.confinementUnusable(problem) }
         guard let manager else { return }
         let limits = CgroupLimits(memoryBytes: (memory + Self.overheadMiB(language)) << 20, maxProcesses: policy.maxProcesses ?? 64)
         let cgroup = try manager.create(name: Self.cgroupName(id), limits: limits)
