@@ -40,9 +40,11 @@ final class ServerLink {
 
     /// Sends an invoke; `completion` runs exactly once, with the result or a failure.
     /// The wait is bounded (timeout + queue timeout + 5 s) even if the server never answers.
-    func invoke(fn: String, payload: [UInt8], timeout: Double, memory: Int?, concurrency: Int?, completion: @escaping Completion) {
+    func invoke(fn: String, payload: [UInt8], timeout: Double, memory: Int?, concurrency: Int?, context: InvocationContext? = nil,
+                completion: @escaping Completion) {
         let id = nextID
-        guard link.send(.invoke(InvokeMessage(id: id, fn: fn, payload: payload, timeout: timeout, memory: memory, concurrency: concurrency))) else {
+        guard link.send(.invoke(InvokeMessage(id: id, fn: fn, payload: payload, timeout: timeout, memory: memory, concurrency: concurrency,
+                                              context: context))) else {
             completion(.failure(id: nil, .noWorker, "the server is unavailable"))
             return
         }

@@ -10,13 +10,13 @@
 ///
 /// | message | from -> to | fields |
 /// |---|---|---|
-/// | `invoke` | gateway -> server | `id`, `fn`, `payload_bytes` + attachment, `timeout`?, `memory`?, `concurrency`? |
+/// | `invoke` | gateway -> server | `id`, `fn`, `payload_bytes` + attachment, `timeout`?, `memory`?, `concurrency`?, `ctx`? |
 /// | `invoke` | server -> load balancer | `id`, `fn`, `timeout`, `memory`?, `concurrency`?: **no payload** |
 /// | `register_worker` | server -> load balancer | `worker_id`, `pid` |
 /// | `unregister_worker` | server -> load balancer | `worker_id`, `pid` (the worker died) |
 /// | `forward_to_worker` | load balancer -> server | `worker_id`, `pid`, `job` (without payload) |
-/// | `job` | server -> worker (stdin pipe) | `id`, `fn`, `payload_bytes` + attachment, `timeout`?, `memory`? |
-/// | result `{"ok":...}` | worker -> server -> gateway; load balancer -> server | `ok`, `output_bytes` + attachment or `error`, `id`, `code`? |
+/// | `job` | server -> worker (stdin pipe) | `id`, `fn`, `payload_bytes` + attachment, `timeout`?, `memory`?, `ctx`? |
+/// | result `{"ok":...}` | worker -> server -> gateway; load balancer -> server | `ok`, `output_bytes` + attachment or `error`, `id`, `code`?, `output_type`?, `log`? |
 /// | `worker_done` | server -> load balancer | `worker_id`, `pid`, `id` (the worker is free again) |
 /// | `ping` | gateway -> server -> load balancer | `id` |
 /// | `pong` | load balancer -> server -> gateway | `id`, `load_balancer`? (server -> gateway: `ok`, `unreachable` or `timeout`), `workers_busy`?, `workers_idle`?, `workers_starting`? |
@@ -32,6 +32,10 @@
 ///   the text itself when the bytes are valid UTF-8, otherwise base64 with
 ///   `"encoding":"base64"` (`PayloadEncoding`: one rule, also the gateway's for its HTTP
 ///   answers). A client that sends an inline invoke gets an inline result (`BodyForm`).
+/// - `ctx` (`InvocationContext`) is the request behind an invoke (its request id, content type
+///   and, on `/fn/`, method, path, query and headers); the server keeps it with the payload and
+///   hands it to the worker in the job. A result's `output_type` says whether the output is a
+///   JSON value a handler returned (`OutputType`), and `log` carries what the function logged.
 /// - `code` classifies a failure so the gateway can answer the right HTTP status (`FailureCode`).
 /// - `concurrency` (optional) is the function's own limit on workers in use at once (deployed
 ///   with `&concurrency=N`); without it the load balancer applies its default share. The load

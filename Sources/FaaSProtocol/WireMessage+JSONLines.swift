@@ -15,7 +15,7 @@ extension WireMessage {
         switch self {
         case .invoke(let m):
             let attachment = Self.appendRequest("invoke", id: m.id, fn: m.fn, payload: m.payload, form: m.bodyForm, timeout: m.timeout,
-                                                memory: m.memory, to: &out)
+                                                memory: m.memory, context: m.context, to: &out)
             if let concurrency = m.concurrency {
                 out.removeLast()
                 Self.appendKey("concurrency", to: &out)
@@ -24,7 +24,8 @@ extension WireMessage {
             }
             return attachment
         case .job(let m):
-            return Self.appendRequest("job", id: m.id, fn: m.fn, payload: m.payload, form: .attached, timeout: m.timeout, memory: m.memory, to: &out)
+            return Self.appendRequest("job", id: m.id, fn: m.fn, payload: m.payload, form: .attached, timeout: m.timeout, memory: m.memory,
+                                      context: m.context, to: &out)
         case .registerWorker(let m):
             Self.appendWorker("register_worker", workerID: m.workerID, pid: m.pid, to: &out)
             out.append(UInt8(ascii: "}"))
@@ -82,6 +83,14 @@ extension WireMessage {
                 Self.appendKey("code", to: &out)
                 JSONText.appendString(code.rawValue, to: &out)
             }
+            if let type = m.outputType, type != .text {
+                Self.appendKey("output_type", to: &out)
+                JSONText.appendString(type.rawValue, to: &out)
+            }
+            if let log = m.log {
+                Self.appendKey("log", to: &out)
+                JSONText.appendString(log, to: &out)
+            }
             out.append(UInt8(ascii: "}"))
             return attachment
         }
@@ -106,7 +115,7 @@ extension WireMessage {
             let concurrency = try optionalInt(json, "concurrency")
             if let concurrency, concurrency < 1 { throw FieldError(reason: "\"concurrency\" must be at least 1") }
             return (.invoke(InvokeMessage(id: fields.id, fn: fields.fn, payload: fields.payload, timeout: fields.timeout,
-                                          memory: fields.memory, concurrency: concurrency, bodyForm: form)), attachment)
+                                          memory: fields.memory, concurrency: concurrency, bodyForm: form, context: fields.context)), attachment)
         case .job:
             let (job, attachment) = try job(json)
             return (.job(job), attachment)
@@ -155,15 +164,18 @@ extension WireMessage {
     private static func job(_ json: JSONValue) throws -> (JobMessage, Int) {
         if let type = json["type"], type.string != "job" { throw FieldError(reason: "expected a job") }
         let (fields, attachment) = try request(json)
-        return (JobMessage(id: fields.id, fn: fields.fn, payload: fields.payload, timeout: fields.timeout, memory: fields.memory), attachment)
+        return (JobMessage(id: fields.id, fn: fields.fn, payload: fields.payload, timeout: fields.timeout, memory: fields.memory,
+                           context: fields.context), attachment)
     }
 
     private static func request(_ json: JSONValue) throws
-        -> (fields: (id: UInt64, fn: String, payload: [UInt8]?, timeout: Double?, memory: Int?), attachment: Int)
+        -> (fields: (id: UInt64, fn: String, payload: [UInt8]?, timeout: Double?, memory: Int?, context: InvocationContext?), attachment: Int)
     {
         let (payload, attachment) = try body(json, inline: "payload", attached: "payload_bytes")
-        return ((try uint(json, "id"), try string(json, "fn"), payload, try optionalDouble(json, "timeout"), try optionalInt(json, "memory")),
-                attachment)
+        var context: InvocationContext?
+        if let ctx = json["ctx"], !ctx.isNull { context = try InvocationContext(json: ctx) }
+        return ((try uint(json, "id"), try string(json, "fn"), payload, try optionalDouble(json, "timeout"), try optionalInt(json, "memory"),
+                 context), attachment)
     }
 
     private static func result(_ json: JSONValue) throws -> (WireMessage, Int) {
@@ -175,8 +187,14 @@ extension WireMessage {
         }
         let (output, attachment) = try body(json, inline: "output", attached: "output_bytes")
         let form: BodyForm = json["output"] != nil ? .inline : .attached
+        var outputType: OutputType?
+        if let text = try optionalString(json, "output_type") {
+            guard let parsed = OutputType(rawValue: text) else { throw FieldError(reason: "unknown output_type \(text.debugDescription)") }
+            outputType = parsed
+        }
         let message = ResultMessage(ok: ok, id: try optionalUInt(json, "id"), output: output,
-                                    error: try optionalString(json, "error"), code: code, bodyForm: form)
+                                    error: try optionalString(json, "error"), code: code, bodyForm: form,
+                                    outputType: outputType, log: try optionalString(json, "log"))
         return (.result(message), attachment)
     }
 
@@ -236,7 +254,7 @@ extension WireMessage {
     // MARK: encoding helpers
 
     private static func appendRequest(_ type: String, id: UInt64, fn: String, payload: [UInt8]?, form: BodyForm,
-                                      timeout: Double?, memory: Int?, to out: inout [UInt8]) -> [UInt8]? {
+                                      timeout: Double?, memory: Int?, context: InvocationContext?, to out: inout [UInt8]) -> [UInt8]? {
         out.append(contentsOf: #"{"type":""#.utf8)
         out.append(contentsOf: type.utf8)
         out.append(UInt8(ascii: "\""))
@@ -255,6 +273,10 @@ extension WireMessage {
         if let memory {
             appendKey("memory", to: &out)
             out.append(contentsOf: String(memory).utf8)
+        }
+        if let context {
+            appendKey("ctx", to: &out)
+            context.appendJSON(to: &out)
         }
         out.append(UInt8(ascii: "}"))
         return attachment

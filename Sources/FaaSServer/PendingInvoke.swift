@@ -17,6 +17,8 @@ struct PendingInvoke {
     /// Kept here while the load balancer picks a worker (it gets the invoke without it);
     /// attached to the job, then dropped.
     var payload: [UInt8]?
+    /// The request behind it: kept from the load balancer like the payload.
+    var context: InvocationContext?
     /// How the client sent its payload; its result goes back the same way.
     let bodyForm: BodyForm
 }

@@ -308,7 +308,9 @@ final class Server {
         }
         var job = forward.job
         job.payload = invoke.payload ?? []
+        job.context = invoke.context
         invoke.payload = nil
+        invoke.context = nil
         // The load balancer lowered the limit by the time the invoke waited for a worker.
         if let left = job.timeout { invoke.timeout = min(invoke.timeout, left) }
         invoke.stage = .atWorker(slot: slot.id)
@@ -373,11 +375,12 @@ final class Server {
         nextID += 1
         let timeout = invoke.timeout ?? options.defaultTimeout
         pending[id] = PendingInvoke(client: client, clientID: clientID, timeout: timeout, since: EventLoop.now(), stage: .atBalancer,
-                                    payload: payload, bodyForm: invoke.bodyForm)
+                                    payload: payload, context: invoke.context, bodyForm: invoke.bodyForm)
         // The load balancer gets what it chooses by, not the payload (kept in `pending`).
         invoke.id = id
         invoke.timeout = timeout
         invoke.payload = nil
+        invoke.context = nil
         balancer.send(.invoke(invoke))
     }
 

@@ -19,6 +19,8 @@ final class WireMessageCodecTests: XCTestCase {
             .invoke(InvokeMessage(id: 9, fn: "lb_1", payload: nil, timeout: 1)),
             .invoke(InvokeMessage(id: 10, fn: "empty_1", payload: [])),
             .job(binary.job),
+            .job(JobMessage(id: 11, fn: "ctx_1", payload: [1], timeout: 1, memory: nil, context: Self.context)),
+            .invoke(InvokeMessage(id: 12, fn: "ctx_1", payload: [], context: InvocationContext(requestID: "r-2", contentType: "application/json"))),
             .registerWorker(RegisterWorkerMessage(workerID: 0, pid: 12345)),
             .unregisterWorker(UnregisterWorkerMessage(workerID: 3, pid: 99)),
             .forwardToWorker(ForwardToWorkerMessage(workerID: 2, pid: 42, job: binary.job)),
@@ -28,7 +30,26 @@ final class WireMessageCodecTests: XCTestCase {
             .result(.success(id: nil, output: [0xff, 0xfe, 0x0a])),
             .result(inlineResult),
             .result(.failure(id: 10, .timeout, "timed out after 1.0 s")),
+            .result(ResultMessage(ok: true, id: 11, output: Array("[1,2]".utf8), error: nil, code: nil, outputType: .json,
+                                  log: "stdout hello \"x\"\nstderr é\n")),
         ]
+    }
+
+    private static let context = InvocationContext(
+        requestID: "req-1", contentType: "text/plain",
+        http: .init(method: "GET", path: "/a/b", query: "x=1&y=%20", headers: [("accept", "*/*"), ("x-two", "a, \"b\"")], sourceIP: "127.0.0.1"))
+
+    func testContextAndResultExtrasRoundTrip() throws {
+        let job = JobMessage(id: 1, fn: "f_1", payload: nil, timeout: 2, memory: 64, context: Self.context)
+        guard case .job(let back) = try codec.decode(codec.encode(.job(job)).line.dropLast()[...]) else { return XCTFail("not a job") }
+        XCTAssertEqual(back.context, Self.context)
+        let result = ResultMessage(ok: true, id: 1, output: [], error: nil, code: nil, outputType: .json, log: "stderr x\n")
+        let (line, _) = codec.encode(.result(result))
+        guard case .result(let read) = try codec.decode(line.dropLast()[...]) else { return XCTFail("not a result") }
+        XCTAssertEqual(read.outputType, .json)
+        XCTAssertEqual(read.log, "stderr x\n")
+        XCTAssertThrowsError(try codec.decode(ArraySlice(#"{"type":"job","id":1,"fn":"f","payload":"","ctx":{"request_id":1}}"#.utf8)))
+        XCTAssertThrowsError(try codec.decode(ArraySlice(#"{"ok":true,"output":"","output_type":"xml"}"#.utf8)))
     }
 
     /// Everything the reader gets from one stream, fed in pieces of `chunk` bytes.

@@ -15,9 +15,12 @@ public struct InvokeMessage: Sendable {
     public var concurrency: Int?
     /// How the payload arrived; the answer goes back the same way.
     public var bodyForm: BodyForm
+    /// The request behind it (`"ctx"`); like the payload, the server keeps it from the load
+    /// balancer and hands it to the worker with the job.
+    public var context: InvocationContext?
 
     public init(id: UInt64, fn: String, payload: [UInt8]?, timeout: Double? = nil, memory: Int? = nil, concurrency: Int? = nil,
-                bodyForm: BodyForm = .attached) {
+                bodyForm: BodyForm = .attached, context: InvocationContext? = nil) {
         self.id = id
         self.fn = fn
         self.payload = payload
@@ -25,10 +28,11 @@ public struct InvokeMessage: Sendable {
         self.memory = memory
         self.concurrency = concurrency
         self.bodyForm = bodyForm
+        self.context = context
     }
 
     /// The same request as the job a worker runs.
     public var job: JobMessage {
-        JobMessage(id: id, fn: fn, payload: payload, timeout: timeout, memory: memory)
+        JobMessage(id: id, fn: fn, payload: payload, timeout: timeout, memory: memory, context: context)
     }
 }

@@ -8,12 +8,15 @@ public struct JobMessage: Sendable {
     public var payload: [UInt8]?
     public var timeout: Double?
     public var memory: Int?
+    /// The request behind the job (`"ctx"`), attached by the server with the payload.
+    public var context: InvocationContext?
 
-    public init(id: UInt64, fn: String, payload: [UInt8]?, timeout: Double?, memory: Int?) {
+    public init(id: UInt64, fn: String, payload: [UInt8]?, timeout: Double?, memory: Int?, context: InvocationContext? = nil) {
         self.id = id
         self.fn = fn
         self.payload = payload
         self.timeout = timeout
         self.memory = memory
+        self.context = context
     }
 }

@@ -11,14 +11,22 @@ public struct ResultMessage: Sendable {
     /// How `output` is written: attached between the daemons, inline for a client that sent
     /// its invoke inline.
     public var bodyForm: BodyForm
+    /// What the output is (`"output_type"`; nil: `text`).
+    public var outputType: OutputType?
+    /// What the function logged during the call (`"log"`: a JSON string of `\n`-ended lines,
+    /// each `stdout TEXT` or `stderr TEXT`): kept apart from the output, for the function's log.
+    public var log: String?
 
-    public init(ok: Bool, id: UInt64?, output: [UInt8]?, error: String?, code: FailureCode?, bodyForm: BodyForm = .attached) {
+    public init(ok: Bool, id: UInt64?, output: [UInt8]?, error: String?, code: FailureCode?, bodyForm: BodyForm = .attached,
+                outputType: OutputType? = nil, log: String? = nil) {
         self.ok = ok
         self.id = id
         self.output = output
         self.error = error
         self.code = code
         self.bodyForm = bodyForm
+        self.outputType = outputType
+        self.log = log
     }
 
     public static func success(id: UInt64?, output: [UInt8]) -> ResultMessage {
