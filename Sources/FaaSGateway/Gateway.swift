@@ -40,6 +40,7 @@ final class Gateway {
     private var wakingWaiters = false
     var maxBody: Int { options.maxBody }
     private var metrics = GatewayMetrics()
+    private var requestIDs = RequestIDs()
     private let limits: HTTPParserLimits
     private let authenticator: Authenticator
     private let keyManagement: KeyManagement?
@@ -522,7 +523,10 @@ final class Gateway {
         let invocationID = invocations.options.recordSync ? invocations.nextID() : nil
         let submittedAt = invocationID == nil ? 0 : Date().timeIntervalSince1970
         let caller = call.principal?.id
-        server.invoke(fn: metadata.id, payload: request.body, timeout: timeout, memory: memory, concurrency: metadata.concurrency) { [unowned self, session] result in
+        let requestID = requestIDs.id(for: request.headers.first(name: "x-request-id"))
+        let context = InvocationContext(requestID: requestID, contentType: request.headers.first(name: "content-type"))
+        server.invoke(fn: metadata.id, payload: request.body, timeout: timeout, memory: memory, concurrency: metadata.concurrency,
+                      context: context) { [unowned self, session] result in
             let seconds = EventLoop.now() - started
             self.metrics.observeInvoke(outcome: result.ok ? "ok" : (result.code ?? .internal).rawValue, seconds: seconds)
             if let invocationID {
@@ -531,6 +535,7 @@ final class Gateway {
             // The client may have gone, or timed out and moved on: then there is no one to tell.
             guard !session.isClosed, session.busy, session.generation == generation else { return }
             var response = Self.invokeResponse(result)
+            response.headers.add(name: "X-Request-Id", value: requestID)
             if let invocationID { response.headers.add(name: "X-Invocation-Id", value: invocationID) }
             reply(response)
         }

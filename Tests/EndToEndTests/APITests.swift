@@ -25,6 +25,9 @@ final class APITests: SuiteTestCase {
         XCTAssertEqual(result["output"] as? String, "Hello, world\n")
         XCTAssertNil(result["encoding"])
         XCTAssertEqual(byID.header("content-type")?.hasPrefix("application/json"), true, "\(byID.headers)")
+        XCTAssertNotNil(byID.header("x-request-id"), "every invoke answer names its request: \(byID.headers)")
+        let traced = try suite.request("POST", "/invoke?fn=\(id)", body: Data("x".utf8), headers: [("X-Request-Id", "trace-42")])
+        XCTAssertEqual(traced.header("x-request-id"), "trace-42", "a caller's own id is kept")
 
         XCTAssertEqual(try suite.invokeText(name, "by name"), "Hello, by name\n")
         XCTAssertEqual(try suite.invokeText(id, ""), "Hello, \n", "an empty payload is an empty stdin")
