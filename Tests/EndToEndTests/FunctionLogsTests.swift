@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import XCTest
 
 /// `GET /function/N/logs?tail&since&follow`: refusals, the JSON lines, a follow stream that
@@ -61,6 +62,31 @@ final class FunctionLogsTests: OwnSuiteTestCase {
         for connection in connections { connection.close() }
         connections = []
         try suite.waitFor("no followers") { (try? followers(suite)) == 0 }
+        // Lines another gateway sharing the functions folder appends reach a follower too (it
+        // polls the file), after the tail it asked for; the stream ends with its function.
+        let path = "\(suite.functionsDirectory)/.logs/followed.log"
+        func appendLine(_ text: String) throws {
+            let line = #"{"time":"2026-11-28T10:00:00.000Z","request_id":"other-gw","version":1,"stream":"stderr","line":"\#(text)"}"# + "\n"
+            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            XCTAssertGreaterThanOrEqual(fd, 0, "open \(path)")
+            _ = line.withCString { write(fd, $0, strlen($0)) }
+            Glibc.close(fd)
+        }
+        try appendLine("before")
+        let follower = try HTTPConnection(port: suite.port, timeout: 20)
+        try follower.sendRequest("GET", "/function/followed/logs?follow=1&tail=1")
+        XCTAssertEqual(try follower.readStreamHead().status, 200)
+        XCTAssertTrue(String(decoding: try XCTUnwrap(try follower.readChunk()), as: UTF8.self).contains(#""line":"before""#))
+        try appendLine("after")
+        let next = String(decoding: try XCTUnwrap(try follower.readChunk()), as: UTF8.self)
+        XCTAssertTrue(next.contains(#""line":"after""#), next)
+        XCTAssertEqual(try entries(try suite.request("GET", "/function/followed/logs")).map { $0["line"] as? String }, ["before", "after"])
+        XCTAssertEqual(try suite.request("DELETE", "/function/followed").status, 200)
+        XCTAssertNil(try follower.readChunk(), "the stream ends with its function")
+        try suite.waitFor("the log removed with its function") { !FileManager.default.fileExists(atPath: path) }
+        try suite.waitFor("no followers") { (try? followers(suite)) == 0 }
+        _ = try suite.deployOK("followed", "python", source: "print('x')\n")
+
         // A stream open at shutdown does not hold the gateway for its grace period.
         let connection = try HTTPConnection(port: suite.port, timeout: 20)
         try connection.sendRequest("GET", "/function/followed/logs?follow=1")
