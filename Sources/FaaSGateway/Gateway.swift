@@ -68,6 +68,7 @@ final class Gateway {
         let functionLogs = try FunctionLogs(directory: options.functionsDirectory + "/.logs", maxBytes: options.functionLogMax, loop: loop, log: log)
         self.functionLogs = functionLogs
         invocations.onResult = { record, result in
+            guard result.log != nil, store.latest(name: record.function) != nil else { return }
             functionLogs.append(function: record.function, version: record.version ?? 0, requestID: record.requestID ?? record.id, log: result.log)
         }
         var limits = HTTPParserLimits()
@@ -669,7 +670,10 @@ final class Gateway {
                 self.invocations.recordSync(id: invocationID, metadata: metadata, caller: caller, result: result, submittedAt: submittedAt, duration: seconds,
                                             requestID: requestID)
             }
-            self.functionLogs.append(function: metadata.name, version: metadata.version, requestID: requestID, log: result.log)
+            // Not for a function deleted meanwhile: its log went with it.
+            if result.log != nil, self.store.latest(name: metadata.name) != nil {
+                self.functionLogs.append(function: metadata.name, version: metadata.version, requestID: requestID, log: result.log)
+            }
             if !result.ok {
                 self.log.info("invoke failed", ["request_id": requestID, "fn": metadata.id, "code": (result.code ?? .internal).rawValue,
                                                 "error": String((result.error ?? "-").prefix(300))])

@@ -138,6 +138,8 @@ final class HTTPSession {
         releaseAdmission()
         let framing: StreamFraming = requestVersion == .http1_0 ? .untilClose : .chunked
         streaming = framing
+        // A follower that stops reading is cut off sooner than an ordinary client.
+        connection.maxPendingOutput = min(connection.maxPendingOutput, Self.maxStreamBacklog)
         lastProgress = EventLoop.now()
         connection.send(head.serializeStreamHead(chunked: framing == .chunked))
     }
@@ -187,6 +189,9 @@ final class HTTPSession {
         let target = line[(space + 1)...].prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
         return String(decoding: target, as: UTF8.self)
     }
+
+    /// Bytes a stream's client may leave unread before it is cut off.
+    static let maxStreamBacklog = 8 << 20
 
     /// Bytes of later requests kept while one is being answered.
     private static let maxBufferedAhead = 1 << 20

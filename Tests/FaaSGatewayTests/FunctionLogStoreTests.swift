@@ -34,6 +34,17 @@ final class FunctionLogStoreTests: XCTestCase {
         XCTAssertEqual(FunctionLogEntries.encode("", time: "2026-11-28T10:00:00.123Z", requestID: "r", version: 1), [])
     }
 
+    func testOneCallsLogIsBounded() {
+        XCTAssertEqual(FunctionLogEntries.bounded("stderr a\n", maxBytes: 100), "stderr a\n")
+        let big = String(repeating: "stderr 0123456789\n", count: 100)
+        let bounded = FunctionLogEntries.bounded(big, maxBytes: 100)
+        XCTAssertLessThan(bounded.utf8.count, 200)
+        let lines = bounded.split(separator: "\n")
+        XCTAssertEqual(lines.dropLast().count, 100 / 18, "whole lines only")
+        XCTAssertTrue(lines.dropLast().allSatisfy { $0 == "stderr 0123456789" })
+        XCTAssertEqual(lines.last, "stderr [gateway] \(big.utf8.count - 90) more bytes of this call's log were dropped (limit 100 per call)")
+    }
+
     func testTimesParseToTheStoredForm() {
         XCTAssertEqual(LogTime.parse("2026-11-28T10:00:00Z"), "2026-11-28T10:00:00.000Z")
         XCTAssertEqual(LogTime.parse("2026-11-28T10:00:00.5Z"), "2026-11-28T10:00:00.500Z")

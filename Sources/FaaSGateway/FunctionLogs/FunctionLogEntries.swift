@@ -40,6 +40,16 @@ enum FunctionLogEntries {
         return out
     }
 
+    /// One call's log cut to `maxBytes`: the start of what it wrote, in whole lines, then a
+    /// line saying how much was dropped.
+    static func bounded(_ log: String, maxBytes: Int) -> String {
+        guard log.utf8.count > maxBytes else { return log }
+        var kept = Array(log.utf8.prefix(maxBytes))
+        if let newline = kept.lastIndex(of: UInt8(ascii: "\n")) { kept.removeSubrange((newline + 1)...) } else { kept.append(UInt8(ascii: "\n")) }
+        let dropped = max(0, log.utf8.count - kept.count)
+        return String(decoding: kept, as: UTF8.self) + "stderr [gateway] \(dropped) more bytes of this call's log were dropped (limit \(maxBytes) per call)\n"
+    }
+
     /// The stored time of an encoded line (its fixed-width `time` field), for `&since=`.
     static func time(of line: ArraySlice<UInt8>) -> Substring? {
         let head = #"{"time":""#.utf8

@@ -12,6 +12,8 @@ final class FunctionLogs {
     private let thread: SerialWorkThread
     /// Used on `thread` only.
     private let store: FunctionLogStore
+    /// Most of one call's log kept (the store's rotation size: more would rotate away at once).
+    private let maxPerCall: Int
     private var pending: [String: [UInt8]] = [:]
     private var flushScheduled = false
     private var followers: [ObjectIdentifier: LogFollower] = [:]
@@ -23,6 +25,7 @@ final class FunctionLogs {
         self.loop = loop
         self.log = log
         store = try FunctionLogStore(directory: directory, maxBytes: maxBytes)
+        maxPerCall = maxBytes
         completions = try LoopCompletionQueue(loop: loop)
         thread = SerialWorkThread(name: "faas-function-logs", completions: completions)
     }
@@ -31,7 +34,8 @@ final class FunctionLogs {
 
     /// Appends a call's log (`ResultMessage.log`) to the function's log, stamped now.
     func append(function name: String, version: Int, requestID: String, log text: String?) {
-        guard let text, !text.isEmpty, !stopped else { return }
+        guard var text, !text.isEmpty, !stopped else { return }
+        text = FunctionLogEntries.bounded(text, maxBytes: maxPerCall)
         let lines = FunctionLogEntries.encode(text, time: LogTime.now(), requestID: requestID, version: version)
         guard !lines.isEmpty else { return }
         pending[name, default: []].append(contentsOf: lines)
