@@ -46,6 +46,8 @@ final class Gateway {
     private let keyManagement: KeyManagement?
     private let invocations: Invocations
     private let invocationRoutes: InvocationRoutes
+    /// What functions log, per function, apart from their output.
+    private let functionLogs: FunctionLogs
     private lazy var router = makeRouter()
 
     init(options: GatewayOptions, loop: EventLoop) throws {
@@ -63,6 +65,12 @@ final class Gateway {
         let store = self.store
         invocations.concurrencyOf = { store.function(id: $0)?.concurrency }
         self.invocationRoutes = InvocationRoutes(invocations: invocations)
+        let functionLogs = try FunctionLogs(directory: options.functionsDirectory + "/.logs", maxBytes: options.functionLogMax, loop: loop, log: log)
+        self.functionLogs = functionLogs
+        invocations.onResult = { record, result in
+            guard result.log != nil, store.latest(name: record.function) != nil else { return }
+            functionLogs.append(function: record.function, version: record.version ?? 0, requestID: record.requestID ?? record.id, log: result.log)
+        }
         var limits = HTTPParserLimits()
         limits.maxBodySize = options.maxBody
         self.limits = limits
@@ -95,6 +103,7 @@ final class Gateway {
             return
         }
         draining = true
+        functionLogs.endStreams()
         let busy = sessions.values.filter(\.busy).count
         log.info("stopping", ["signal": signal, "in_flight": busy])
         if let listener {
@@ -122,6 +131,7 @@ final class Gateway {
         }
         server.stop()
         invocations.shutdown()
+        functionLogs.shutdown()
         for session in sessions.values { session.connection.close(.local("shutdown")) }
     }
 
@@ -164,6 +174,7 @@ final class Gateway {
                 if let session = self.sessions[key] {
                     self.bodyWaiters.removeAll { $0 === session }
                     session.releaseAdmission()
+                    self.functionLogs.sessionClosed(session)
                 }
                 self.admission.closeConnection(address)
                 self.sessions.removeValue(forKey: key)
@@ -230,6 +241,12 @@ final class Gateway {
             Endpoint(method: .POST, requirement: .invokeFunction, query: InvocationRoutes.invokeQuery.union(["fn"])) { [unowned self] in self.invoke($0) },
             Endpoint(method: .OPTIONS, requirement: .open, query: ["fn"]) { [unowned self] in self.preflight($0) },
         ])
+        // The raw route: any method, the query and the sub-path are the function's.
+        router.add("fn", .prefix(FnRequest.prefix), [
+            Endpoint(method: Router<Handler>.anyMethod, requirement: .invokePathFunction, query: [], passesQuery: true) { [unowned self] in
+                self.invokeRaw($0)
+            },
+        ])
         router.add("deploy", .exact("/deploy"), [
             Endpoint(method: .POST, requirement: .scope(.deploy), query: deployQuery) { [unowned self] call in
                 self.deploy(call.request, name: call.request.queryValue("name"), update: Self.flag(call.request.queryValue("update")), reply: call.reply)
@@ -254,8 +271,12 @@ final class Gateway {
                 let text = self.metrics.render(functions: self.store.count, connections: self.sessions.count, inFlight: self.server.inFlight,
                                                serverConnected: self.server.isConnected, workers: self.server.workers) + self.authenticator.metrics.render()
                     + self.invocations.renderMetrics()
+                    + "# HELP faas_log_followers Open log streams (follow=1).\n# TYPE faas_log_followers gauge\nfaas_log_followers \(self.functionLogs.followerCount)\n"
                 call.reply(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: text))
             },
+        ])
+        router.add("logs", .between("/function/", "/logs"), [
+            Endpoint(method: .GET, requirement: .scope(.read), query: ["tail", "since", "follow"]) { [unowned self] in self.functionLogsRoute($0) },
         ])
         router.add("function", .prefix("/function/"), [
             Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] in self.functionResource($0) },
@@ -305,22 +326,31 @@ final class Gateway {
     func handle(_ request: HTTPRequest, session: HTTPSession) {
         let method = request.method
         let keepAlive = request.keepAlive
+        // Every answer to an invoke carries its request id, refusals too.
+        let requestID = request.path == "/invoke" || request.path.hasPrefix(FnRequest.prefix)
+            ? requestIDs.id(for: request.headers.first(name: "x-request-id")) : nil
+        func tagged(_ response: HTTPResponse) -> HTTPResponse {
+            guard let requestID else { return response }
+            var response = response
+            response.headers.add(name: "X-Request-Id", value: requestID)
+            return response
+        }
         if session.healthOnly && request.path != "/health" {
             metrics.countRequest(route: "refused", status: 503)
-            return session.respond(HTTPResponse.jsonError(status: .serviceUnavailable, message: "too many connections (limit \(options.maxConnections)); this one may only ask /health"),
+            return session.respond(tagged(HTTPResponse.jsonError(status: .serviceUnavailable, message: "too many connections (limit \(options.maxConnections)); this one may only ask /health")),
                                    keepAlive: false, omitBody: method == .HEAD)
         }
         guard session.admitRequest() else {
             metrics.countRequest(route: "refused", status: 429)
-            return session.respond(HTTPResponse.jsonError(status: .tooManyRequests, message: "too many requests in flight from \(session.peerAddress) (limit \(options.admission.perClientRequests))"),
+            return session.respond(tagged(HTTPResponse.jsonError(status: .tooManyRequests, message: "too many requests in flight from \(session.peerAddress) (limit \(options.admission.perClientRequests))")),
                                    keepAlive: keepAlive, omitBody: method == .HEAD)
         }
         guard let (route, parameter) = router.match(request.path) else {
             metrics.countRequest(route: "unknown", status: 404)
-            return session.respond(HTTPResponse.jsonError(status: .notFound, message: "no such endpoint: \(request.path)"),
+            return session.respond(tagged(HTTPResponse.jsonError(status: .notFound, message: "no such endpoint: \(request.path)")),
                                    keepAlive: keepAlive, omitBody: method == .HEAD)
         }
-        var extraHeaders: [(String, String)] = []
+        var extraHeaders: [(String, String)] = requestID.map { [("X-Request-Id", $0)] } ?? []
         let reply: (HTTPResponse) -> Void = { [unowned self, session] response in
             var response = response
             for (name, value) in extraHeaders { response.headers.add(name: name, value: value) }
@@ -338,19 +368,20 @@ final class Gateway {
         case .open: access = .open
         case .authenticated: access = .authenticated
         case .scope(let scope): access = .scope(scope)
-        case .invokeFunction:
-            let fn = request.queryValue("fn") ?? ""
+        case .invokeFunction, .invokePathFunction:
+            let fn = (endpoint.requirement.isPathFunction ? FnRequest(path: request.path)?.function : request.queryValue("fn")) ?? ""
             let metadata = FunctionName.isValidID(fn) ? store.resolve(fn) : nil
             access = .invoke(InvokeTarget(name: metadata?.name ?? fn, isPublic: metadata?.isPublic == true))
             if let metadata {
-                extraHeaders = FunctionAccess(metadata).corsHeaders(origin: request.headers.first(name: "Origin"))
+                extraHeaders += FunctionAccess(metadata).corsHeaders(origin: request.headers.first(name: "Origin"))
             }
         }
         switch authenticator.authorize(request, access: access, client: clientAddress(request, session), route: route.name) {
         case .refuse(let response):
+            if let requestID { log.info("invoke refused", ["request_id": requestID, "route": route.name, "status": response.status.code]) }
             reply(response)
         case .allow(let principal):
-            endpoint.handler(RouteCall(request: request, session: session, parameter: parameter, principal: principal, reply: reply))
+            endpoint.handler(RouteCall(request: request, session: session, parameter: parameter, principal: principal, requestID: requestID, reply: reply))
         }
     }
 
@@ -363,17 +394,71 @@ final class Gateway {
     /// CORS preflight for a public function with `&cors=`: 204 with the allowed origin, else 403.
     private func preflight(_ call: RouteCall) {
         let fn = call.request.queryValue("fn") ?? ""
-        let metadata = FunctionName.isValidID(fn) ? store.resolve(fn) : nil
+        preflight(call, metadata: FunctionName.isValidID(fn) ? store.resolve(fn) : nil, methods: "POST", addOrigin: true)
+    }
+
+    /// `addOrigin` false: the route's reply adds the CORS headers already (`/fn/`).
+    private func preflight(_ call: RouteCall, metadata: FunctionMetadata?, methods: String, addOrigin: Bool) {
         let headers = FunctionAccess(metadata).corsHeaders(origin: call.request.headers.first(name: "Origin"))
         guard !headers.isEmpty else {
             return call.reply(HTTPResponse.jsonError(status: .forbidden, message: "no cross-origin calls to this function"))
         }
         var response = HTTPResponse(status: .noContent)
-        for (name, value) in headers { response.headers.add(name: name, value: value) }
-        response.headers.add(name: "Access-Control-Allow-Methods", value: "POST")
+        if addOrigin { for (name, value) in headers { response.headers.add(name: name, value: value) } }
+        response.headers.add(name: "Access-Control-Allow-Methods", value: methods)
         response.headers.add(name: "Access-Control-Allow-Headers", value: "Content-Type")
         response.headers.add(name: "Access-Control-Max-Age", value: "600")
         call.reply(response)
+    }
+
+    /// `GET /function/N/logs?tail=100[&since=TIME][&follow=1]`: the function's log lines as
+    /// JSON lines (`application/x-ndjson`); `follow` keeps streaming new ones until the client leaves.
+    private func functionLogsRoute(_ call: RouteCall) {
+        let request = call.request
+        let name = call.parameter ?? ""
+        guard FunctionName.isValidID(name) else {
+            return call.reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid function name \(name.debugDescription)"))
+        }
+        var count = 100
+        if let text = request.queryValue("tail") {
+            guard let value = Int(text), (1...10_000).contains(value) else {
+                return call.reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid tail \(text.debugDescription): lines in 1...10000"))
+            }
+            count = value
+        }
+        var since: String?
+        if let text = request.queryValue("since") {
+            guard let parsed = LogTime.parse(text) else {
+                return call.reply(HTTPResponse.jsonError(status: .badRequest,
+                                                         message: "invalid since \(text.debugDescription): an RFC 3339 time (2026-11-28T10:00:00Z) or Unix seconds"))
+            }
+            since = parsed
+        }
+        let follow: Bool
+        switch request.queryValue("follow")?.lowercased() {
+        case nil, "0", "false", "no": follow = false
+        case "", "1", "true", "yes": follow = true
+        case let text?: return call.reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid follow \(text.debugDescription): true or false"))
+        }
+        // Logs are kept by name: a version id names its function.
+        guard let metadata = store.latest(name: name) ?? store.resolve(name) else {
+            return call.reply(HTTPResponse.jsonError(status: .notFound, message: "no function \(name.debugDescription)"))
+        }
+        let headers: HTTPHeaders = ["Content-Type": "application/x-ndjson", "Cache-Control": "no-store"]
+        if follow && request.method == .GET {
+            metrics.countRequest(route: "logs", status: 200)
+            return functionLogs.follow(function: metadata.name, count: count, since: since, session: call.session,
+                                       head: HTTPResponse(status: .ok, headers: headers))
+        }
+        functionLogs.tail(function: metadata.name, count: count, since: since) { [unowned self] outcome in
+            switch outcome {
+            case .success(let lines):
+                call.reply(HTTPResponse(status: .ok, headers: headers, body: lines))
+            case .failure(let error):
+                self.log.error("cannot read a function's log", ["function": metadata.name, "error": error])
+                call.reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot read the function's log"))
+            }
+        }
     }
 
     private func functionResource(_ call: RouteCall) {
@@ -407,6 +492,7 @@ final class Gateway {
                 switch outcome {
                 case .success(let removed):
                     self.log.info("deleted", ["name": target, "versions": removed.count])
+                    self.functionLogs.delete(function: target)
                     reply(HTTPResponse.json(status: .ok, ResponseBodies.Deleted(deleted: removed.map(\.id))))
                 case .failure(StoreError.notFound):
                     reply(HTTPResponse.jsonError(status: .notFound, message: "no function named \(name.debugDescription)"))
@@ -496,46 +582,105 @@ final class Gateway {
 
     private func invoke(_ call: RouteCall) {
         let request = call.request
-        let session = call.session
-        let reply = call.reply
         guard let fn = request.queryValue("fn"), !fn.isEmpty else {
-            return reply(HTTPResponse.jsonError(status: .badRequest, message: "missing ?fn= (a function id or name)"))
+            return fail(call, .badRequest, "missing ?fn= (a function id or name)")
         }
-        guard FunctionName.isValidID(fn) else {
-            return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid function id \(fn.debugDescription)"))
-        }
-        guard let metadata = store.resolve(fn) else {
-            return reply(HTTPResponse.jsonError(status: .notFound, message: "function not found: \(fn)"))
-        }
-        if let why = chain.failFastReason(now: EventLoop.now()) {
-            return reply(HTTPResponse.jsonError(status: .serviceUnavailable, message: "unavailable: \(why)"))
-        }
+        guard let metadata = invocable(call, fn) else { return }
         let timeout = min(metadata.timeout ?? options.defaultTimeout, options.maxTimeout)
         let memory = metadata.memory ?? options.defaultMemory
+        let requestID = call.requestID ?? requestIDs.id(for: nil)
         switch InvocationRoutes.mode(request) {
-        case .invalid(let response): return reply(response)
-        case .async: return invocationRoutes.submit(call, metadata: metadata, timeout: timeout, memory: memory)
+        case .invalid(let response): return call.reply(response)
+        case .async: return invocationRoutes.submit(call, metadata: metadata, timeout: timeout, memory: memory, requestID: requestID)
         case .sync: break
         }
+        let context = InvocationContext(requestID: requestID, contentType: request.headers.first(name: "content-type"))
+        runSync(call, metadata: metadata, context: context, answer: Self.invokeResponse)
+    }
+
+    /// `ANY /fn/NAME_OR_ID[/sub/path][?query]`: the function gets the HTTP request (method,
+    /// sub-path, query, headers without the caller's credentials) and answers with its own HTTP
+    /// response (`FunctionHTTPResponse`).
+    private func invokeRaw(_ call: RouteCall) {
+        let request = call.request
+        guard let target = FnRequest(path: request.path) else {
+            return fail(call, .badRequest, "invalid function name in \(request.path.debugDescription)")
+        }
+        guard let metadata = invocable(call, target.function) else { return }
+        // A browser's preflight for a public function with `&cors=`: the gateway answers it,
+        // as for /invoke; any other OPTIONS is the function's.
+        if request.method == .OPTIONS, request.headers.contains(name: "Access-Control-Request-Method"), metadata.cors != nil {
+            return preflight(call, metadata: metadata, methods: "GET, HEAD, POST, PUT, PATCH, DELETE", addOrigin: false)
+        }
+        // The query belongs to the function here; only the header could ask for async, and an
+        // async call's answer is not the function's HTTP response: refused rather than ignored.
+        if let flag = request.headers.first(name: "X-Invoke-Async"), ["true", "1", "yes"].contains(flag.lowercased()) {
+            return fail(call, .badRequest, "async invocations go through POST /invoke?fn=\(metadata.name)&async=true; /fn/ answers with the function's own response")
+        }
+        let requestID = call.requestID ?? requestIDs.id(for: nil)
+        let event = target.event(request, sourceIP: clientAddress(request, call.session))
+        let context = InvocationContext(requestID: requestID, contentType: request.headers.first(name: "content-type"), http: event)
+        runSync(call, metadata: metadata, context: context, answer: FunctionHTTPResponse.make)
+    }
+
+    /// The function a call names, when it is valid, known and the chain is up; otherwise the
+    /// refusal has been answered and nil is returned.
+    private func invocable(_ call: RouteCall, _ fn: String) -> FunctionMetadata? {
+        guard FunctionName.isValidID(fn) else {
+            fail(call, .badRequest, "invalid function id \(fn.debugDescription)")
+            return nil
+        }
+        guard let metadata = store.resolve(fn) else {
+            fail(call, .notFound, "function not found: \(fn)")
+            return nil
+        }
+        if let why = chain.failFastReason(now: EventLoop.now()) {
+            fail(call, .serviceUnavailable, "unavailable: \(why)")
+            return nil
+        }
+        return metadata
+    }
+
+    /// An invoke refused by the gateway: logged with its request id, answered as JSON.
+    private func fail(_ call: RouteCall, _ status: HTTPStatus, _ message: String) {
+        log.info("invoke refused", ["request_id": call.requestID ?? "-", "status": status.code, "error": message])
+        call.reply(HTTPResponse.jsonError(status: status, message: message))
+    }
+
+    /// Runs one synchronous invocation: metrics, the call history, the function's log, a log
+    /// line for a failure, and `answer`'s shape of the result (the envelope, or the function's
+    /// own HTTP response on /fn/).
+    private func runSync(_ call: RouteCall, metadata: FunctionMetadata, context: InvocationContext, answer: @escaping (ResultMessage) -> HTTPResponse) {
+        let session = call.session
+        let reply = call.reply
+        let timeout = min(metadata.timeout ?? options.defaultTimeout, options.maxTimeout)
+        let memory = metadata.memory ?? options.defaultMemory
         let started = EventLoop.now()
         let generation = session.generation
         // Recorded in the call history (batched off the loop); its id goes back in a header.
         let invocationID = invocations.options.recordSync ? invocations.nextID() : nil
         let submittedAt = invocationID == nil ? 0 : Date().timeIntervalSince1970
         let caller = call.principal?.id
-        let requestID = requestIDs.id(for: request.headers.first(name: "x-request-id"))
-        let context = InvocationContext(requestID: requestID, contentType: request.headers.first(name: "content-type"))
-        server.invoke(fn: metadata.id, payload: request.body, timeout: timeout, memory: memory, concurrency: metadata.concurrency,
+        let requestID = context.requestID
+        server.invoke(fn: metadata.id, payload: call.request.body, timeout: timeout, memory: memory, concurrency: metadata.concurrency,
                       context: context) { [unowned self, session] result in
             let seconds = EventLoop.now() - started
             self.metrics.observeInvoke(outcome: result.ok ? "ok" : (result.code ?? .internal).rawValue, seconds: seconds)
             if let invocationID {
-                self.invocations.recordSync(id: invocationID, metadata: metadata, caller: caller, result: result, submittedAt: submittedAt, duration: seconds)
+                self.invocations.recordSync(id: invocationID, metadata: metadata, caller: caller, result: result, submittedAt: submittedAt, duration: seconds,
+                                            requestID: requestID)
+            }
+            // Not for a function deleted meanwhile: its log went with it.
+            if result.log != nil, self.store.latest(name: metadata.name) != nil {
+                self.functionLogs.append(function: metadata.name, version: metadata.version, requestID: requestID, log: result.log)
+            }
+            if !result.ok {
+                self.log.info("invoke failed", ["request_id": requestID, "fn": metadata.id, "code": (result.code ?? .internal).rawValue,
+                                                "error": String((result.error ?? "-").prefix(300))])
             }
             // The client may have gone, or timed out and moved on: then there is no one to tell.
             guard !session.isClosed, session.busy, session.generation == generation else { return }
-            var response = Self.invokeResponse(result)
-            response.headers.add(name: "X-Request-Id", value: requestID)
+            var response = answer(result)
             if let invocationID { response.headers.add(name: "X-Invocation-Id", value: invocationID) }
             reply(response)
         }

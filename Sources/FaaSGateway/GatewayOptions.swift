@@ -60,8 +60,10 @@ public struct GatewayOptions: Sendable {
                                CommonSettings.compileTimeout, CommonSettings.compileJobs, CommonSettings.maxModule, CommonSettings.maxStorage,
                                CommonSettings.clang, CommonSettings.wasmLinker, CommonSettings.rustc, CommonSettings.go,
                                CommonSettings.sandbox, CommonSettings.bwrap, CommonSettings.shutdownGrace, CommonSettings.queueTimeout,
-                               CommonSettings.logLevel] + AuthOptions.known + InvocationOptions.known
+                               CommonSettings.logLevel, CommonSettings.functionLogMax] + AuthOptions.known + InvocationOptions.known
 
+    /// Bytes of log per function before rotation (`functions/.logs/NAME.log`).
+    public var functionLogMax: Int
     /// API keys, tokens, rate limits, trusted proxies.
     public var auth: AuthOptions
     /// The invocation store, async invocations and callbacks.
@@ -105,6 +107,7 @@ public struct GatewayOptions: Sendable {
         logLevel = try settings.logLevel(CommonSettings.logLevel)
         shutdownGrace = try settings.number(CommonSettings.shutdownGrace)
         queueTimeout = try settings.number(CommonSettings.queueTimeout)
+        functionLogMax = try settings.integer(CommonSettings.functionLogMax)
         auth = try AuthOptions(settings: settings, functionsDirectory: functionsDirectory)
         invocations = try InvocationOptions(settings: settings, functionsDirectory: functionsDirectory)
     }

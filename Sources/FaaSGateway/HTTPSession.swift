@@ -54,6 +54,8 @@ final class HTTPSession {
         connection.onData = { [unowned self] bytes in self.received(bytes) }
         // A client may half-close after its request and still wait for the answer.
         connection.onEndOfInput = { [unowned self] in
+            // A stream ends only when its client leaves: a client that stops sending has left.
+            if self.streaming != nil { return self.connection.close(.local("client left the stream")) }
             guard self.waitingForBody == nil else { return self.connection.close(.local("client left while its body waited")) }
             self.closing = true
             if !self.busy { self.connection.closeAfterFlush() }
@@ -123,6 +125,39 @@ final class HTTPSession {
         }
     }
 
+    /// The current request is answered by a stream (`follow=1`): chunked for HTTP/1.1, until
+    /// the close for HTTP/1.0. The session stays busy (nothing pipelined is read) and holds no
+    /// admission meanwhile: a long-lived follower is not a request in flight.
+    private(set) var streaming: StreamFraming?
+
+    enum StreamFraming { case chunked, untilClose }
+
+    func startStream(_ head: HTTPResponse) {
+        guard busy, streaming == nil, !connection.isClosed else { return }
+        generation &+= 1
+        releaseAdmission()
+        let framing: StreamFraming = requestVersion == .http1_0 ? .untilClose : .chunked
+        streaming = framing
+        // A follower that stops reading is cut off sooner than an ordinary client.
+        connection.maxPendingOutput = min(connection.maxPendingOutput, Self.maxStreamBacklog)
+        lastProgress = EventLoop.now()
+        connection.send(head.serializeStreamHead(chunked: framing == .chunked))
+    }
+
+    func sendChunk(_ bytes: [UInt8]) {
+        guard let stream = streaming, !bytes.isEmpty, !connection.isClosed else { return }
+        connection.send(stream == .chunked ? HTTPResponse.chunk(bytes) : bytes)
+    }
+
+    /// Ends the stream and the connection.
+    func endStream() {
+        guard let stream = streaming else { return }
+        streaming = nil
+        busy = false
+        if stream == .chunked { connection.send(HTTPResponse.lastChunk) }
+        connection.closeAfterFlush()
+    }
+
     private func send(_ response: HTTPResponse, keepAlive: Bool, omitBody: Bool = false) {
         generation &+= 1
         lastProgress = EventLoop.now()
@@ -154,6 +189,9 @@ final class HTTPSession {
         let target = line[(space + 1)...].prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
         return String(decoding: target, as: UTF8.self)
     }
+
+    /// Bytes a stream's client may leave unread before it is cut off.
+    static let maxStreamBacklog = 8 << 20
 
     /// Bytes of later requests kept while one is being answered.
     private static let maxBufferedAhead = 1 << 20

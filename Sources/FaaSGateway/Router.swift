@@ -10,6 +10,8 @@ struct Router<Handler> {
         case exact(String)
         /// `/function/NAME`: the rest of the path is the parameter (percent-decoded).
         case prefix(String)
+        /// `/function/NAME/logs`: what is between is the parameter (percent-decoded, no `/`).
+        case between(String, String)
     }
 
     /// What an endpoint needs before its handler runs.
@@ -20,14 +22,35 @@ struct Router<Handler> {
         case scope(Scope)
         /// Invoke the function named by the `fn` query parameter (a key reaching it, or a public function).
         case invokeFunction
+        /// Invoke the function named by the path (`/fn/NAME/...`), as `invokeFunction`.
+        case invokePathFunction
+
+        var isPathFunction: Bool {
+            if case .invokePathFunction = self { return true }
+            return false
+        }
     }
+
+    /// An endpoint for every method the route has no endpoint of its own for (`/fn/`: the
+    /// function decides what a method means).
+    static var anyMethod: HTTPMethod { "*" }
 
     struct Endpoint {
         let method: HTTPMethod
         let requirement: Requirement
         /// Query parameters the endpoint understands; any other is refused with 400.
         let query: Set<String>
+        /// The query is not the gateway's (`/fn/`: it is passed to the function as is).
+        var passesQuery = false
         let handler: Handler
+
+        init(method: HTTPMethod, requirement: Requirement, query: Set<String>, passesQuery: Bool = false, handler: Handler) {
+            self.method = method
+            self.requirement = requirement
+            self.query = query
+            self.passesQuery = passesQuery
+            self.handler = handler
+        }
     }
 
     struct Route {
@@ -45,6 +68,7 @@ struct Router<Handler> {
 
         func endpoint(for method: HTTPMethod) -> Endpoint? {
             endpoints.first { $0.method == method } ?? (method == .HEAD ? endpoints.first { $0.method == .GET } : nil)
+                ?? endpoints.first { $0.method == Router.anyMethod }
         }
     }
 
@@ -63,6 +87,10 @@ struct Router<Handler> {
             case .prefix(let prefix) where path.hasPrefix(prefix) && path.count > prefix.count:
                 let raw = String(path.dropFirst(prefix.count))
                 return (route, raw.removingPercentEncodingSafely)
+            case .between(let prefix, let suffix) where path.hasPrefix(prefix) && path.hasSuffix(suffix) && path.count > prefix.count + suffix.count:
+                let raw = String(path.dropFirst(prefix.count).dropLast(suffix.count))
+                guard !raw.contains("/") else { continue }
+                return (route, raw.removingPercentEncodingSafely)
             default:
                 continue
             }
@@ -80,6 +108,7 @@ struct Router<Handler> {
             switch route.pattern {
             case .exact(let exact) where target.hasPrefix(exact + "?"): return route.name
             case .prefix(let prefix) where target.hasPrefix(prefix): return route.name
+            case .between(let prefix, let suffix) where target.hasPrefix(prefix) && target.contains(suffix + "?"): return route.name
             default: continue
             }
         }
@@ -89,6 +118,7 @@ struct Router<Handler> {
     /// The query parameters of `request` that `endpoint` does not know, in order, once each.
     static func unknownParameters(_ request: HTTPRequest, _ endpoint: Endpoint) -> [String] {
         var unknown: [String] = []
+        guard !endpoint.passesQuery else { return unknown }
         for item in request.queryItems where !endpoint.query.contains(item.name) && !unknown.contains(item.name) {
             unknown.append(item.name)
         }

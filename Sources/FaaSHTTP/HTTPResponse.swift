@@ -126,6 +126,42 @@ public struct HTTPResponse: Equatable, Sendable {
         }
     }
 
+    /// The head of a streamed response, whose body follows in pieces until the server closes:
+    /// `Transfer-Encoding: chunked` when `chunked` (HTTP/1.1), else delimited by the close
+    /// (HTTP/1.0). Framing fields set by the caller are dropped, as in `serialize`.
+    public func serializeStreamHead(chunked: Bool) -> [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.append(contentsOf: "HTTP/1.1 ".utf8)
+        HTTPSyntax.appendDecimal(status.code, to: &buffer)
+        buffer.append(HTTPSyntax.sp)
+        Self.appendSanitized(status.reasonPhrase, to: &buffer)
+        buffer.append(contentsOf: "\r\n".utf8)
+        for field in headers {
+            guard Self.isWritableName(field.name), !HTTPSyntax.equalsIgnoringASCIICase(field.name, "connection"),
+                  !HTTPSyntax.equalsIgnoringASCIICase(field.name, "content-length"),
+                  !HTTPSyntax.equalsIgnoringASCIICase(field.name, "transfer-encoding") else { continue }
+            buffer.append(contentsOf: field.name.utf8)
+            buffer.append(contentsOf: ": ".utf8)
+            Self.appendSanitized(field.value, to: &buffer)
+            buffer.append(contentsOf: "\r\n".utf8)
+        }
+        if chunked { buffer.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8) }
+        buffer.append(contentsOf: "Connection: close\r\n\r\n".utf8)
+        return buffer
+    }
+
+    /// One chunk of a chunked body (`bytes` not empty: an empty chunk ends the body).
+    public static func chunk(_ bytes: [UInt8]) -> [UInt8] {
+        var buffer = Array(String(bytes.count, radix: 16).utf8)
+        buffer.append(contentsOf: "\r\n".utf8)
+        buffer.append(contentsOf: bytes)
+        buffer.append(contentsOf: "\r\n".utf8)
+        return buffer
+    }
+
+    /// The end of a chunked body.
+    public static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
+
     private static func isWritableName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.allSatisfy(HTTPSyntax.isTokenByte)
     }

@@ -19,6 +19,8 @@ struct PendingInvoke {
     var payload: [UInt8]?
     /// The request behind it: kept from the load balancer like the payload.
     var context: InvocationContext?
+    /// The request's id, kept after the context goes to the worker: for this daemon's log lines.
+    var requestID: String? = nil
     /// How the client sent its payload; its result goes back the same way.
     let bodyForm: BodyForm
 }

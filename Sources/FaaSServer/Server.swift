@@ -119,7 +119,10 @@ final class Server {
         } else if slot.retired {
             log.info("worker retired", ["worker_id": slot.id, "pid": pid, "workers": slots.filter { $0.isAlive && $0.pid != pid }.count])
         } else {
-            log.warn("worker exited", ["worker_id": slot.id, "pid": pid, "status": status, "uptime_s": String(format: "%.3f", uptime)])
+            // The requests it was running, by id: their callers' answers carry the same ids.
+            let requests = slot.jobs.compactMap { self.pending[$0]?.requestID }.joined(separator: ",")
+            log.warn("worker exited", ["worker_id": slot.id, "pid": pid, "status": status, "uptime_s": String(format: "%.3f", uptime),
+                                       "request_id": requests.isEmpty ? "-" : requests])
         }
         // pid 0 first: the channel's close handler must not signal a pid already reaped.
         slot.pid = 0
@@ -195,7 +198,8 @@ final class Server {
         slot.timedJob = head
         process.setDeadline(after: invoke.timeout + killGrace) { [unowned self, unowned slot, unowned process] in
             slot.timedJob = nil
-            self.log.warn("job over its time limit; killing its worker", ["worker_id": slot.id, "pid": process.pid, "timeout_s": invoke.timeout])
+            self.log.warn("job over its time limit; killing its worker", ["worker_id": slot.id, "pid": process.pid, "timeout_s": invoke.timeout,
+                                                                          "request_id": invoke.requestID ?? "-"])
             self.answer(head, .failure(id: nil, .timeout, "timed out after \(invoke.timeout) s"))
             // At once, not the worker's gentle teardown: a WebAssembly call cannot be interrupted.
             process.kill()
@@ -375,7 +379,7 @@ final class Server {
         nextID += 1
         let timeout = invoke.timeout ?? options.defaultTimeout
         pending[id] = PendingInvoke(client: client, clientID: clientID, timeout: timeout, since: EventLoop.now(), stage: .atBalancer,
-                                    payload: payload, context: invoke.context, bodyForm: invoke.bodyForm)
+                                    payload: payload, context: invoke.context, requestID: invoke.context?.requestID, bodyForm: invoke.bodyForm)
         // The load balancer gets what it chooses by, not the payload (kept in `pending`).
         invoke.id = id
         invoke.timeout = timeout

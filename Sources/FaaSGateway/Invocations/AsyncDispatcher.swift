@@ -55,10 +55,17 @@ final class AsyncDispatcher {
     private func run(_ record: InvocationRecord) {
         inFlight += 1
         let started = EventLoop.now()
+        // Records from before request ids ran under their invocation id.
+        let context = InvocationContext(requestID: record.requestID ?? record.id)
         server.invoke(fn: record.functionID, payload: record.payload, timeout: record.timeout ?? 10, memory: record.memory,
-                      concurrency: invocations.concurrencyOf(record.functionID)) { [weak self] result in
+                      concurrency: invocations.concurrencyOf(record.functionID), context: context) { [weak self] result in
             guard let self else { return }
             self.inFlight -= 1
+            self.invocations.onResult(record, result)
+            if !result.ok {
+                self.log.info("async invocation attempt failed", ["id": record.id, "request_id": context.requestID, "fn": record.functionID,
+                                                                  "code": (result.code ?? .internal).rawValue])
+            }
             self.settle(record, result, duration: EventLoop.now() - started)
         }
     }
@@ -84,7 +91,7 @@ final class AsyncDispatcher {
             }
         case .retry(let delay):
             invocations.countRetry()
-            log.info("async invocation retried", ["id": id, "attempt": record.attempts, "in": delay, "error": result.error ?? "-"])
+            log.info("async invocation retried", ["id": id, "request_id": record.requestID ?? id, "attempt": record.attempts, "in": delay, "error": result.error ?? "-"])
             let at = InvocationStore.now() + delay
             invocations.database({ try $0.retry(id: id, at: at, error: result.error) }) { [weak self] outcome in
                 if case .failure(let error) = outcome { self?.log.error("cannot requeue an invocation", ["id": id, "error": error]) }

@@ -30,6 +30,8 @@ struct InvocationRecord: Sendable {
     var callbackState: String?
     var callbackAttempts = 0
     var callbackError: String?
+    /// The `X-Request-Id` of the request that submitted it: the function's request id.
+    var requestID: String?
 
     /// The JSON object `GET /invocations/ID` answers (the payload is not repeated); the result,
     /// when finished, is the envelope a synchronous invoke answers.
@@ -45,6 +47,7 @@ struct InvocationRecord: Sendable {
         object["duration"] = duration
         object["status"] = status
         object["idempotency_key"] = idempotencyKey
+        object["request_id"] = requestID
         if kind == .async { object["max_retries"] = maxRetries }
         if let callbackURL {
             var callback: [String: Any] = ["url": callbackURL, "attempts": callbackAttempts]

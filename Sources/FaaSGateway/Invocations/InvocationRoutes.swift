@@ -39,12 +39,13 @@ struct InvocationRoutes {
 
     /// Stores an async invocation and answers 202 with its id once it is committed, or 200 with
     /// the first one's id for a repeated Idempotency-Key.
-    func submit(_ call: RouteCall, metadata: FunctionMetadata, timeout: Double, memory: Int) {
+    func submit(_ call: RouteCall, metadata: FunctionMetadata, timeout: Double, memory: Int, requestID: String) {
         let request = call.request
         var record = InvocationRecord(id: invocations.nextID(), kind: .async, function: metadata.name, functionID: metadata.id,
                                       version: metadata.version, state: .queued, caller: call.principal?.id, payload: request.body,
                                       timeout: timeout, memory: memory, submittedAt: InvocationStore.now())
         record.maxRetries = invocations.options.defaultRetries
+        record.requestID = requestID
         if let text = request.queryValue("retries") {
             guard let retries = Int(text), (0...100).contains(retries) else {
                 return call.reply(.jsonError(status: .badRequest, message: "invalid retries \(text.debugDescription): 0-100"))
@@ -98,7 +99,9 @@ struct InvocationRoutes {
                 if let principal, !principal.has(.read), record.caller != principal.id {
                     return call.reply(.jsonError(status: .forbidden, message: "this key may not read that invocation (needs scope read, or to have submitted it)"))
                 }
-                call.reply(HTTPResponse(status: .ok, body: record.json()))
+                var response = HTTPResponse(status: .ok, body: record.json())
+                if let requestID = record.requestID { response.headers.add(name: "X-Request-Id", value: requestID) }
+                call.reply(response)
             case .success(nil):
                 call.reply(.jsonError(status: .notFound, message: "no invocation \(id)"))
             case .failure(let error):

@@ -44,6 +44,10 @@ enum InvocationSchema {
         CREATE INDEX invocations_submitted ON invocations(submitted_at);
         CREATE INDEX invocations_callback ON invocations(callback_state, callback_next_at) WHERE callback_state = 'pending';
         """,
+        // 2: the request id (`X-Request-Id`) an async invocation runs under, and a sync one ran under.
+        """
+        ALTER TABLE invocations ADD COLUMN request_id TEXT;
+        """,
     ]
 
     /// Brings `database` to the latest schema, one transaction per migration.

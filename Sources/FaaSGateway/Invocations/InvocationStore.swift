@@ -45,7 +45,7 @@ final class InvocationStore {
     private static let columns = """
         id, kind, function, function_id, version, state, caller, timeout, memory, submitted_at, started_at, finished_at, \
         duration, attempts, max_retries, retry_failures, status, ok, output, encoding, error, code, result_file, \
-        idempotency_key, callback_url, callback_state, callback_attempts, callback_error
+        idempotency_key, callback_url, callback_state, callback_attempts, callback_error, request_id
         """
 
     private func read(_ row: SQLiteStatement) -> InvocationRecord {
@@ -77,6 +77,7 @@ final class InvocationStore {
         record.callbackState = row.text(25)
         record.callbackAttempts = row.int(26)
         record.callbackError = row.text(27)
+        record.requestID = row.text(28)
         return record
     }
 
@@ -104,12 +105,12 @@ final class InvocationStore {
             }
             try database.statement("""
                 INSERT INTO invocations (id, kind, function, function_id, version, state, caller, payload, timeout, memory, submitted_at,
-                    max_retries, retry_failures, next_attempt_at, idempotency_key, callback_url)
-                VALUES (?1, 'async', ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, ?12, ?13)
+                    max_retries, retry_failures, next_attempt_at, idempotency_key, callback_url, request_id)
+                VALUES (?1, 'async', ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, ?12, ?13, ?14)
                 """).run([.text(record.id), .text(record.function), .text(record.functionID), .optional(record.version), .optional(record.caller),
                           .blob(record.payload), .optional(record.timeout), .optional(record.memory), .real(record.submittedAt),
                           .integer(record.maxRetries), .integer(record.retryFailures ? 1 : 0), .optional(record.idempotencyKey),
-                          .optional(record.callbackURL)])
+                          .optional(record.callbackURL), .optional(record.requestID)])
             return .created(record.id)
         }
     }
@@ -127,7 +128,7 @@ final class InvocationStore {
             var claimed: [InvocationRecord] = []
             while try select.step() {
                 var record = read(select)
-                record.payload = select.blob(28)
+                record.payload = select.blob(29)
                 claimed.append(record)
             }
             let update = try database.statement("UPDATE invocations SET state = 'running', attempts = attempts + 1, started_at = ?2 WHERE id = ?1")
@@ -224,8 +225,8 @@ final class InvocationStore {
         try database.transaction {
             let insert = try database.statement("""
                 INSERT OR IGNORE INTO invocations (id, kind, function, function_id, version, state, caller, submitted_at, started_at,
-                    finished_at, duration, attempts, status, ok, output, encoding, error, code, result_file)
-                VALUES (?1, 'sync', ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, 1, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                    finished_at, duration, attempts, status, ok, output, encoding, error, code, result_file, request_id)
+                VALUES (?1, 'sync', ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, 1, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
                 """)
             for record in records {
                 insert.reset()
@@ -236,7 +237,8 @@ final class InvocationStore {
                                 .text(record.state.rawValue), .optional(record.caller), .real(record.submittedAt),
                                 .optional(record.finishedAt), .optional(record.duration), .integer(Self.status(result)),
                                 .integer(result.ok ? 1 : 0), file == nil ? .optional(stored.text) : .null,
-                                .optional(stored.encoding), .optional(result.error), .optional(result.code?.rawValue), .optional(file)])
+                                .optional(stored.encoding), .optional(result.error), .optional(result.code?.rawValue), .optional(file),
+                                .optional(record.requestID)])
             }
         }
     }

@@ -14,6 +14,8 @@ final class Invocations {
     /// A function's own share of the workers (`&concurrency`), as the gateway's store knows it:
     /// async calls keep to it like sync ones.
     var concurrencyOf: (String) -> Int? = { _ in nil }
+    /// Each result an async attempt got (the gateway appends its log to the function's).
+    var onResult: (InvocationRecord, ResultMessage) -> Void = { _, _ in }
     private let completions: LoopCompletionQueue
     var completionQueue: LoopCompletionQueue { completions }
     private let thread: SerialWorkThread
@@ -113,10 +115,12 @@ final class Invocations {
 
     /// Records a finished synchronous call, batched: one transaction per batch on the database
     /// thread, so the invoke path only appends to an array.
-    func recordSync(id: String, metadata: FunctionMetadata, caller: String?, result: ResultMessage, submittedAt: Double, duration: Double) {
+    func recordSync(id: String, metadata: FunctionMetadata, caller: String?, result: ResultMessage, submittedAt: Double, duration: Double,
+                    requestID: String? = nil) {
         guard options.recordSync, !stopped else { return }
         var record = InvocationRecord(id: id, kind: .sync, function: metadata.name, functionID: metadata.id, version: metadata.version,
                                       state: Self.state(result), caller: caller, submittedAt: submittedAt)
+        record.requestID = requestID
         record.finishedAt = submittedAt + duration
         record.duration = duration
         record.result = result

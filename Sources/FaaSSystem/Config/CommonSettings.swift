@@ -96,6 +96,9 @@ public enum CommonSettings {
                                                  help: "async invocations running at once at most; 0: half of FAAS_WORKERS (at least 1)")
     public static let asyncRetries = Setting("async-retries", env: "FAAS_ASYNC_RETRIES", default: "5", kind: .integer(0...100),
                                              help: "retries of an async invocation after infrastructure failures, unless &retries= says")
+    // Gateway: function logs (what functions write to stderr or print while handling)
+    public static let functionLogMax = Setting("function-log-max", env: "FAAS_FUNCTION_LOG_MAX", default: "1048576", kind: .integer(4096...(1 << 34)),
+                                               help: "bytes of log kept per function before it is rotated (one older file is kept)")
     public static let resultInlineMax = Setting("result-inline-max", env: "FAAS_RESULT_INLINE_MAX", default: "65536", kind: .integer(0...largestPayload),
                                                 help: "outputs larger than this many bytes are stored in files beside the database")
     public static let callbackAllow = Setting("callback-allow", env: "FAAS_CALLBACK_ALLOW", default: "",

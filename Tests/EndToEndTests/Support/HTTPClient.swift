@@ -198,6 +198,37 @@ final class HTTPConnection {
         return HTTPResult(status: status, reason: reason, headers: headers, body: Data(body))
     }
 
+    /// Reads a streamed response's head only (`follow=1`): its status and lowercased headers;
+    /// the chunks follow with `readChunk`.
+    func readStreamHead() throws -> (status: Int, headers: [String: String]) {
+        let statusLine = try takeLine("the status line")
+        let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2, let status = Int(parts[1]) else { throw HTTPClientError.malformed("status line \(statusLine.debugDescription)") }
+        var headers: [String: String] = [:]
+        while true {
+            let line = try takeLine("the headers")
+            if line.isEmpty { break }
+            guard let colon = line.firstIndex(of: ":") else { throw HTTPClientError.malformed("header \(line.debugDescription)") }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return (status, headers)
+    }
+
+    /// The next chunk of a chunked body; nil for the last (empty) chunk.
+    func readChunk() throws -> [UInt8]? {
+        let sizeLine = try takeLine("a chunk size")
+        guard let size = Int(sizeLine.split(separator: ";")[0].trimmingCharacters(in: .whitespaces), radix: 16) else {
+            throw HTTPClientError.malformed("chunk size \(sizeLine.debugDescription)")
+        }
+        if size == 0 {
+            while try !takeLine("the trailer").isEmpty {}
+            return nil
+        }
+        let bytes = try take(size, "a chunk")
+        _ = try take(2, "a chunk end")
+        return bytes
+    }
+
     /// Reads until the peer closes; true when it did (false on timeout).
     func waitForClose(timeout: Double) -> Bool {
         setTimeout(timeout)
