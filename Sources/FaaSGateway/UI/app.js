@@ -100,6 +100,8 @@ function context(signal) {
       else where.replaceChildren(box);
     },
     cleanup(stop) { cleanups.push(stop); },
+    /** Draws the current page again (after a change such as a roll back). */
+    reload() { if (!signal.stale) route(); },
   };
 }
 
