@@ -298,6 +298,8 @@ class KeyedConsoleTests(ConsoleTestCase):
         self.driver.find_element(By.CSS_SELECTOR, "form.invoke button[type=submit]").click()
         self.text_in(".outcome .output", "Hello, chart!", timeout=60)
         self.go("#/overview")
+        # Loaded afresh: the weight below is this page's alone, not the function page's too.
+        self.driver.refresh()
         # Three samples (3 s apart) make two points: a line on every chart.
         self.text_in("main", "2 points", timeout=30)
         lines = self.driver.find_elements(By.CSS_SELECTOR, "figure.chart svg path.chart-line")
