@@ -12,6 +12,7 @@ Screenshots of each page at desktop and phone width are written there (test arti
 
 import json
 import os
+import re
 import sys
 import time
 import unittest
@@ -377,7 +378,7 @@ class LiveConsoleTests(ConsoleTestCase):
 
     def current_version(self):
         rows = self.driver.find_elements(By.CSS_SELECTOR, "table.versions tr.current th")
-        return rows[0].text.split()[0] if rows else None
+        return re.match(r"v\d+", rows[0].text.strip()).group(0) if rows else None
 
     def test_logs_follow_and_roll_back(self):
         self.driver.get(URL)

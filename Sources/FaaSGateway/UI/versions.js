@@ -103,7 +103,7 @@ function versionRow(row, summary, status, { invokeVersion, reload }) {
   }
   showActions();
   return h("tr" + (row.current ? ".current" : ""),
-    h("th", { scope: "row" }, label, row.current ? h("span.badge.current-mark", "current") : null),
+    h("th", { scope: "row" }, label, row.current ? [" ", h("span.badge.current-mark", "current")] : null),
     h("td", h("code", row.id || "–")),
     h("td", row.createdAt === null ? "–" : formatDate(row.createdAt)),
     h("td", row.settings.join(", ") || "–"),
