@@ -98,6 +98,23 @@ test("follow: the stream is read as it arrives, then polling takes over with sin
   assert.equal(urls[1], "/function/greeter/logs?tail=100&since=2026-11-28T10%3A00%3A00.002Z");
 });
 
+test("follow: a stream the gateway ends after a while is asked for again from the last line", async () => {
+  const urls = [];
+  const { events, on } = recorder();
+  const fetchImpl = async (url) => {
+    urls.push(url);
+    if (urls.length === 1) return streamed([line("t1", "one")]);
+    if (urls.length === 2) return streamed([line("t1", "one") + line("t2", "two")]);
+    return new Response(new ReadableStream({ pull() {} }), { status: 200 });
+  };
+  const stop = followLogs("f", on, { fetchImpl, pollMs: 5, reconnectAfterMs: 0 });
+  await until(() => urls.length === 3, "two reconnections");
+  stop();
+  assert.deepEqual(events.lines, ["one", "two"], "the line seen before is not repeated");
+  assert.deepEqual(urls.slice(0, 2), ["/function/f/logs?tail=100&follow=1", "/function/f/logs?tail=100&since=t1&follow=1"]);
+  assert.deepEqual(events.modes, ["stream", "stream", "stream"]);
+});
+
 test("follow: a stream that breaks falls back to polling; failed polls are reported and retried", async () => {
   const { events, on } = recorder();
   let calls = 0;

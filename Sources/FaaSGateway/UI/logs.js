@@ -107,7 +107,7 @@ const ABSENT = [400, 404, 405, 501];
  * keeps no logs: nothing more happens), error(message) (a failed poll; polling goes on),
  * ok() (a poll worked again).
  */
-export function followLogs(name, on, { fetchImpl = globalThis.fetch.bind(globalThis), pollMs = 3000, tail = 100 } = {}) {
+export function followLogs(name, on, { fetchImpl = globalThis.fetch.bind(globalThis), pollMs = 3000, tail = 100, reconnectAfterMs = 5000 } = {}) {
   const buffer = new LogBuffer();
   const controller = new AbortController();
   let stopped = false;
@@ -119,8 +119,10 @@ export function followLogs(name, on, { fetchImpl = globalThis.fetch.bind(globalT
 
   async function stream() {
     let response;
+    const since = buffer.lastTime;
+    const started = Date.now();
     try {
-      response = await request(paths.logs(name, { tail, follow: true }));
+      response = await request(paths.logs(name, { tail, since, follow: true }));
     } catch {
       return stopped ? undefined : poll();
     }
@@ -138,15 +140,20 @@ export function followLogs(name, on, { fetchImpl = globalThis.fetch.bind(globalT
         const { done, value } = await reader.read();
         if (stopped) return;
         const objects = done ? decoder.end() : decoder.push(value);
-        const added = buffer.add(objects);
+        const added = buffer.add(objects, { overlapping: !!since });
         if (added.length) on.lines(added);
         if (done) break;
       }
     } catch {
-      if (stopped) return;
+      // Broken (network gone, gateway killed): keep following by polling.
+      if (!stopped) poll();
+      return;
     }
-    // The stream ended (gateway restarted, connection cut): keep following by polling.
-    if (!stopped) poll();
+    // Ended by the gateway (an idle limit, a restart): a stream that lasted is asked for again
+    // from the last line seen; one that ends at once is not worth asking again, so polling.
+    if (stopped) return;
+    if (Date.now() - started >= reconnectAfterMs) stream();
+    else poll();
   }
 
   async function poll() {
