@@ -104,8 +104,8 @@ function versionRow(row, summary, status, { invokeVersion, reload }) {
   showActions();
   return h("tr" + (row.current ? ".current" : ""),
     h("th", { scope: "row" }, label, row.current ? [" ", h("span.badge.current-mark", "current")] : null),
-    h("td", h("code", row.id || "–")),
-    h("td", row.createdAt === null ? "–" : formatDate(row.createdAt)),
-    h("td", row.settings.join(", ") || "–"),
+    h("td", { "data-label": "Id" }, h("code", row.id || "–")),
+    h("td", { "data-label": "Created" }, row.createdAt === null ? "–" : formatDate(row.createdAt)),
+    h("td", { "data-label": "Settings" }, row.settings.join(", ") || "–"),
     actions);
 }
