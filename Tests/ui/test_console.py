@@ -393,6 +393,9 @@ class LiveConsoleTests(ConsoleTestCase):
         self.go("#/function/logger")
         self.text_in("main h1", "logger")
         # The panel follows the stream before anything was logged, and says there is nothing yet.
+        self.wait(lambda d: "Following" in self.section("Logs").text or "does not keep logs" in self.section("Logs").text)
+        self.assertNotIn("does not keep logs", self.section("Logs").text,
+                         "this gateway has no GET /function/N/logs (issue 12, branch fnroute)")
         self.text_in(".logs-mode", "Following live")
         self.assertIn("No log lines yet", self.section("Logs").text)
 
