@@ -40,7 +40,8 @@ let package = Package(
                 .embedInCode("UI/app.js"), .embedInCode("UI/api.js"), .embedInCode("UI/dom.js"),
                 .embedInCode("UI/highlight.js"), .embedInCode("UI/metrics.js"), .embedInCode("UI/charts.js"),
                 .embedInCode("UI/functions.js"), .embedInCode("UI/function.js"), .embedInCode("UI/deploy.js"),
-                .embedInCode("UI/overview.js"), .embedInCode("UI/invocations.js"), .embedInCode("GoRuntime/main.go"),
+                .embedInCode("UI/overview.js"), .embedInCode("UI/invocations.js"),
+                .embedInCode("UI/versions.js"), .embedInCode("UI/logs.js"), .embedInCode("GoRuntime/main.go"),
             ]
         ),
         .target(name: "FaaSServer", dependencies: ["FaaSSystem", "FaaSProtocol"]),

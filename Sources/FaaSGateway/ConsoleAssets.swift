@@ -35,6 +35,8 @@ enum ConsoleAssets {
         "deploy.js": Asset(PackageResources.deploy_js, "text/javascript; charset=utf-8"),
         "overview.js": Asset(PackageResources.overview_js, "text/javascript; charset=utf-8"),
         "invocations.js": Asset(PackageResources.invocations_js, "text/javascript; charset=utf-8"),
+        "versions.js": Asset(PackageResources.versions_js, "text/javascript; charset=utf-8"),
+        "logs.js": Asset(PackageResources.logs_js, "text/javascript; charset=utf-8"),
     ]
 
     /// The page's own scripts, styles and images only: no inline script, nothing from elsewhere,

@@ -286,6 +286,10 @@ final class Gateway {
         router.add("invocations", .exact("/invocations"), [
             Endpoint(method: .GET, requirement: .authenticated, query: ["fn", "state", "limit"]) { [unowned self] in self.invocationRoutes.list($0) },
         ])
+        // Before the prefix route: "summary" is not an invocation id.
+        router.add("invocations", .exact("/invocations/summary"), [
+            Endpoint(method: .GET, requirement: .authenticated, query: ["fn", "window", "recent"]) { [unowned self] in self.invocationRoutes.summary($0) },
+        ])
         router.add("invocations", .prefix("/invocations/"), [
             Endpoint(method: .GET, requirement: .authenticated, query: []) { [unowned self] in self.invocationRoutes.get($0) },
             Endpoint(method: .DELETE, requirement: .scope(.invoke), query: []) { [unowned self] in self.invocationRoutes.cancel($0) },

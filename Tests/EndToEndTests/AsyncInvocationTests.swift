@@ -119,6 +119,22 @@ final class AsyncInvocationTests: OwnSuiteTestCase {
         XCTAssertEqual(try suite.request("POST", "/invoke?fn=\(fn)&retries=2").status, 400, "retries without async")
         XCTAssertEqual(try suite.request("POST", "/invoke?fn=\(fn)&async=true", headers: [("X-Callback-Url", "ftp://x/")]).status, 400)
 
+        // The per-function summary the console's functions page shows.
+        let summary = try suite.request("GET", "/invocations/summary?recent=2", timeout: 20)
+        XCTAssertEqual(summary.status, 200, "\(summary)")
+        let functions = try XCTUnwrap(try summary.json()["functions"] as? [[String: Any]], "\(summary)")
+        let tokens = try XCTUnwrap(functions.first { $0["function"] as? String == name }, "\(functions)")
+        let states = try XCTUnwrap(tokens["states"] as? [String: Int], "\(tokens)")
+        XCTAssertEqual(states["cancelled"], 1, "\(tokens)")
+        XCTAssertEqual(tokens["last_state"] as? String, "succeeded", "the sync call s1 is the latest")
+        XCTAssertEqual((tokens["recent"] as? [[String: Any]])?.count, 2)
+        let failingSummary = try XCTUnwrap(functions.first { $0["function"] as? String == "failing" }, "\(functions)")
+        XCTAssertEqual(failingSummary["states"] as? [String: Int], ["failed": 2])
+        XCTAssertEqual(try suite.request("GET", "/invocations/summary?window=0").status, 400)
+        XCTAssertEqual(try suite.request("GET", "/invocations/summary?recent=x").status, 400)
+        XCTAssertEqual(try suite.request("GET", "/invocations/summary?fn=a/b").status, 400)
+        XCTAssertEqual(try suite.request("GET", "/invocations/summary?bogus=1").status, 400)
+
         // Scopes: a read key reads, cannot cancel; an invoke key for another function cannot submit.
         let readKey = try makeKey(suite, scopes: ["read"])
         XCTAssertEqual(try suite.request("GET", "/invocations/\(first)", headers: [("Authorization", "Bearer \(readKey)")]).status, 200)

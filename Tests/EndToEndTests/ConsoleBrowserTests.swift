@@ -3,7 +3,8 @@ import XCTest
 
 /// The console in a real browser: Tests/ui/test_console.py (Selenium driving Debian's headless
 /// chromium through chromedriver, installed by scripts/setup into .tools/ui-venv) against a
-/// real suite started here, with API keys and with FAAS_AUTH=off. Screenshots of each page at
+/// real suite started here, with API keys and with FAAS_AUTH=off, and (its own method) logs and
+/// versions. Screenshots of each page at
 /// desktop and phone width go to .build/ui-screenshots/. A missing browser or driver fails.
 final class ConsoleBrowserTests: OwnSuiteTestCase {
     func testConsoleWithAPIKeys() throws {
@@ -20,7 +21,16 @@ final class ConsoleBrowserTests: OwnSuiteTestCase {
         try runBrowserTests(port: suite.port, key: "")
     }
 
-    private func runBrowserTests(port: Int, key: String) throws {
+    /// A function's logs followed live in the page and a roll back to version 1: needs the
+    /// logs route (branch fnroute), the worker's captured stderr (branch conventions) and the
+    /// versions API (branch bundles) of /work/wt/CONTRACT-12.md; it fails on a gateway without them.
+    func testLogsAndRollbackInTheBrowser() throws {
+        let suite = try FaaSSuite(name: "ui-live")
+        self.suite = suite
+        try runBrowserTests(port: suite.port, key: FaaSSuite.adminKey, suite: "live")
+    }
+
+    private func runBrowserTests(port: Int, key: String, suite: String = "") throws {
         let repository = try DocExamplesTests.repository()
         let python = repository.appendingPathComponent(".tools/ui-venv/bin/python").path
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: python), "\(python) is missing: run scripts/setup")
@@ -33,6 +43,7 @@ final class ConsoleBrowserTests: OwnSuiteTestCase {
         environment["FAAS_UI_KEY"] = key
         environment["FAAS_UI_SCREENSHOTS"] = repository.appendingPathComponent(".build/ui-screenshots").path
         environment["PYTHONUNBUFFERED"] = "1"
+        environment["FAAS_UI_SUITE"] = suite
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output

@@ -115,6 +115,39 @@ final class InvocationStoreTests: XCTestCase {
         XCTAssertNotNil(try store.get(id: "s"))
     }
 
+    func testSummaryCountsStatesInTheWindowAndListsTheLatestPerFunction() throws {
+        let store = try open()
+        func sync(_ id: String, _ function: String, _ state: InvocationState, at time: Double, caller: String = "k1") -> InvocationRecord {
+            var call = record(id, function: function)
+            call.kind = .sync
+            call.state = state
+            call.caller = caller
+            call.submittedAt = time
+            call.finishedAt = time
+            call.result = state == .succeeded ? .success(id: nil, output: []) : .failure(id: nil, .failed, "no")
+            return call
+        }
+        try store.recordSync([
+            sync("old", "f", .failed, at: 100),
+            sync("f1", "f", .succeeded, at: 1000), sync("f2", "f", .failed, at: 1001), sync("f3", "f", .succeeded, at: 1002),
+            sync("g1", "g", .timedOut, at: 1003, caller: "k2"),
+            sync("h1", "h", .succeeded, at: 200),
+        ])
+        let all = try store.summary(since: 500, function: nil, caller: nil, recent: 3)
+        XCTAssertEqual(all.map(\.function), ["f", "g"], "h has none in the window")
+        XCTAssertEqual(all[0].counts, [.succeeded: 2, .failed: 1], "the call before the window is not counted")
+        XCTAssertEqual(all[0].total, 3)
+        XCTAssertEqual(all[0].recent.map(\.submittedAt), [1002, 1001, 1000], "newest first, at most 3")
+        XCTAssertEqual(all[1].recent, [.init(state: .timedOut, submittedAt: 1003)])
+        let json = all[1].jsonObject()
+        XCTAssertEqual(json["last_state"] as? String, "timed_out")
+        XCTAssertEqual(json["states"] as? [String: Int], ["timed_out": 1])
+        // The latest go beyond the window: the old failure is f's fourth most recent.
+        XCTAssertEqual(try store.summary(since: 500, function: "f", caller: nil, recent: 10).first?.recent.last?.submittedAt, 100)
+        XCTAssertEqual(try store.summary(since: 0, function: nil, caller: "k2", recent: 10).map(\.function), ["g"], "a caller sees its own")
+        XCTAssertTrue(try store.summary(since: 2000, function: nil, caller: nil, recent: 10).isEmpty)
+    }
+
     func testCallbacksAreLeasedAndRecorded() throws {
         let store = try open()
         var withCallback = record("a")

@@ -154,6 +154,44 @@ struct InvocationRoutes {
         }
     }
 
+    /// `GET /invocations/summary?window=SECONDS&fn=NAME&recent=N`: per function, its
+    /// invocations of the last `window` seconds (default a day) counted by state, and its `recent`
+    /// (default 10) latest states; what the console's functions page shows (last invocations,
+    /// error rate). A key without `read` sees only what it submitted.
+    func summary(_ call: RouteCall) {
+        let request = call.request
+        var function: String?
+        if let text = request.queryValue("fn"), !text.isEmpty {
+            guard FunctionName.isValid(text) else {
+                return call.reply(.jsonError(status: .badRequest, message: "invalid function name \(text.debugDescription)"))
+            }
+            function = text
+        }
+        guard let window = Self.bounded(request.queryValue("window"), default: 86_400, 1...30 * 86_400) else {
+            return call.reply(.jsonError(status: .badRequest, message: "invalid window \(request.queryValue("window")!.debugDescription): 1-2592000 seconds"))
+        }
+        guard let recent = Self.bounded(request.queryValue("recent"), default: 10, 0...100) else {
+            return call.reply(.jsonError(status: .badRequest, message: "invalid recent \(request.queryValue("recent")!.debugDescription): 0-100"))
+        }
+        let caller = call.principal.flatMap { $0.has(.read) ? nil : $0.id }
+        let since = InvocationStore.now() - Double(window)
+        invocations.database({ try $0.summary(since: since, function: function, caller: caller, recent: recent) }) { result in
+            switch result {
+            case .success(let summaries):
+                call.reply(Self.json(.ok, ["window": window, "since": since, "functions": summaries.map { $0.jsonObject() }]))
+            case .failure(let error):
+                call.reply(.jsonError(status: .serviceUnavailable, message: "cannot read invocations: \(error)"))
+            }
+        }
+    }
+
+    /// An integer query value within `range`, `default` when absent or empty; nil when invalid.
+    private static func bounded(_ text: String?, default value: Int, _ range: ClosedRange<Int>) -> Int? {
+        guard let text, !text.isEmpty else { return value }
+        guard let number = Int(text), range.contains(number) else { return nil }
+        return number
+    }
+
     /// `DELETE /invocations/ID`: cancels a queued invocation (409 once it runs or has finished).
     func cancel(_ call: RouteCall) {
         let id = call.parameter ?? ""

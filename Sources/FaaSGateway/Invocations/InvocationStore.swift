@@ -201,6 +201,41 @@ final class InvocationStore {
         return records
     }
 
+    /// Per function: counts by state of the invocations submitted since `since`, and its
+    /// `recent` most recent invocations (any age). Functions with none in the window are left
+    /// out. `caller` set: that caller's invocations only.
+    func summary(since: Double, function: String?, caller: String?, recent: Int) throws -> [InvocationSummary] {
+        let counts = try database.statement("""
+            SELECT function, state, COUNT(*) FROM invocations
+            WHERE submitted_at >= ?1 AND (?2 IS NULL OR function = ?2) AND (?3 IS NULL OR caller = ?3)
+            GROUP BY function, state ORDER BY function
+            """)
+        defer { counts.reset() }
+        try counts.bind([.real(since), .optional(function), .optional(caller)])
+        var summaries: [InvocationSummary] = []
+        while try counts.step() {
+            let name = counts.text(0) ?? ""
+            guard let state = InvocationState(rawValue: counts.text(1) ?? "") else { continue }
+            if summaries.last?.function != name { summaries.append(InvocationSummary(function: name, counts: [:], recent: [])) }
+            summaries[summaries.count - 1].counts[state, default: 0] += counts.int(2)
+        }
+        // Each function's latest through the (function, submitted_at) index.
+        let latest = try database.statement("""
+            SELECT state, submitted_at FROM invocations WHERE function = ?1 AND (?2 IS NULL OR caller = ?2)
+            ORDER BY submitted_at DESC, id LIMIT ?3
+            """)
+        defer { latest.reset() }
+        for index in summaries.indices {
+            try latest.bind([.text(summaries[index].function), .optional(caller), .integer(recent)])
+            while try latest.step() {
+                guard let state = InvocationState(rawValue: latest.text(0) ?? "") else { continue }
+                summaries[index].recent.append(InvocationSummary.Recent(state: state, submittedAt: latest.double(1)))
+            }
+            latest.reset()
+        }
+        return summaries
+    }
+
     struct QueueStats: Sendable {
         var depth = 0
         var oldestSubmittedAt: Double?

@@ -5,7 +5,16 @@
 const KEY_ITEM = "minifaas.apiKey";
 
 export function apiKey() {
-  return sessionStorage.getItem(KEY_ITEM) || "";
+  // No sessionStorage outside a browser (the module tests): no key.
+  return (globalThis.sessionStorage && sessionStorage.getItem(KEY_ITEM)) || "";
+}
+
+/** The headers every call sends: the key, when there is one. */
+export function authHeaders() {
+  const headers = new Headers();
+  const key = apiKey();
+  if (key) headers.set("Authorization", "Bearer " + key);
+  return headers;
 }
 
 export function setAPIKey(key) {
@@ -32,9 +41,7 @@ export class APIError extends Error {
 
 /** One call; resolves to {status, ok, headers, text, json, ms} whatever the status. */
 export async function call(method, path, { body, contentType } = {}) {
-  const headers = new Headers();
-  const key = apiKey();
-  if (key) headers.set("Authorization", "Bearer " + key);
+  const headers = authHeaders();
   if (contentType) headers.set("Content-Type", contentType);
   const started = performance.now();
   let response;
@@ -86,6 +93,9 @@ export const paths = {
   invoke: (name, async) => "/invoke?fn=" + encodeURIComponent(name) + (async ? "&async=true" : ""),
   versions: (name) => "/function/" + encodeURIComponent(name) + "/versions",
   rollback: (name, version) => "/function/" + encodeURIComponent(name) + "/rollback?version=" + encodeURIComponent(version),
-  logs: (name) => "/function/" + encodeURIComponent(name) + "/logs?tail=100",
+  /** `GET /function/N/logs`: the last `tail` lines, those after `since` (a line's time), `follow` streams. */
+  logs: (name, { tail = 100, since, follow } = {}) => "/function/" + encodeURIComponent(name) + "/logs?tail=" + tail
+    + (since ? "&since=" + encodeURIComponent(since) : "") + (follow ? "&follow=1" : ""),
   invocations: (name) => "/invocations?limit=50" + (name ? "&fn=" + encodeURIComponent(name) : ""),
+  invocationSummary: "/invocations/summary?recent=10",
 };

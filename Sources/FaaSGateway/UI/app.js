@@ -1,13 +1,9 @@
 // The console's shell: hash routing between the pages, the sign-in form, the session bar and
-// the banner for the gateway's state. Each page module exports render(main, context).
+// the banner for the gateway's state. Each page module exports render(main, context) and is
+// loaded when its page is first shown, so a page transfers only what it uses.
 
 import { apiKey, setAPIKey, call, errorOf, APIError } from "./api.js";
 import { h, stateBox } from "./dom.js";
-import * as functionsPage from "./functions.js";
-import * as functionPage from "./function.js";
-import * as deployPage from "./deploy.js";
-import * as overviewPage from "./overview.js";
-import * as invocationsPage from "./invocations.js";
 
 const main = document.getElementById("main");
 const banner = document.getElementById("banner");
@@ -18,11 +14,11 @@ let cleanups = [];
 let generation = 0;
 
 const ROUTES = [
-  { pattern: /^#\/functions$/, nav: "functions", title: "Functions", page: functionsPage },
-  { pattern: /^#\/function\/([^/]+)$/, nav: "functions", title: "Function", page: functionPage },
-  { pattern: /^#\/deploy$/, nav: "deploy", title: "Deploy", page: deployPage },
-  { pattern: /^#\/overview$/, nav: "overview", title: "Overview", page: overviewPage },
-  { pattern: /^#\/invocations$/, nav: "invocations", title: "Invocations", page: invocationsPage },
+  { pattern: /^#\/functions$/, nav: "functions", title: "Functions", load: () => import("./functions.js") },
+  { pattern: /^#\/function\/([^/]+)$/, nav: "functions", title: "Function", load: () => import("./function.js") },
+  { pattern: /^#\/deploy$/, nav: "deploy", title: "Deploy", load: () => import("./deploy.js") },
+  { pattern: /^#\/overview$/, nav: "overview", title: "Overview", load: () => import("./overview.js") },
+  { pattern: /^#\/invocations$/, nav: "invocations", title: "Invocations", load: () => import("./invocations.js") },
 ];
 
 function showBanner(message) {
@@ -100,6 +96,8 @@ function context(signal) {
       else where.replaceChildren(box);
     },
     cleanup(stop) { cleanups.push(stop); },
+    /** Draws the current page again (after a change such as a roll back). */
+    reload() { if (!signal.stale) route(); },
   };
 }
 
@@ -158,9 +156,19 @@ async function route() {
     }
   }
   renderSession(authOff && !apiKey());
+  let page;
+  try {
+    page = await entry.load();
+  } catch {
+    if (signal.stale) return;
+    main.replaceChildren(errorBox(new APIError(0, "This page of the console could not be loaded. Is the gateway running?")),
+      h("p", h("button", { type: "button", on: { click: route } }, "Try again")));
+    return;
+  }
+  if (signal.stale) return;
   main.replaceChildren();
   try {
-    await entry.page.render(main, context(signal), parameter);
+    await page.render(main, context(signal), parameter);
   } catch (error) {
     context(signal).fail(error, "page");
   }

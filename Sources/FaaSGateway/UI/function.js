@@ -5,13 +5,24 @@ import { request, call, probe, errorOf, paths } from "./api.js";
 import { h, stateBox, formatBytes, formatDate, formatMs, uid } from "./dom.js";
 import { highlighted } from "./highlight.js";
 import { invocationsTable } from "./invocations.js";
+import { renderVersions } from "./versions.js";
+import { followLogs } from "./logs.js";
 
+const gatewayDefault = (unit) => (v) => (v == null ? "gateway default" : v + unit);
+/** Names only: a value never reaches the page's text (the gateway may send them). */
+const names = (value) => {
+  const list = Array.isArray(value) ? value : value && typeof value === "object" ? Object.keys(value) : [];
+  return list.length ? list.slice().sort().join(", ") : "none";
+};
 const SETTINGS = [
   ["id", "Id"], ["version", "Version"], ["language", "Language"], ["mode", "Mode"], ["entrypoint", "Entry point"],
-  ["timeout", "Timeout", (v) => (v == null ? "gateway default" : v + " s")],
-  ["memory", "Memory", (v) => (v == null ? "gateway default" : v + " MiB")],
+  ["timeout", "Timeout", gatewayDefault(" s"), true],
+  ["memory", "Memory", gatewayDefault(" MiB"), true],
+  ["concurrency", "Concurrency", (v) => (v == null ? "no limit of its own" : v + " at a time"), true],
+  ["env", "Environment", (v) => (v == null ? "none" : names(v) + (names(v) === "none" ? "" : " (values hidden)")), true],
+  ["secrets", "Secrets", (v) => (v == null ? "none" : names(v)), true],
   ["size", "Size", formatBytes], ["created_at", "Created", formatDate],
-  ["public", "Public", (v) => (v ? "yes: anyone may invoke it" : "no")],
+  ["public", "Public", (v) => (v ? "yes: anyone may invoke it" : "no"), true],
   ["cors", "CORS origin"],
 ];
 
@@ -47,37 +58,47 @@ export async function render(main, context, name) {
   );
   const invocations = await probe(paths.invocations(summary.name)).catch((error) => ({ state: "error", error }));
   if (context.signal.stale) return;
-  invokeForm(sections.invoke, summary, invocations.state === "present");
+  const form = invokeForm(sections.invoke, summary, invocations.state === "present");
   showInvocations(sections.invocations, invocations, context);
-  await Promise.all([versions(sections.versions, summary, context), logs(sections.logs, summary, context)]);
+  showLogs(sections.logs, summary, context);
+  const rows = await renderVersions(sections.versions, summary, context, { invokeVersion: form.target, reload: context.reload });
+  if (!context.signal.stale) form.versions(rows || []);
 }
 
 function settings(summary) {
   const list = h("dl.settings");
   const known = new Set(SETTINGS.map(([key]) => key).concat(["name"]));
-  for (const [key, label, format] of SETTINGS) {
-    if (!(key in summary) && key !== "public" && key !== "timeout" && key !== "memory") continue;
-    list.append(h("dt", label), h("dd", format ? format(summary[key]) : String(summary[key])));
+  for (const [key, label, format, always] of SETTINGS) {
+    if (!(key in summary) && !always) continue;
+    list.append(h("dt", label), h("dd", { "data-setting": key }, format ? format(summary[key]) : String(summary[key])));
   }
-  // Settings a newer gateway adds (env, secrets by name, concurrency...) are shown as given.
+  // Settings a newer gateway adds are shown as given (objects by their keys only).
   for (const [key, value] of Object.entries(summary)) {
     if (known.has(key)) continue;
-    const text = Array.isArray(value) ? value.join(", ") || "none"
-      : value && typeof value === "object" ? Object.keys(value).join(", ") || "none" : String(value);
+    const text = Array.isArray(value) || (value && typeof value === "object") ? names(value) : String(value);
     list.append(h("dt", key.replace(/_/g, " ")), h("dd", text));
   }
   return list;
 }
 
+/**
+ * The invoke form. Returns {target(row)}: point it at one version (a row of the versions
+ * table), and {versions(rows)}: the versions the "Version" choice lists.
+ */
 function invokeForm(section, summary, asyncAvailable) {
   const payloadId = uid("payload");
+  const versionId = uid("version");
   const payload = h("textarea#" + payloadId, { name: "payload", rows: 5, spellcheck: "false", "aria-describedby": payloadId + "-hint" });
   const formatName = uid("format");
   const radio = (value, label, checked) => h("label.inline", h("input", { type: "radio", name: formatName, value, checked }), " " + label);
   const asyncBox = h("input", { type: "checkbox", name: "async" });
+  const current = h("option", { value: summary.name }, `Current (v${summary.version})`);
+  const version = h("select#" + versionId, { name: "version" }, current);
+  const versionField = h("div.field", { hidden: true }, h("label", { for: versionId }, "Version"), version);
   const result = h("div.result", { "aria-live": "polite" });
   const button = h("button", { type: "submit" }, "Invoke");
   const form = h("form.invoke",
+    versionField,
     h("label", { for: payloadId }, "Payload"),
     payload,
     h("p.hint#" + payloadId + "-hint", "Sent as the request body: text as is, or JSON (checked here first)."),
@@ -99,10 +120,10 @@ function invokeForm(section, summary, asyncAvailable) {
     button.disabled = true;
     result.replaceChildren(h("p.muted", "Invoking…"));
     try {
-      const answer = await call("POST", paths.invoke(summary.name, asyncAvailable && asyncBox.checked), {
+      const answer = await call("POST", paths.invoke(version.value || summary.name, asyncAvailable && asyncBox.checked), {
         body, contentType: json ? "application/json" : "text/plain; charset=utf-8",
       });
-      result.replaceChildren(invokeResult(answer));
+      result.replaceChildren(invokeResult(answer, version.selectedOptions[0].textContent));
     } catch (error) {
       result.replaceChildren(stateBox("error", "Gateway down", error.message));
     } finally {
@@ -110,9 +131,25 @@ function invokeForm(section, summary, asyncAvailable) {
     }
   });
   section.replaceChildren(h("h2#invoke-title", "Invoke"), form, result);
+  return {
+    versions(rows) {
+      const older = rows.filter((row) => row.id && !row.current);
+      version.replaceChildren(current, ...older.map((row) => h("option", { value: row.id }, `v${row.version} (${row.id})`)));
+      versionField.hidden = !older.length;
+    },
+    target(row) {
+      if (!row.current && ![...version.options].some((option) => option.value === row.id)) {
+        version.append(h("option", { value: row.id }, `v${row.version} (${row.id})`));
+      }
+      version.value = row.current ? summary.name : row.id;
+      versionField.hidden = false;
+      section.scrollIntoView({ block: "nearest" });
+      payload.focus();
+    },
+  };
 }
 
-function invokeResult(answer) {
+function invokeResult(answer, versionLabel) {
   const body = answer.json || {};
   let output = "";
   if (answer.ok && typeof body.output === "string") {
@@ -128,7 +165,8 @@ function invokeResult(answer) {
     h("dl.facts",
       h("dt", "Status"), h("dd.status", `${answer.status} ${answer.ok ? "ok" : "failed"}`),
       h("dt", "Duration"), h("dd.duration", formatMs(answer.ms)),
-      h("dt", "Request id"), h("dd.request-id", requestId || "not given by this gateway")),
+      h("dt", "Request id"), h("dd.request-id", requestId ? h("code", requestId) : "not given by this gateway"),
+      h("dt", "Version"), h("dd.version", versionLabel)),
     h("h3", answer.ok ? "Output" : "Error"),
     h("pre.output", { tabindex: 0 }, pretty));
 }
@@ -144,65 +182,51 @@ function prettyJSON(text) {
   try { return JSON.stringify(JSON.parse(trimmed), null, 2); } catch { return text; }
 }
 
-async function versions(section, summary, context) {
-  const title = h("h2#versions-title", "Versions");
-  let found;
-  try { found = await probe(paths.versions(summary.name)); } catch (error) {
-    return section.replaceChildren(title, stateBox("error", "Versions unavailable", error.message));
-  }
-  if (context.signal.stale) return;
-  if (found.state === "absent") {
-    return section.replaceChildren(title, stateBox("absent", "Not available on this gateway",
-      "This gateway does not keep a version history (GET /function/NAME/versions)."));
-  }
-  const body = found.answer.json;
-  const list = Array.isArray(body) ? body : (body && body.versions) || [];
-  if (!list.length) return section.replaceChildren(title, stateBox("empty", "No versions", "Nothing recorded yet."));
-  const rows = list.map((v) => {
-    const rollback = h("button.small", { type: "button" }, "Roll back to v" + v.version);
-    rollback.addEventListener("click", async () => {
-      rollback.disabled = true;
-      const answer = await call("POST", paths.rollback(summary.name, v.version)).catch((error) => ({ ok: false, text: error.message, json: null, status: 0 }));
-      if (answer.ok) location.reload();
-      else section.append(stateBox("error", "Rollback failed", (answer.json && answer.json.error) || answer.text));
-      rollback.disabled = false;
-    });
-    const current = v.version === summary.version;
-    return h("tr",
-      h("td.num", "v" + v.version, current ? " (current)" : ""),
-      h("td", h("code", v.id || "–")),
-      h("td", formatDate(v.created_at)),
-      h("td", current ? "" : rollback));
+/** The logs panel: followed live while the page is open (stopped when leaving it). */
+function showLogs(section, summary, context) {
+  const title = h("h2#logs-title", "Logs");
+  const mode = h("p.hint.logs-mode", "Connecting…");
+  const problem = h("div", { "aria-live": "polite" });
+  const empty = stateBox("empty", "No log lines yet", "What the function writes to stderr (or a handler prints) shows here as it happens.");
+  const list = h("ol.logs", { role: "log", tabindex: 0, "aria-label": `Log lines of ${summary.name}, newest last` });
+  const box = h("div.logs-box", list);
+  section.replaceChildren(title, mode, problem, box);
+  list.hidden = true;
+  let seen = false;
+  const stop = followLogs(summary.name, {
+    lines(entries) {
+      if (context.signal.stale) return;
+      seen = true;
+      empty.remove();
+      list.hidden = false;
+      const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
+      list.append(...entries.map(logLineElement));
+      while (list.children.length > 500) list.firstElementChild.remove();
+      if (stick) list.scrollTop = list.scrollHeight;
+    },
+    mode(kind) {
+      // Known to work only now: until then "no lines" would be a guess.
+      if (!seen && !empty.isConnected) box.prepend(empty);
+      mode.textContent = kind === "stream" ? "Following live." : "Following: checked every 3 seconds (the live stream is not available).";
+    },
+    absent(status) {
+      section.replaceChildren(title, stateBox("absent", "This gateway does not keep logs",
+        `GET /function/NAME/logs answers ${status} here: a newer gateway keeps what functions print.`));
+    },
+    error(message) { problem.replaceChildren(stateBox("error", "Logs not updated", message)); },
+    ok() { problem.replaceChildren(); },
   });
-  section.replaceChildren(title, h("div.table-wrap", h("table",
-    h("thead", h("tr", h("th", { scope: "col" }, "Version"), h("th", { scope: "col" }, "Id"), h("th", { scope: "col" }, "Created"), h("th", { scope: "col" }, h("span.sr-only", "Actions")))),
-    h("tbody", rows))));
+  context.cleanup(stop);
 }
 
-async function logs(section, summary, context) {
-  const title = h("h2#logs-title", "Logs");
-  let found;
-  try { found = await probe(paths.logs(summary.name)); } catch (error) {
-    return section.replaceChildren(title, stateBox("error", "Logs unavailable", error.message));
-  }
-  if (context.signal.stale) return;
-  if (found.state === "absent") {
-    return section.replaceChildren(title, stateBox("absent", "Not available on this gateway",
-      "This gateway keeps no function logs (GET /function/NAME/logs)."));
-  }
-  const pre = h("pre.logs", { tabindex: 0, "aria-live": "polite", "aria-label": "Log lines, newest last" });
-  const show = (answer) => {
-    const text = answer.json ? (answer.json.lines || answer.json.logs || []).map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n") : answer.text;
-    pre.textContent = text.trim() || "(no log lines yet)";
-  };
-  show(found.answer);
-  section.replaceChildren(title, h("p.hint", "Following: refreshed every 3 seconds."), pre);
-  // Followed by polling the tail: simple, and it survives a gateway restart.
-  const timer = setInterval(async () => {
-    const answer = await call("GET", paths.logs(summary.name)).catch(() => null);
-    if (answer && answer.ok && !context.signal.stale) show(answer);
-  }, 3000);
-  context.cleanup(() => clearInterval(timer));
+function logLineElement(entry) {
+  const time = entry.time ? entry.time.replace(/^\d{4}-\d\d-\d\dT/, "").replace(/Z$/, "") : "";
+  return h("li.log-line.log-" + entry.stream,
+    h("time", { datetime: entry.time || null }, time), " ",
+    entry.version === null ? null : h("span.log-version", "v" + entry.version), " ",
+    h("span.log-stream", entry.stream), " ",
+    entry.requestId ? h("span.log-request", { title: "Request id " + entry.requestId }, entry.requestId) : null, " ",
+    h("span.log-text", entry.line));
 }
 
 function showInvocations(section, found, context) {
