@@ -18,6 +18,8 @@ final class Deployer {
         var entrypoint: String?
         var timeout: Double?
         var memory: Int?
+        /// `&cpu`: cores for its runtime's cgroup (nil: the workers' default).
+        var cpu: Double? = nil
         /// `&concurrency`: workers it may use at once (nil: the load balancer's default share).
         var concurrency: Int? = nil
         var update: Bool
@@ -133,7 +135,7 @@ final class Deployer {
                 // disk never freezes HTTP. The name stays reserved until the answer is back.
                 let (store, name, timeout, memory, update, concurrency) = (self.store, request.name, request.timeout, request.memory, request.update,
                                                                         request.concurrency)
-                let access = request.access ?? FunctionAccess(existing)
+                let (access, cpu) = (request.access ?? FunctionAccess(existing), request.cpu)
                 let quota = self.options.maxStorage
                 self.loop.runBlocking({ () -> Result<FunctionMetadata, any Error> in
                     do {
@@ -146,6 +148,7 @@ final class Deployer {
                                                           wasm: wasm, timeout: timeout, memory: memory, update: update) { metadata in
                             access.apply(to: &metadata)
                             metadata.concurrency = concurrency
+                            metadata.cpu = cpu
                         })
                     } catch {
                         store.discard(staged)

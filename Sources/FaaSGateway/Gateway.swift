@@ -224,7 +224,7 @@ final class Gateway {
     private func makeRouter() -> Router<Handler> {
         var router = Router<Handler>()
         typealias Endpoint = Router<Handler>.Endpoint
-        let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "concurrency", "update", "public", "cors"]
+        let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "cpu", "concurrency", "update", "public", "cors"]
         router.add("invoke", .exact("/invoke"), [
             Endpoint(method: .POST, requirement: .invokeFunction, query: InvocationRoutes.invokeQuery.union(["fn"])) { [unowned self] in self.invoke($0) },
             Endpoint(method: .OPTIONS, requirement: .open, query: ["fn"]) { [unowned self] in self.preflight($0) },
@@ -447,6 +447,20 @@ final class Gateway {
             }
             memory = value
         }
+        var cpu: Double?
+        if let text = request.queryValue("cpu"), !text.isEmpty {
+            let range = CgroupLimits.cpuCoreRange
+            guard let value = Double(text), value.isFinite, range.contains(value) else {
+                return reply(HTTPResponse.jsonError(status: .badRequest,
+                                                    message: "invalid cpu \(text.debugDescription): cores in \(range.lowerBound)...\(Int(range.upperBound)), e.g. 0.5"))
+            }
+            // WebAssembly runs inside the worker, outside any function's cgroup: refused, not ignored.
+            guard !language.compilesToWasm else {
+                return reply(HTTPResponse.jsonError(status: .badRequest, message: "&cpu applies to js, python and go (their runtime's cgroup); "
+                                                    + "\(language.rawValue) functions run inside the worker, bounded by their time limit"))
+            }
+            cpu = value
+        }
         var concurrency: Int?
         if let text = request.queryValue("concurrency"), !text.isEmpty {
             guard let value = Int(text), (1...Self.maxConcurrency).contains(value) else {
@@ -478,6 +492,7 @@ final class Gateway {
         var deployRequest = Deployer.Request(name: name, language: language, source: request.body, entrypoint: entrypoint,
                                              timeout: timeout, memory: memory, update: update, mode: mode)
         deployRequest.concurrency = concurrency
+        deployRequest.cpu = cpu
         do { deployRequest.access = try FunctionAccess.parse(request) } catch { return reply(error.response) }
         deployer.deploy(deployRequest) { [unowned self] result in
             switch result {

@@ -247,6 +247,63 @@ extension FaultIsolationTests {
     }
 }
 
+extension FaultIsolationTests {
+    /// The cpu cgroup folder of `function` (v1: beside its memory cgroup, in the cpu hierarchy).
+    private func cpuCgroup(of function: String) throws -> String {
+        let memory = try memoryCgroup(of: function)
+        let suite = try suite
+        for worker in suite.workerPIDs() where memory.contains("/faas-worker-\(worker)/") {
+            let membership = try String(contentsOfFile: "/proc/\(worker)/cgroup", encoding: .utf8)
+            guard let own = membership.split(separator: "\n").first(where: { $0.split(separator: ":")[1].split(separator: ",").contains("cpu") })?
+                .split(separator: ":", maxSplits: 2).last else { continue }
+            return "/sys/fs/cgroup/cpu" + (own == "/" ? "" : String(own)) + "/faas-worker-\(worker)/" + (memory as NSString).lastPathComponent
+        }
+        XCTFail("no cpu cgroup for \(function)")
+        return "/nonexistent"
+    }
+
+    /// A CPU hog deployed with `&cpu=0.25` gets about a quarter of one CPU: its cgroup has the
+    /// quota, the kernel throttled it, and the call's own CPU time is well below its wall time.
+    func testACPUHogWithCPUAQuarterGetsAboutAQuarterOfACPU() throws {
+        let suite = try suite
+        let id = try suite.deployOK(uniqueName("cpuhog"), "python", source: """
+            import time
+            wall, cpu = time.monotonic(), time.process_time()
+            while time.monotonic() - wall < 2:
+                pass
+            print("%.3f" % ((time.process_time() - cpu) / (time.monotonic() - wall)))
+            """, query: "&cpu=0.25&timeout=30")
+        let share = Double(try suite.invokeText(id, "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        XCTAssertGreaterThan(share, 0, "the call measured its CPU share")
+        XCTAssertLessThan(share, 0.45, "a quarter CPU quota: the call got \(share) of a CPU")
+        let folder = try cpuCgroup(of: id)
+        XCTAssertEqual(number("\(folder)/cpu.cfs_quota_us"), 25_000, "the cgroup's quota")
+        XCTAssertEqual(number("\(folder)/cpu.cfs_period_us"), 100_000, "the cgroup's period")
+        let stat = (try? String(contentsOfFile: "\(folder)/cpu.stat", encoding: .utf8)) ?? ""
+        let throttled = stat.split(separator: "\n").first { $0.hasPrefix("nr_throttled ") }.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        XCTAssertGreaterThan(throttled, 5, "the kernel held the hog to its quota: \(stat)")
+        // Without &cpu the documented default holds: one CPU per function runtime.
+        let plain = try suite.deployOK(uniqueName("cpudefault"), "python", source: "print('ok')\n")
+        XCTAssertEqual(try suite.invokeText(plain, ""), "ok\n")
+        XCTAssertEqual(number("\(try cpuCgroup(of: plain))/cpu.cfs_quota_us"), 100_000, "FAAS_CPU's default, 1 CPU")
+    }
+
+    /// `&cpu=` outside its range, not a number, or for a function that runs inside the worker
+    /// (WebAssembly): 400 naming the range, nothing stored.
+    func testABadCPUQuotaIsRefused() throws {
+        let suite = try suite
+        for (value, language, fragment) in [("0", "python", "cores in 0.01...64"), ("65", "js", "cores in 0.01...64"), ("half", "python", "invalid cpu"),
+                                             ("nan", "python", "invalid cpu"), ("0.5", "c", "&cpu applies to js, python and go")] {
+            let name = uniqueName("badcpu")
+            let source = language == "c" ? "int main(void) { return 0; }\n" : "print(1)\n"
+            let response = try suite.deploy(name, language, source: source, query: "&cpu=\(value)")
+            XCTAssertEqual(response.status, 400, "cpu=\(value) \(language): \(response)")
+            XCTAssertTrue(response.text.contains(fragment), "cpu=\(value) \(language): \(response)")
+            XCTAssertEqual(try suite.invoke(name, "").status, 404, "nothing stored for cpu=\(value)")
+        }
+    }
+}
+
 /// Disk space under a folder (allocated blocks), as the quota counts it.
 enum StorageProbe {
     static func bytes(under root: String) -> Int {
