@@ -172,17 +172,20 @@ final class Deployer {
                 })
             }
         }
-        if request.language.compilesToNative {
-            return buildNative(request, staged, plan.mode, finish)
-        }
-        guard request.language.compilesToWasm else {
+        guard request.language.compilesToWasm || request.language.compilesToNative else {
             finish(.success(nil))
             return
         }
+        // Every compiler (clang, rustc, go) takes a compile slot: its user, cgroup and folder.
         let queued = slots.acquire { [unowned self] slot in
-            self.compile(request, staged, plan.wasmBuild, slot: slot) { outcome in
+            let done: (Result<String?, Failure>) -> Void = { outcome in
                 self.slots.release(slot)
                 finish(outcome)
+            }
+            if request.language.compilesToNative {
+                self.buildNative(request, staged, plan.mode, slot: slot, done)
+            } else {
+                self.compile(request, staged, plan.wasmBuild, slot: slot, done)
             }
         }
         if !queued {
@@ -191,52 +194,99 @@ final class Deployer {
         }
     }
 
-    /// Go: `go build` in the compiler sandbox (`GoBuild`); the executable is the artifact. The
-    /// build folder (module files, cache) goes before publishing: only the source and `code` stay.
-    private func buildNative(_ request: Request, _ staged: StagedFunction, _ mode: FunctionMode,
+    /// Go: `go build` in the compiler sandbox (`GoBuild`), confined as clang and rustc are (the
+    /// slot's folder, user, cgroup and the seccomp filter); the executable is the artifact, moved
+    /// into the staging folder. The build folder (module files, cache) goes before publishing:
+    /// only the source and `code` stay.
+    private func buildNative(_ request: Request, _ staged: StagedFunction, _ mode: FunctionMode, slot: Int,
                              _ finish: @escaping (Result<String?, Failure>) -> Void) {
-        let build = GoBuild(staged: staged, mode: mode, sandbox: options.sandbox)
+        let workspace = confined ? "\(workArea)/slot-\(slot)" : staged.directory
+        let build = GoBuild(workspace: workspace, mode: mode, sandbox: options.sandbox)
+        let cleanUp: @Sendable () -> Void = { [buildDirectory = build.buildDirectory, staging = staged.directory] in
+            if workspace != staging { Self.reclaimAndRemove(workspace) } else { _ = try? FileManager.default.removeItem(atPath: buildDirectory) }
+        }
         let spawn: SpawnRequest
         do {
             guard access(options.go, X_OK) == 0 else {
                 throw WasmToolchain.ToolchainError.missing("no go command at \(options.go) (Debian golang-go; set --go / FAAS_GO)")
             }
+            if confined {
+                if let confinementProblem { throw CgroupError.confinementUnusable(confinementProblem) }
+                Self.reclaimAndRemove(workspace)
+                try syscall("mkdir") { mkdir(workspace, 0o700) }
+            }
             try build.writeFiles(source: request.source)
+            var policy = build.policy(options)
+            if confined {
+                // The slot's user owns its folder and the build folder (go writes its cache there).
+                let uid = SandboxPolicy.compilerUID(slot: slot)
+                for folder in [workspace, build.buildDirectory] { try syscall("chown") { chown(folder, uid, uid) } }
+                policy.cgroup = try compilerCgroups?.create(name: "compile-\(slot)", limits: SandboxPolicy.compilerCgroupLimits)
+                policy.uid = uid
+                policy.seccompFile = seccompFile
+                policy.tmpfsSizeMiB = SandboxPolicy.compilerAddressSpaceMiB
+            }
             let environment = build.environment
-            let sandboxed = try build.policy(options).command(program: build.arguments(go: options.go), environment: environment)
+            let sandboxed = try policy.command(program: build.arguments(go: options.go), environment: environment)
             spawn = SpawnRequest(executable: sandboxed.executable, arguments: sandboxed.arguments, environment: environment)
         } catch let error as SandboxError {
+            cleanUp()
+            return finish(.failure(Failure(status: .serviceUnavailable, message: "cannot compile: \(error)")))
+        } catch let error as CgroupError {
+            cleanUp()
             return finish(.failure(Failure(status: .serviceUnavailable, message: "cannot compile: \(error)")))
         } catch {
+            cleanUp()
             return finish(.failure(Failure(status: .serviceUnavailable, message: "the go toolchain is not available: \(error)")))
         }
         let started = EventLoop.now()
         do {
             try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
+                // The slot folder back from the compile user, so the executable can be reached.
+                if workspace != staged.directory { Self.reclaim(workspace) }
                 // Diagnostics name the files as the user knows them: code.go, not the module's layout.
-                let diagnostics = Self.diagnostics(outcome.output, workspace: staged.directory)
+                let diagnostics = Self.diagnostics(outcome.output, workspace: workspace)
                     .replacingOccurrences(of: build.inside + "/" + GoBuild.folder + "/", with: "")
                     .replacingOccurrences(of: mode == .handler ? "function/handler.go" : "main.go", with: staged.language.sourceFile)
+                let fail = { (failure: Failure) in
+                    cleanUp()
+                    finish(.failure(failure))
+                }
                 if outcome.timedOut {
-                    return finish(.failure(Failure(status: .unprocessableContent, message: "compilation timed out after \(self.options.compileTimeout) s")))
+                    return fail(Failure(status: .unprocessableContent, message: "compilation timed out after \(self.options.compileTimeout) s"))
                 }
                 guard outcome.status.isSuccess, access(build.binaryPath, X_OK) == 0 else {
-                    return finish(.failure(Failure(status: .unprocessableContent, message: "compilation failed", details: diagnostics)))
+                    return fail(Failure(status: .unprocessableContent, message: "compilation failed", details: diagnostics))
+                }
+                var info = stat()
+                if lstat(build.binaryPath, &info) == 0, Int(info.st_size) > self.options.maxModule {
+                    return fail(Failure(status: .unprocessableContent, message: "the compiled executable is \(info.st_size) bytes, over the "
+                                        + "\(self.options.maxModule)-byte limit (FAAS_MAX_MODULE)"))
                 }
                 self.log.info("compiled", ["name": request.name, "language": request.language.rawValue,
                                            "ms": Int((EventLoop.now() - started) * 1000)])
-                let (folder, binary) = (build.buildDirectory, build.binaryPath)
+                let (binary, artifact) = (build.binaryPath, staged.directory + "/" + Language.nativeArtifact)
                 self.loop.runBlocking({ () -> Result<Void, any Error> in
                     // publish fsyncs the folder, not this file (its `wasm` is C's, C++'s and Rust's).
-                    Result { try FileManager.default.removeItem(atPath: folder); try FunctionStore.syncFile(binary) }
-                }, then: { removed in
-                    switch removed {
+                    Result {
+                        if binary != artifact {
+                            try FileManager.default.moveItem(atPath: binary, toPath: artifact)
+                            try syscall("lchown") { lchown(artifact, getuid(), getgid()) }
+                        }
+                        cleanUp()
+                        try FunctionStore.syncFile(artifact)
+                    }
+                }, then: { moved in
+                    switch moved {
                     case .success: finish(.success(nil))
-                    case .failure(let error): finish(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
+                    case .failure(let error):
+                        cleanUp()
+                        finish(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
                     }
                 })
             }
         } catch {
+            cleanUp()
             finish(.failure(Failure(status: .serviceUnavailable, message: "cannot run the compiler: \(error)")))
         }
     }

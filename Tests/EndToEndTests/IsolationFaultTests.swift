@@ -304,6 +304,66 @@ extension FaultIsolationTests {
     }
 }
 
+extension FaultIsolationTests {
+    /// `go build` and the tools it runs (compile, link), watched in /proc while a deploy builds:
+    /// the compile slot's unprivileged user, the seccomp filter, no capabilities, the slot's cgroup.
+    func testAGoBuildRunsAsTheCompileSlotsUserFilteredInItsCgroup() throws {
+        let suite = try suite
+        let name = uniqueName("gowhoami")
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var response: HTTPResult?
+        DispatchQueue.global().async {
+            response = try? suite.deploy(name, "go", source: "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"built\") }\n")
+            done.signal()
+        }
+        var seen: [Int32: (uid: String, seccomp: String, capabilities: String, cgroup: String)] = [:]
+        while done.wait(timeout: .now() + .milliseconds(5)) == .timedOut {
+            for pid in ProcFS.processes(withEnvironment: "GOCACHE=/build/build/.cache") where seen[pid] == nil {
+                let command = ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                guard ["go", "compile", "link", "asm"].contains(command),
+                      let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                      let cgroup = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8) else { continue }
+                let line = { (key: String) in status.split(separator: "\n").first { $0.hasPrefix(key + ":") }.map(String.init) ?? "" }
+                let memory = cgroup.split(separator: "\n").first { $0.split(separator: ":").dropFirst().first == "memory" }.map(String.init) ?? ""
+                seen[pid] = (line("Uid"), line("Seccomp"), line("CapEff"), memory)
+            }
+        }
+        XCTAssertEqual(response?.status, 201, "\(String(describing: response))")
+        XCTAssertEqual(try suite.invokeText(name, ""), "built\n")
+        XCTAssertFalse(seen.isEmpty, "the build's processes were seen")
+        for (pid, process) in seen {
+            XCTAssertTrue(process.uid.hasPrefix("Uid:\t7000000"), "\(pid): the compile slot's user, not root: \(process.uid)")
+            XCTAssertEqual(process.seccomp, "Seccomp:\t2", "\(pid): the seccomp filter")
+            XCTAssertTrue(process.capabilities.hasSuffix("0000000000000000"), "\(pid): no capabilities: \(process.capabilities)")
+            XCTAssertTrue(process.cgroup.contains("/compile-"), "\(pid): the compile slot's cgroup: \(process.cgroup)")
+        }
+    }
+
+    /// An 80 MiB Go executable (one initialized array) is refused by the module limit, as a C
+    /// module is: 422, nothing stored, nothing left in staging or the compile slot.
+    func testAGoExecutableOverTheModuleLimitIsRefused() throws {
+        let suite = try suite
+        let name = uniqueName("gobig")
+        let response = try suite.deploy(name, "go", source: """
+            package main
+
+            import "fmt"
+
+            var big = [80 << 20]byte{1}
+
+            func main() { fmt.Println(big[0]) }
+            """, query: "")
+        assertFailure(response, status: 422, mentions: ["FAAS_MAX_MODULE"], "80 MiB Go executable")
+        XCTAssertEqual(try suite.invoke(name, "").status, 404, "nothing stored")
+        let staging = suite.functionsDirectory + "/.staging"
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [], [], "the staging folder is emptied")
+        XCTAssertLessThan(StorageProbe.bytes(under: suite.functionsDirectory), 64 << 20, "no 80 MiB executable on disk")
+        let slots = "/tmp/faas-gateway-\(suite.gateway?.processIdentifier ?? 0)"
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: slots)) ?? []).filter { $0.hasPrefix("slot-") }
+        XCTAssertEqual(left, [], "the compile slot's folder is removed")
+    }
+}
+
 /// Disk space under a folder (allocated blocks), as the quota counts it.
 enum StorageProbe {
     static func bytes(under root: String) -> Int {
@@ -337,6 +397,11 @@ final class FaultStorageQuotaTests: SuiteTestCase {
         XCTAssertTrue(response.text.contains("FAAS_MAX_STORAGE"), "\(response)")
         XCTAssertEqual(try suite.invoke(second, "").status, 404, "nothing of the refused deploy is stored")
         XCTAssertEqual(try suite.invokeText(first, ""), "kept\n")
+        // A Go executable (over 1 MiB on its own) goes past it too.
+        let go = uniqueName("quota-go")
+        let built = try suite.deploy(go, "go", source: "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(1) }\n")
+        XCTAssertEqual(built.status, 507, "\(built)")
+        XCTAssertEqual(try suite.invoke(go, "").status, 404, "nothing of the refused Go deploy is stored")
     }
 }
 
