@@ -27,12 +27,17 @@ final class Deployer {
         var mode: FunctionMode?
         /// Who may call it without a key; nil on an update: as the previous version.
         var access: FunctionAccess? = nil
+        /// Set when its client leaves: the compile stops and nothing is stored.
+        var cancellation = DeployCancellation()
     }
 
     struct Failure: Error {
         let status: HTTPStatus
         let message: String
         var details: String?
+
+        /// The client left before the compile ended (nobody reads this answer; the log does).
+        static let cancelled = Failure(status: HTTPStatus(code: 499, reasonPhrase: "Client Closed Request"), message: "the client closed its connection: the deploy was cancelled")
     }
 
     private let options: GatewayOptions
@@ -130,6 +135,10 @@ final class Deployer {
                 self.reserved.remove(request.name)
                 self.store.discard(staged)
                 completion(.failure(failure))
+            case .success where request.cancellation.isCancelled:
+                self.reserved.remove(request.name)
+                self.store.discard(staged)
+                completion(.failure(.cancelled))
             case .success(let wasm):
                 // Four fsyncs under a blocking flock: on the blocking-work thread, so a slow
                 // disk never freezes HTTP. The name stays reserved until the answer is back.
@@ -179,10 +188,17 @@ final class Deployer {
         // Every compiler (clang, rustc, go) takes a compile slot: its user, cgroup and folder.
         let queued = slots.acquire { [unowned self] slot in
             let done: (Result<String?, Failure>) -> Void = { outcome in
+                request.cancellation.onCancel = nil
                 self.slots.release(slot)
+                if case .failure(let failure) = outcome, failure.status.code == Failure.cancelled.status.code {
+                    self.log.info("deploy cancelled: its client left", ["name": request.name])
+                }
                 finish(outcome)
             }
-            if request.language.compilesToNative {
+            // Its client left while it waited: the slot goes straight to the next one.
+            if request.cancellation.isCancelled {
+                done(.failure(.cancelled))
+            } else if request.language.compilesToNative {
                 self.buildNative(request, staged, plan.mode, slot: slot, done)
             } else {
                 self.compile(request, staged, plan.wasmBuild, slot: slot, done)
@@ -241,7 +257,7 @@ final class Deployer {
         }
         let started = EventLoop.now()
         do {
-            try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
+            let run = try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
                 // The slot folder back from the compile user, so the executable can be reached.
                 if workspace != staged.directory { Self.reclaim(workspace) }
                 // Diagnostics name the files as the user knows them: code.go, not the module's layout.
@@ -252,6 +268,7 @@ final class Deployer {
                     cleanUp()
                     finish(.failure(failure))
                 }
+                if outcome.cancelled { return fail(.cancelled) }
                 if outcome.timedOut {
                     return fail(Failure(status: .unprocessableContent, message: "compilation timed out after \(self.options.compileTimeout) s"))
                 }
@@ -285,6 +302,7 @@ final class Deployer {
                     }
                 })
             }
+            request.cancellation.onCancel = { run.cancel() }
         } catch {
             cleanUp()
             finish(.failure(Failure(status: .serviceUnavailable, message: "cannot run the compiler: \(error)")))
@@ -338,7 +356,7 @@ final class Deployer {
         let spawn = SpawnRequest(executable: sandboxed.executable, arguments: sandboxed.arguments, environment: environment)
         let started = EventLoop.now()
         do {
-            try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
+            let run = try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
                 // The slot folder back from the compile user: the gateway (no CAP_DAC_OVERRIDE
                 // under systemd) could not otherwise reach the module in it.
                 if workspace != staged.directory { Self.reclaim(workspace) }
@@ -350,7 +368,10 @@ final class Deployer {
                     guard (try? FileManager.default.moveItem(atPath: output, toPath: staged.wasmPath)) != nil else { return false }
                     return lchown(staged.wasmPath, getuid(), getgid()) == 0
                 }
-                if outcome.timedOut {
+                if outcome.cancelled {
+                    cleanUp()
+                    finish(.failure(.cancelled))
+                } else if outcome.timedOut {
                     cleanUp()
                     finish(.failure(Failure(status: .unprocessableContent, message: "compilation timed out after \(self.options.compileTimeout) s")))
                 } else if !outcome.status.isSuccess || access(output, F_OK) != 0 {
@@ -366,9 +387,10 @@ final class Deployer {
                 } else {
                     self.log.info("compiled", ["name": request.name, "language": request.language.rawValue,
                                                "ms": Int((EventLoop.now() - started) * 1000)])
-                    self.precompile(staged, build, finish)
+                    self.precompile(staged, build, request.cancellation, finish)
                 }
             }
+            request.cancellation.onCancel = { run.cancel() }
         } catch {
             cleanUp()
             finish(.failure(Failure(status: .serviceUnavailable, message: "cannot run the compiler: \(error)")))
@@ -378,7 +400,9 @@ final class Deployer {
     /// Asks `faas-worker --precompile` to check the module with the engine (its imports, its
     /// entry) and store it serialized, so a worker's first call skips compilation. No engine
     /// here refuses the deploy (503): an unchecked module is never stored.
-    private func precompile(_ staged: StagedFunction, _ build: WasmInvocation.Mode, _ finish: @escaping (Result<String?, Failure>) -> Void) {
+    private func precompile(_ staged: StagedFunction, _ build: WasmInvocation.Mode, _ cancellation: DeployCancellation,
+                            _ finish: @escaping (Result<String?, Failure>) -> Void) {
+        guard !cancellation.isCancelled else { return finish(.failure(.cancelled)) }
         var export = ""
         if case .export(let name) = build { export = name }
         // The same engine settings as the workers', so the prepared module loads there.
@@ -388,8 +412,9 @@ final class Deployer {
         do {
             let command = try options.sandboxTools.dieWithParent([options.workerPath] + arguments)
             let spawn = SpawnRequest(executable: command.executable, arguments: command.arguments, environment: ["HOME": "/tmp"])
-            try ToolRun.start(spawn, timeout: 60, loop: loop) { outcome in
+            let run = try ToolRun.start(spawn, timeout: 60, loop: loop) { outcome in
                 let message = String(decoding: outcome.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                if outcome.cancelled { return finish(.failure(.cancelled)) }
                 switch outcome.status {
                 case .exited(0):
                     finish(.success("code.wasm"))
@@ -399,6 +424,7 @@ final class Deployer {
                     finish(.failure(Failure(status: .unprocessableContent, message: "the compiled module cannot run here", details: message)))
                 }
             }
+            cancellation.onCancel = { run.cancel() }
         } catch {
             finish(.failure(Failure(status: .serviceUnavailable, message: "cannot run the precompiler \(options.workerPath): \(error)")))
         }

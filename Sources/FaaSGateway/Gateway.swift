@@ -161,6 +161,7 @@ final class Gateway {
             connection.onClose = { [unowned self] _ in
                 // The dictionary holds the session's last reference: it goes last.
                 if let session = self.sessions[key] {
+                    session.clientLeft()
                     self.bodyWaiters.removeAll { $0 === session }
                     session.releaseAdmission()
                 }
@@ -231,7 +232,8 @@ final class Gateway {
         ])
         router.add("deploy", .exact("/deploy"), [
             Endpoint(method: .POST, requirement: .scope(.deploy), query: deployQuery) { [unowned self] call in
-                self.deploy(call.request, name: call.request.queryValue("name"), update: Self.flag(call.request.queryValue("update")), reply: call.reply)
+                self.deploy(call.request, name: call.request.queryValue("name"), update: Self.flag(call.request.queryValue("update")),
+                            session: call.session, reply: call.reply)
             },
         ])
         router.add("functions", .exact("/functions"), [
@@ -396,7 +398,7 @@ final class Gateway {
                 reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot read the function's source"))
             }
         case .PUT:
-            deploy(request, name: name, update: true, reply: reply)
+            deploy(request, name: name, update: true, session: call.session, reply: reply)
         default:
             // By name or by any of its ids (as GET): the whole function, every version.
             // Renames, a tree removal and an fsync under the store's flock: off the loop.
@@ -419,7 +421,7 @@ final class Gateway {
 
     // MARK: deploy
 
-    private func deploy(_ request: HTTPRequest, name: String?, update: Bool, reply: @escaping (HTTPResponse) -> Void) {
+    private func deploy(_ request: HTTPRequest, name: String?, update: Bool, session: HTTPSession, reply: @escaping (HTTPResponse) -> Void) {
         guard let name, !name.isEmpty else {
             return reply(HTTPResponse.jsonError(status: .badRequest, message: "missing ?name= (1-64 of A-Z a-z 0-9 _ -)"))
         }
@@ -494,6 +496,10 @@ final class Gateway {
         deployRequest.concurrency = concurrency
         deployRequest.cpu = cpu
         do { deployRequest.access = try FunctionAccess.parse(request) } catch { return reply(error.response) }
+        // A client that leaves stops its compile: nothing is stored.
+        let cancellation = DeployCancellation()
+        deployRequest.cancellation = cancellation
+        session.onClientGone = { cancellation.cancel() }
         deployer.deploy(deployRequest) { [unowned self] result in
             switch result {
             case .success(let metadata):

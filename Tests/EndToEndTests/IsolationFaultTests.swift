@@ -405,6 +405,55 @@ final class FaultStorageQuotaTests: SuiteTestCase {
     }
 }
 
+/// One compile slot: a deploy whose client leaves mid-compile has its compiler killed, frees
+/// the slot for the next deploy at once, and stores nothing.
+final class FaultCompileCancelTests: SuiteTestCase {
+    override class var suiteOptions: FaaSSuite.Options {
+        var options = FaaSSuite.Options()
+        options.workers = 1
+        options.environment = ["FAAS_COMPILE_JOBS": "1"]
+        return options
+    }
+
+    /// A 10-million-element table, written as 531 bytes of macros: seconds of clang.
+    static let slowSource: String = {
+        var lines = ["#define D1(x) " + Array(repeating: "x", count: 10).joined(separator: ",")]
+        for level in 2...7 { lines.append("#define D\(level)(x) " + Array(repeating: "D\(level - 1)(x)", count: 10).joined(separator: ",")) }
+        return (lines + ["int t[] = { D7(1) };", "int main(void) { return t[0]; }"]).joined(separator: "\n") + "\n"
+    }()
+
+    func testAClientLeavingMidCompileKillsTheCompilerAndFreesTheSlot() throws {
+        let suite = try suite
+        let slow = uniqueName("slowcompile")
+        let connection = try HTTPConnection(port: suite.port)
+        try connection.sendRequest("POST", "/deploy?name=\(slow)&lang=c", body: Data(Self.slowSource.utf8))
+        // The compiler is at work on the slot's copy of the source (this gateway's slot: other
+        // suites may compile at the same time).
+        let marker = "/tmp/faas-gateway-\(suite.gateway?.processIdentifier ?? 0)/slot-0/code.c"
+        var compilers = ProcFS.processes(mentioning: marker)
+        for _ in 0..<600 where compilers.isEmpty {
+            usleep(20_000)
+            compilers = ProcFS.processes(mentioning: marker)
+        }
+        XCTAssertFalse(compilers.isEmpty, "the slow compile started")
+        usleep(300_000)
+        connection.close()
+        // Gone within two seconds, with everything it started.
+        var left = ProcFS.processes(mentioning: marker)
+        for _ in 0..<40 where !left.isEmpty {
+            usleep(50_000)
+            left = ProcFS.processes(mentioning: marker)
+        }
+        XCTAssertEqual(left, [], "the compiler process tree is killed once its client left")
+        // The only slot is free again: the next deploy compiles, and the slow one was never stored.
+        let next = try suite.deployOK(uniqueName("afterslow"), "c", source: "#include <stdio.h>\nint main(void) { puts(\"next\"); return 0; }\n")
+        XCTAssertEqual(try suite.invokeText(next, ""), "next\n")
+        XCTAssertEqual(try suite.invoke(slow, "").status, 404, "nothing of the cancelled deploy is stored")
+        let staging = suite.functionsDirectory + "/.staging"
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [], [], "the staging folder is emptied")
+    }
+}
+
 /// JS script mode: a call's context cannot reach node's real `process` or global object, and
 /// nothing it stores or pollutes survives to the next call.
 final class FaultJavaScriptRealmTests: SuiteTestCase {
