@@ -483,6 +483,26 @@ final class FaultJavaScriptRealmTests: SuiteTestCase {
         XCTAssertEqual(try suite.invokeText(id, ""), expected)
         XCTAssertEqual(try suite.invokeText(id, ""), expected, "the second call sees nothing of the first")
     }
+
+    /// Node's library objects are the runtime's own: a call that stores a payload on them, or
+    /// hooks the runtime's output stream to read later calls' output, leaves nothing behind.
+    func testNodesLibraryObjectsCarryNothingToTheNextCall() throws {
+        let suite = try suite
+        let id = try suite.deployOK(uniqueName("libleak"), "js", source: """
+            const input = require("fs").readFileSync(0, "utf8");
+            const stores = [atob, require.resolve, require("events").prototype, require("path"), Object.getPrototypeOf(require("fs")),
+                            Object.getPrototypeOf(process.stdout)];
+            const earlier = stores.map((store) => store.kept).filter(Boolean);
+            for (const store of stores) { try { store.kept = input; } catch (e) {} }
+            try {
+              const write = require("stream").Writable.prototype.write;
+              require("stream").Writable.prototype.write = function (chunk, ...rest) { globalThis.captured = chunk; return write.call(this, chunk, ...rest); };
+            } catch (e) {}
+            console.log("earlier: [" + earlier.join(",") + "] for " + input);
+            """)
+        XCTAssertEqual(try suite.invokeText(id, "alice-secret"), "earlier: [] for alice-secret\n")
+        XCTAssertEqual(try suite.invokeText(id, "bob"), "earlier: [] for bob\n", "nothing of alice's call is seen by bob's")
+    }
 }
 
 /// A worker without CAP_FOWNER, as under systemd's units (there it has CAP_CHOWN but neither
