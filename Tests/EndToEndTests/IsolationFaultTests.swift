@@ -316,9 +316,21 @@ extension FaultIsolationTests {
             response = try? suite.deploy(name, "go", source: "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"built\") }\n")
             done.signal()
         }
+        // This suite's gateway's: other suites may build Go at the same time.
+        let gateway = suite.gateway?.processIdentifier ?? -1
+        func descendsFromGateway(_ pid: Int32) -> Bool {
+            var current = pid
+            for _ in 0..<16 {
+                let stat = (try? String(contentsOfFile: "/proc/\(current)/stat", encoding: .utf8)) ?? ""
+                guard let parent = stat.split(separator: ")").last.flatMap({ Int32($0.split(separator: " ")[1]) }), parent > 1 else { return false }
+                if parent == gateway { return true }
+                current = parent
+            }
+            return false
+        }
         var seen: [Int32: (uid: String, seccomp: String, capabilities: String, cgroup: String)] = [:]
         while done.wait(timeout: .now() + .milliseconds(5)) == .timedOut {
-            for pid in ProcFS.processes(withEnvironment: "GOCACHE=/build/build/.cache") where seen[pid] == nil {
+            for pid in ProcFS.processes(withEnvironment: "GOCACHE=/build/build/.cache") where seen[pid] == nil && descendsFromGateway(pid) {
                 let command = ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
                 guard ["go", "compile", "link", "asm"].contains(command),
                       let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
