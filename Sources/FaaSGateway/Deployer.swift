@@ -18,6 +18,8 @@ final class Deployer {
         var entrypoint: String?
         var timeout: Double?
         var memory: Int?
+        /// `&cpu`: cores for its runtime's cgroup (nil: the workers' default).
+        var cpu: Double? = nil
         /// `&concurrency`: workers it may use at once (nil: the load balancer's default share).
         var concurrency: Int? = nil
         var update: Bool
@@ -25,12 +27,17 @@ final class Deployer {
         var mode: FunctionMode?
         /// Who may call it without a key; nil on an update: as the previous version.
         var access: FunctionAccess? = nil
+        /// Set when its client leaves: the compile stops and nothing is stored.
+        var cancellation = DeployCancellation()
     }
 
     struct Failure: Error {
         let status: HTTPStatus
         let message: String
         var details: String?
+
+        /// The client left before the compile ended (nobody reads this answer; the log does).
+        static let cancelled = Failure(status: HTTPStatus(code: 499, reasonPhrase: "Client Closed Request"), message: "the client closed its connection: the deploy was cancelled")
     }
 
     private let options: GatewayOptions
@@ -128,12 +135,16 @@ final class Deployer {
                 self.reserved.remove(request.name)
                 self.store.discard(staged)
                 completion(.failure(failure))
+            case .success where request.cancellation.isCancelled:
+                self.reserved.remove(request.name)
+                self.store.discard(staged)
+                completion(.failure(.cancelled))
             case .success(let wasm):
                 // Four fsyncs under a blocking flock: on the blocking-work thread, so a slow
                 // disk never freezes HTTP. The name stays reserved until the answer is back.
                 let (store, name, timeout, memory, update, concurrency) = (self.store, request.name, request.timeout, request.memory, request.update,
                                                                         request.concurrency)
-                let access = request.access ?? FunctionAccess(existing)
+                let (access, cpu) = (request.access ?? FunctionAccess(existing), request.cpu)
                 let quota = self.options.maxStorage
                 self.loop.runBlocking({ () -> Result<FunctionMetadata, any Error> in
                     do {
@@ -146,6 +157,7 @@ final class Deployer {
                                                           wasm: wasm, timeout: timeout, memory: memory, update: update) { metadata in
                             access.apply(to: &metadata)
                             metadata.concurrency = concurrency
+                            metadata.cpu = cpu
                         })
                     } catch {
                         store.discard(staged)
@@ -169,17 +181,27 @@ final class Deployer {
                 })
             }
         }
-        if request.language.compilesToNative {
-            return buildNative(request, staged, plan.mode, finish)
-        }
-        guard request.language.compilesToWasm else {
+        guard request.language.compilesToWasm || request.language.compilesToNative else {
             finish(.success(nil))
             return
         }
+        // Every compiler (clang, rustc, go) takes a compile slot: its user, cgroup and folder.
         let queued = slots.acquire { [unowned self] slot in
-            self.compile(request, staged, plan.wasmBuild, slot: slot) { outcome in
+            let done: (Result<String?, Failure>) -> Void = { outcome in
+                request.cancellation.onCancel = nil
                 self.slots.release(slot)
+                if case .failure(let failure) = outcome, failure.status.code == Failure.cancelled.status.code {
+                    self.log.info("deploy cancelled: its client left", ["name": request.name])
+                }
                 finish(outcome)
+            }
+            // Its client left while it waited: the slot goes straight to the next one.
+            if request.cancellation.isCancelled {
+                done(.failure(.cancelled))
+            } else if request.language.compilesToNative {
+                self.buildNative(request, staged, plan.mode, slot: slot, done)
+            } else {
+                self.compile(request, staged, plan.wasmBuild, slot: slot, done)
             }
         }
         if !queued {
@@ -188,52 +210,101 @@ final class Deployer {
         }
     }
 
-    /// Go: `go build` in the compiler sandbox (`GoBuild`); the executable is the artifact. The
-    /// build folder (module files, cache) goes before publishing: only the source and `code` stay.
-    private func buildNative(_ request: Request, _ staged: StagedFunction, _ mode: FunctionMode,
+    /// Go: `go build` in the compiler sandbox (`GoBuild`), confined as clang and rustc are (the
+    /// slot's folder, user, cgroup and the seccomp filter); the executable is the artifact, moved
+    /// into the staging folder. The build folder (module files, cache) goes before publishing:
+    /// only the source and `code` stay.
+    private func buildNative(_ request: Request, _ staged: StagedFunction, _ mode: FunctionMode, slot: Int,
                              _ finish: @escaping (Result<String?, Failure>) -> Void) {
-        let build = GoBuild(staged: staged, mode: mode, sandbox: options.sandbox)
+        let workspace = confined ? "\(workArea)/slot-\(slot)" : staged.directory
+        let build = GoBuild(workspace: workspace, mode: mode, sandbox: options.sandbox)
+        let cleanUp: @Sendable () -> Void = { [buildDirectory = build.buildDirectory, staging = staged.directory] in
+            if workspace != staging { Self.reclaimAndRemove(workspace) } else { _ = try? FileManager.default.removeItem(atPath: buildDirectory) }
+        }
         let spawn: SpawnRequest
         do {
             guard access(options.go, X_OK) == 0 else {
                 throw WasmToolchain.ToolchainError.missing("no go command at \(options.go) (Debian golang-go; set --go / FAAS_GO)")
             }
+            if confined {
+                if let confinementProblem { throw CgroupError.confinementUnusable(confinementProblem) }
+                Self.reclaimAndRemove(workspace)
+                try syscall("mkdir") { mkdir(workspace, 0o700) }
+            }
             try build.writeFiles(source: request.source)
+            var policy = build.policy(options)
+            if confined {
+                // The slot's user owns its folder and the build folder (go writes its cache there).
+                let uid = SandboxPolicy.compilerUID(slot: slot)
+                for folder in [workspace, build.buildDirectory] { try syscall("chown") { chown(folder, uid, uid) } }
+                policy.cgroup = try compilerCgroups?.create(name: "compile-\(slot)", limits: SandboxPolicy.compilerCgroupLimits)
+                policy.uid = uid
+                policy.seccompFile = seccompFile
+                policy.tmpfsSizeMiB = SandboxPolicy.compilerAddressSpaceMiB
+            }
             let environment = build.environment
-            let sandboxed = try build.policy(options).command(program: build.arguments(go: options.go), environment: environment)
+            let sandboxed = try policy.command(program: build.arguments(go: options.go), environment: environment)
             spawn = SpawnRequest(executable: sandboxed.executable, arguments: sandboxed.arguments, environment: environment)
         } catch let error as SandboxError {
+            cleanUp()
+            return finish(.failure(Failure(status: .serviceUnavailable, message: "cannot compile: \(error)")))
+        } catch let error as CgroupError {
+            cleanUp()
             return finish(.failure(Failure(status: .serviceUnavailable, message: "cannot compile: \(error)")))
         } catch {
+            cleanUp()
             return finish(.failure(Failure(status: .serviceUnavailable, message: "the go toolchain is not available: \(error)")))
         }
         let started = EventLoop.now()
         do {
-            try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
+            let run = try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
+                // The slot folder back from the compile user, so the executable can be reached.
+                if workspace != staged.directory { Self.reclaim(workspace) }
                 // Diagnostics name the files as the user knows them: code.go, not the module's layout.
-                let diagnostics = Self.diagnostics(outcome.output, workspace: staged.directory)
+                let diagnostics = Self.diagnostics(outcome.output, workspace: workspace)
                     .replacingOccurrences(of: build.inside + "/" + GoBuild.folder + "/", with: "")
                     .replacingOccurrences(of: mode == .handler ? "function/handler.go" : "main.go", with: staged.language.sourceFile)
+                let fail = { (failure: Failure) in
+                    cleanUp()
+                    finish(.failure(failure))
+                }
+                if outcome.cancelled { return fail(.cancelled) }
                 if outcome.timedOut {
-                    return finish(.failure(Failure(status: .unprocessableContent, message: "compilation timed out after \(self.options.compileTimeout) s")))
+                    return fail(Failure(status: .unprocessableContent, message: "compilation timed out after \(self.options.compileTimeout) s"))
                 }
                 guard outcome.status.isSuccess, access(build.binaryPath, X_OK) == 0 else {
-                    return finish(.failure(Failure(status: .unprocessableContent, message: "compilation failed", details: diagnostics)))
+                    return fail(Failure(status: .unprocessableContent, message: "compilation failed", details: diagnostics))
+                }
+                var info = stat()
+                if lstat(build.binaryPath, &info) == 0, Int(info.st_size) > self.options.maxModule {
+                    return fail(Failure(status: .unprocessableContent, message: "the compiled executable is \(info.st_size) bytes, over the "
+                                        + "\(self.options.maxModule)-byte limit (FAAS_MAX_MODULE)"))
                 }
                 self.log.info("compiled", ["name": request.name, "language": request.language.rawValue,
                                            "ms": Int((EventLoop.now() - started) * 1000)])
-                let (folder, binary) = (build.buildDirectory, build.binaryPath)
+                let (binary, artifact) = (build.binaryPath, staged.directory + "/" + Language.nativeArtifact)
                 self.loop.runBlocking({ () -> Result<Void, any Error> in
                     // publish fsyncs the folder, not this file (its `wasm` is C's, C++'s and Rust's).
-                    Result { try FileManager.default.removeItem(atPath: folder); try FunctionStore.syncFile(binary) }
-                }, then: { removed in
-                    switch removed {
+                    Result {
+                        if binary != artifact {
+                            try FileManager.default.moveItem(atPath: binary, toPath: artifact)
+                            try syscall("lchown") { lchown(artifact, getuid(), getgid()) }
+                        }
+                        cleanUp()
+                        try FunctionStore.syncFile(artifact)
+                    }
+                }, then: { moved in
+                    switch moved {
                     case .success: finish(.success(nil))
-                    case .failure(let error): finish(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
+                    case .failure(let error):
+                        cleanUp()
+                        finish(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
                     }
                 })
             }
+            request.cancellation.onCancel = { run.cancel() }
         } catch {
+            cleanUp()
             finish(.failure(Failure(status: .serviceUnavailable, message: "cannot run the compiler: \(error)")))
         }
     }
@@ -285,7 +356,7 @@ final class Deployer {
         let spawn = SpawnRequest(executable: sandboxed.executable, arguments: sandboxed.arguments, environment: environment)
         let started = EventLoop.now()
         do {
-            try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
+            let run = try ToolRun.start(spawn, timeout: options.compileTimeout, loop: loop) { [unowned self] outcome in
                 // The slot folder back from the compile user: the gateway (no CAP_DAC_OVERRIDE
                 // under systemd) could not otherwise reach the module in it.
                 if workspace != staged.directory { Self.reclaim(workspace) }
@@ -297,7 +368,10 @@ final class Deployer {
                     guard (try? FileManager.default.moveItem(atPath: output, toPath: staged.wasmPath)) != nil else { return false }
                     return lchown(staged.wasmPath, getuid(), getgid()) == 0
                 }
-                if outcome.timedOut {
+                if outcome.cancelled {
+                    cleanUp()
+                    finish(.failure(.cancelled))
+                } else if outcome.timedOut {
                     cleanUp()
                     finish(.failure(Failure(status: .unprocessableContent, message: "compilation timed out after \(self.options.compileTimeout) s")))
                 } else if !outcome.status.isSuccess || access(output, F_OK) != 0 {
@@ -313,9 +387,10 @@ final class Deployer {
                 } else {
                     self.log.info("compiled", ["name": request.name, "language": request.language.rawValue,
                                                "ms": Int((EventLoop.now() - started) * 1000)])
-                    self.precompile(staged, build, finish)
+                    self.precompile(staged, build, request.cancellation, finish)
                 }
             }
+            request.cancellation.onCancel = { run.cancel() }
         } catch {
             cleanUp()
             finish(.failure(Failure(status: .serviceUnavailable, message: "cannot run the compiler: \(error)")))
@@ -325,7 +400,9 @@ final class Deployer {
     /// Asks `faas-worker --precompile` to check the module with the engine (its imports, its
     /// entry) and store it serialized, so a worker's first call skips compilation. No engine
     /// here refuses the deploy (503): an unchecked module is never stored.
-    private func precompile(_ staged: StagedFunction, _ build: WasmInvocation.Mode, _ finish: @escaping (Result<String?, Failure>) -> Void) {
+    private func precompile(_ staged: StagedFunction, _ build: WasmInvocation.Mode, _ cancellation: DeployCancellation,
+                            _ finish: @escaping (Result<String?, Failure>) -> Void) {
+        guard !cancellation.isCancelled else { return finish(.failure(.cancelled)) }
         var export = ""
         if case .export(let name) = build { export = name }
         // The same engine settings as the workers', so the prepared module loads there.
@@ -335,8 +412,9 @@ final class Deployer {
         do {
             let command = try options.sandboxTools.dieWithParent([options.workerPath] + arguments)
             let spawn = SpawnRequest(executable: command.executable, arguments: command.arguments, environment: ["HOME": "/tmp"])
-            try ToolRun.start(spawn, timeout: 60, loop: loop) { outcome in
+            let run = try ToolRun.start(spawn, timeout: 60, loop: loop) { outcome in
                 let message = String(decoding: outcome.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                if outcome.cancelled { return finish(.failure(.cancelled)) }
                 switch outcome.status {
                 case .exited(0):
                     finish(.success("code.wasm"))
@@ -346,6 +424,7 @@ final class Deployer {
                     finish(.failure(Failure(status: .unprocessableContent, message: "the compiled module cannot run here", details: message)))
                 }
             }
+            cancellation.onCancel = { run.cancel() }
         } catch {
             finish(.failure(Failure(status: .serviceUnavailable, message: "cannot run the precompiler \(options.workerPath): \(error)")))
         }

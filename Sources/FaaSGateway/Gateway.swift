@@ -172,6 +172,7 @@ final class Gateway {
             connection.onClose = { [unowned self] _ in
                 // The dictionary holds the session's last reference: it goes last.
                 if let session = self.sessions[key] {
+                    session.clientLeft()
                     self.bodyWaiters.removeAll { $0 === session }
                     session.releaseAdmission()
                     self.functionLogs.sessionClosed(session)
@@ -236,7 +237,7 @@ final class Gateway {
     private func makeRouter() -> Router<Handler> {
         var router = Router<Handler>()
         typealias Endpoint = Router<Handler>.Endpoint
-        let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "concurrency", "update", "public", "cors"]
+        let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "cpu", "concurrency", "update", "public", "cors"]
         router.add("invoke", .exact("/invoke"), [
             Endpoint(method: .POST, requirement: .invokeFunction, query: InvocationRoutes.invokeQuery.union(["fn"])) { [unowned self] in self.invoke($0) },
             Endpoint(method: .OPTIONS, requirement: .open, query: ["fn"]) { [unowned self] in self.preflight($0) },
@@ -249,7 +250,8 @@ final class Gateway {
         ])
         router.add("deploy", .exact("/deploy"), [
             Endpoint(method: .POST, requirement: .scope(.deploy), query: deployQuery) { [unowned self] call in
-                self.deploy(call.request, name: call.request.queryValue("name"), update: Self.flag(call.request.queryValue("update")), reply: call.reply)
+                self.deploy(call.request, name: call.request.queryValue("name"), update: Self.flag(call.request.queryValue("update")),
+                            session: call.session, reply: call.reply)
             },
         ])
         router.add("functions", .exact("/functions"), [
@@ -486,7 +488,7 @@ final class Gateway {
                 reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot read the function's source"))
             }
         case .PUT:
-            deploy(request, name: name, update: true, reply: reply)
+            deploy(request, name: name, update: true, session: call.session, reply: reply)
         default:
             // By name or by any of its ids (as GET): the whole function, every version.
             // Renames, a tree removal and an fsync under the store's flock: off the loop.
@@ -510,7 +512,7 @@ final class Gateway {
 
     // MARK: deploy
 
-    private func deploy(_ request: HTTPRequest, name: String?, update: Bool, reply: @escaping (HTTPResponse) -> Void) {
+    private func deploy(_ request: HTTPRequest, name: String?, update: Bool, session: HTTPSession, reply: @escaping (HTTPResponse) -> Void) {
         guard let name, !name.isEmpty else {
             return reply(HTTPResponse.jsonError(status: .badRequest, message: "missing ?name= (1-64 of A-Z a-z 0-9 _ -)"))
         }
@@ -537,6 +539,20 @@ final class Gateway {
                 return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid memory \(text.debugDescription): MiB in 1...\(options.maxMemory)"))
             }
             memory = value
+        }
+        var cpu: Double?
+        if let text = request.queryValue("cpu"), !text.isEmpty {
+            let range = CgroupLimits.cpuCoreRange
+            guard let value = Double(text), value.isFinite, range.contains(value) else {
+                return reply(HTTPResponse.jsonError(status: .badRequest,
+                                                    message: "invalid cpu \(text.debugDescription): cores in \(range.lowerBound)...\(Int(range.upperBound)), e.g. 0.5"))
+            }
+            // WebAssembly runs inside the worker, outside any function's cgroup: refused, not ignored.
+            guard !language.compilesToWasm else {
+                return reply(HTTPResponse.jsonError(status: .badRequest, message: "&cpu applies to js, python and go (their runtime's cgroup); "
+                                                    + "\(language.rawValue) functions run inside the worker, bounded by their time limit"))
+            }
+            cpu = value
         }
         var concurrency: Int?
         if let text = request.queryValue("concurrency"), !text.isEmpty {
@@ -569,7 +585,12 @@ final class Gateway {
         var deployRequest = Deployer.Request(name: name, language: language, source: request.body, entrypoint: entrypoint,
                                              timeout: timeout, memory: memory, update: update, mode: mode)
         deployRequest.concurrency = concurrency
+        deployRequest.cpu = cpu
         do { deployRequest.access = try FunctionAccess.parse(request) } catch { return reply(error.response) }
+        // A client that leaves stops its compile: nothing is stored.
+        let cancellation = DeployCancellation()
+        deployRequest.cancellation = cancellation
+        session.onClientGone = { cancellation.cancel() }
         deployer.deploy(deployRequest) { [unowned self] result in
             switch result {
             case .success(let metadata):

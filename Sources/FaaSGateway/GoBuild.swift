@@ -3,35 +3,37 @@ import FaaSStore
 import FaaSSystem
 import Glibc
 
-/// How a Go function is built at deploy: the folder `go build` runs in (inside the staging
-/// folder, removed before publishing) and its sandboxed command line. A command is the user's
+/// How a Go function is built at deploy: the folder `go build` runs in (the compile slot's own
+/// folder, as for C and Rust, or the staging folder without the sandbox; removed before
+/// publishing) and its sandboxed command line. A command is the user's
 /// `package main` as it is; a handler (`package function`) is built with our runtime shim
 /// (`GoRuntime/main.go`, compiled into the gateway) as its `main`.
 ///
 /// No network and no module downloads (`GOPROXY=off`), no cgo (a static binary that needs
 /// nothing from the host), the build cache inside the staging folder (nothing shared between
-/// deploys). The staging folder is mounted at `/build` in the sandbox, so the paths Go records
+/// deploys). The workspace is mounted at `/build` in the sandbox, so the paths Go records
 /// in the binary name no host folder: `-trimpath` would do the same but makes Go 1.19 rebuild
 /// the standard library on every deploy (its precompiled one is for untrimmed builds).
 struct GoBuild {
-    /// The staging folder as the compiler sees it.
+    /// The workspace as the compiler sees it.
     static let mountPoint = "/build"
-    /// The build folder's name inside the staging folder.
+    /// The build folder's name inside the workspace.
     static let folder = "build"
 
-    let staged: StagedFunction
+    /// The host folder the build writes in (the build folder and the executable).
+    let workspace: String
     let mode: FunctionMode
-    /// Where the staging folder is inside the sandbox (itself, without bubblewrap).
+    /// Where the workspace is inside the sandbox (itself, without bubblewrap).
     let inside: String
 
-    init(staged: StagedFunction, mode: FunctionMode, sandbox: SandboxMode) {
-        self.staged = staged
+    init(workspace: String, mode: FunctionMode, sandbox: SandboxMode) {
+        self.workspace = workspace
         self.mode = mode
-        inside = sandbox == .bwrap ? Self.mountPoint : staged.directory
+        inside = sandbox == .bwrap ? Self.mountPoint : workspace
     }
 
-    var buildDirectory: String { staged.directory + "/" + Self.folder }
-    var binaryPath: String { staged.directory + "/" + Language.nativeArtifact }
+    var buildDirectory: String { workspace + "/" + Self.folder }
+    var binaryPath: String { workspace + "/" + Language.nativeArtifact }
 
     /// The module's files: go.mod, and the source as the main package or as package `function`
     /// beside the shim.
@@ -62,16 +64,16 @@ struct GoBuild {
                 "GOPATH": build + "/.gopath", "GOTMPDIR": build]
     }
 
-    /// `go build` for this function, writing `code` in the staging folder.
+    /// `go build` for this function, writing `code` in the workspace.
     func arguments(go: String) -> [String] {
         [go, "build", "-o", inside + "/" + Language.nativeArtifact, "-ldflags=-s -w", "."]
     }
 
-    /// The compiler sandbox with the staging folder at `inside`, working in the build folder.
+    /// The compiler sandbox with the workspace at `inside`, working in the build folder.
     func policy(_ options: GatewayOptions) -> SandboxPolicy {
         var policy = SandboxPolicy.compiler(mode: options.sandbox, tools: options.sandboxTools, toolchain: [options.go],
-                                            sysroot: Self.goRoot(options.go), staging: staged.directory, timeout: options.compileTimeout)
-        policy.writableBinds = [(staged.directory, inside)]
+                                            sysroot: Self.goRoot(options.go), staging: workspace, timeout: options.compileTimeout)
+        policy.writableBinds = [(workspace, inside)]
         policy.workingDirectory = inside + "/" + Self.folder
         return policy
     }

@@ -58,11 +58,23 @@ final class HTTPSession {
             if self.streaming != nil { return self.connection.close(.local("client left the stream")) }
             guard self.waitingForBody == nil else { return self.connection.close(.local("client left while its body waited")) }
             self.closing = true
-            if !self.busy { self.connection.closeAfterFlush() }
+            if !self.busy { self.connection.closeAfterFlush() } else { self.clientLeft() }
         }
     }
 
     var isClosed: Bool { connection.isClosed }
+
+    /// Called once if the client leaves while its request is in flight (its connection closes,
+    /// or its input ends: a client that half-closes after a deploy gives it up, as nginx treats
+    /// an aborted client); cleared by the answer. Costly work for it (a compile) stops.
+    var onClientGone: (() -> Void)?
+
+    /// The client left (see `onClientGone`).
+    func clientLeft() {
+        let gone = onClientGone
+        onClientGone = nil
+        gone?()
+    }
 
     /// Counts the request about to be handled against its client; false: the client has too
     /// many in flight.
@@ -115,6 +127,7 @@ final class HTTPSession {
     func respond(_ response: HTTPResponse, keepAlive: Bool, omitBody: Bool = false) {
         guard busy else { return }
         busy = false
+        onClientGone = nil
         releaseAdmission()
         send(response, keepAlive: keepAlive && !closing, omitBody: omitBody)
         if !connection.isClosed {

@@ -14,6 +14,8 @@ final class ToolRun {
         let status: ExitStatus
         let output: [UInt8]
         let timedOut: Bool
+        /// Stopped by `cancel()` (its client left).
+        let cancelled: Bool
     }
 
     private let loop: EventLoop
@@ -22,12 +24,15 @@ final class ToolRun {
     private var status: ExitStatus?
     private var endOfOutput = false
     private var timedOut = false
+    private var cancelled = false
+    private var child: ChildProcess?
     private var completion: ((Outcome) -> Void)?
 
     private init(loop: EventLoop) { self.loop = loop }
 
+    @discardableResult
     static func start(_ request: SpawnRequest, timeout: Double, loop: EventLoop,
-                      completion: @escaping (Outcome) -> Void) throws {
+                      completion: @escaping (Outcome) -> Void) throws -> ToolRun {
         let run = ToolRun(loop: loop)
         run.completion = completion
         // The caller's command dies with the gateway (SandboxPolicy, SandboxTools.dieWithParent).
@@ -35,7 +40,8 @@ final class ToolRun {
         spawn.standardInput = nil
         // stdout and stderr on one pipe: diagnostics in the order the tool wrote them.
         let child = try ChildProcess(spawn, pipes: [ChildPipe(.fromChild, on: 1, 2)], teardown: .kill(.group), loop: loop)
-        guard let connection = child.connection else { return }
+        run.child = child
+        guard let connection = child.connection else { return run }
         connection.onData = { [run] bytes in
             if run.output.count < run.outputCap { run.output.append(contentsOf: bytes.prefix(run.outputCap - run.output.count)) }
         }
@@ -52,11 +58,21 @@ final class ToolRun {
             run.finishIfDone()
         }
         child.setDeadline(after: timeout) { [run] in run.timedOut = true }
+        return run
+    }
+
+    /// Kills the tool and its process group now (its declared teardown); the completion still
+    /// runs once it is reaped, with `cancelled` set.
+    func cancel() {
+        guard let child, child.isRunning else { return }
+        cancelled = true
+        child.kill()
     }
 
     private func finishIfDone() {
         guard let status, endOfOutput, let completion else { return }
         self.completion = nil
-        completion(Outcome(status: status, output: output, timedOut: timedOut))
+        child = nil
+        completion(Outcome(status: status, output: output, timedOut: timedOut, cancelled: cancelled))
     }
 }

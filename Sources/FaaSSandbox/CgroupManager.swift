@@ -158,6 +158,10 @@ public final class CgroupManager: @unchecked Sendable {
             if optional("\(folder)/memory.swap.max") { pairs.append(("\(folder)/memory.swap.max", "0")) }
             pairs.append(("\(folder)/pids.max", String(limits.maxProcesses)))
             if optional("\(folder)/cpu.weight") { pairs.append(("\(folder)/cpu.weight", String(limits.cpuWeight))) }
+            if optional("\(folder)/cpu.max") {
+                let quota = limits.cpuQuotaMicroseconds.map(String.init) ?? "max"
+                pairs.append(("\(folder)/cpu.max", "\(quota) \(CgroupLimits.cpuPeriodMicroseconds)"))
+            }
             return pairs
         case .v1:
             let (memory, pids, cpu) = (directories[0], directories[1], directories[2])
@@ -169,6 +173,9 @@ public final class CgroupManager: @unchecked Sendable {
             pairs.append(("\(memory)/memory.swappiness", "0"))
             pairs.append(("\(pids)/pids.max", String(limits.maxProcesses)))
             pairs.append(("\(cpu)/cpu.shares", String(limits.cpuShares)))
+            // The period before the quota: a quota is checked against the period in force.
+            pairs.append(("\(cpu)/cpu.cfs_period_us", String(CgroupLimits.cpuPeriodMicroseconds)))
+            pairs.append(("\(cpu)/cpu.cfs_quota_us", String(limits.cpuQuotaMicroseconds ?? -1)))
             return pairs
         }
     }

@@ -19,6 +19,8 @@ public struct FunctionMetadata: Codable, Sendable, Equatable {
     /// Per-function limits (seconds, MiB); nil means the platform default.
     public var timeout: Double?
     public var memory: Int?
+    /// CPU quota of its runtime's cgroup, cores (`&cpu=`); nil: the workers' `FAAS_CPU`.
+    public var cpu: Double?
     /// Workers it may use at once (`&concurrency=N`); nil (and metadata written before the
     /// field existed): the load balancer's default share.
     public var concurrency: Int?
@@ -28,7 +30,7 @@ public struct FunctionMetadata: Codable, Sendable, Equatable {
     public var cors: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, language, entrypoint, size, version, mode, wasm, timeout, memory, concurrency, cors
+        case id, name, language, entrypoint, size, version, mode, wasm, timeout, memory, cpu, concurrency, cors
         case createdAt = "created_at"
         case isPublic = "public"
     }

@@ -261,7 +261,7 @@ final class InterpreterHost {
                            .merging(metadata.language == .go ? ["GOMEMLIMIT": "\(memory)MiB"] : [:]) { $1 }
         var policy = policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: metadata.language,
                             interpreter: interpreter)
-        try confinement.apply(to: &policy, id: metadata.id, memory: memory, language: metadata.language)
+        try confinement.apply(to: &policy, id: metadata.id, memory: memory, cpu: metadata.cpu ?? options.cpu, language: metadata.language)
         let built = try policy.command(program: program, environment: environment)
         return (built.executable, built.arguments)
     }

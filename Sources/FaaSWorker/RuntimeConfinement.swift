@@ -45,12 +45,14 @@ final class RuntimeConfinement {
     static func overheadMiB(_ language: Language) -> Int { language == .js ? 128 : 64 }
 
     /// Puts `policy` under a fresh cgroup for function `id` (replacing its earlier one), the
-    /// filter and a tmpfs of at most `memory` MiB. Throws when confinement is unavailable.
-    func apply(to policy: inout SandboxPolicy, id: String, memory: Int, language: Language) throws {
+    /// filter and a tmpfs of at most `memory` MiB; `cpu` cores of CPU bandwidth (0: no quota).
+    /// Throws when confinement is unavailable.
+    func apply(to policy: inout SandboxPolicy, id: String, memory: Int, cpu: Double, language: Language) throws {
         guard policy.mode == .bwrap else { return }
         if let problem { throw CgroupError.confinementUnusable(problem) }
         guard let manager else { return }
-        let limits = CgroupLimits(memoryBytes: (memory + Self.overheadMiB(language)) << 20, maxProcesses: policy.maxProcesses ?? 64)
+        let limits = CgroupLimits(memoryBytes: (memory + Self.overheadMiB(language)) << 20, maxProcesses: policy.maxProcesses ?? 64,
+                                  cpuCores: cpu > 0 ? cpu : nil)
         let cgroup = try manager.create(name: Self.cgroupName(id), limits: limits)
         cgroups[id] = cgroup
         seenOOMKills[id] = 0

@@ -19,6 +19,8 @@ public struct WorkerOptions: Sendable {
     /// MiB, for a job that carries no memory limit of its own (see `defaultTimeout`).
     public let defaultMemory: Int = Int(CommonSettings.memory.defaultValue)!
     public var outputCap: Int
+    /// Cores a function's runtime may use when its deploy named none (`&cpu=`); 0: no quota.
+    public var cpu: Double
     /// An explicit python3; nil: the system one when sandboxed, else PATH's (resolved lazily).
     public var python: String?
     public var logLevel: Logger.Level
@@ -33,7 +35,7 @@ public struct WorkerOptions: Sendable {
 
     public static let known = [CommonSettings.functionsDir, CommonSettings.wasmLibrary, CommonSettings.wasmPooling, CommonSettings.outputCap,
                                CommonSettings.sandbox, CommonSettings.bwrap, CommonSettings.runtimeIdle, CommonSettings.python,
-                               CommonSettings.logLevel, CommonSettings.workerID, CommonSettings.precompile, CommonSettings.entrypoint]
+                               CommonSettings.logLevel, CommonSettings.workerID, CommonSettings.precompile, CommonSettings.entrypoint, CommonSettings.cpu]
 
     public init(arguments: [String], environment: [String: String]) throws {
         try self.init(Settings(arguments: arguments, environment: environment, known: Self.known, program: "faas-worker"))
@@ -45,6 +47,7 @@ public struct WorkerOptions: Sendable {
         wasmPooling = try settings.choice(CommonSettings.wasmPooling, as: Switch.self) == .on
         workerID = try settings.integer(CommonSettings.workerID)
         outputCap = try settings.integer(CommonSettings.outputCap)
+        cpu = try settings.number(CommonSettings.cpu)
         python = settings.optionalString(CommonSettings.python)
         logLevel = try settings.logLevel(CommonSettings.logLevel)
         runtimeIdleSeconds = try settings.number(CommonSettings.runtimeIdle)

@@ -247,6 +247,135 @@ extension FaultIsolationTests {
     }
 }
 
+extension FaultIsolationTests {
+    /// The cpu cgroup folder of `function` (v1: beside its memory cgroup, in the cpu hierarchy).
+    private func cpuCgroup(of function: String) throws -> String {
+        let memory = try memoryCgroup(of: function)
+        let suite = try suite
+        for worker in suite.workerPIDs() where memory.contains("/faas-worker-\(worker)/") {
+            let membership = try String(contentsOfFile: "/proc/\(worker)/cgroup", encoding: .utf8)
+            guard let own = membership.split(separator: "\n").first(where: { $0.split(separator: ":")[1].split(separator: ",").contains("cpu") })?
+                .split(separator: ":", maxSplits: 2).last else { continue }
+            return "/sys/fs/cgroup/cpu" + (own == "/" ? "" : String(own)) + "/faas-worker-\(worker)/" + (memory as NSString).lastPathComponent
+        }
+        XCTFail("no cpu cgroup for \(function)")
+        return "/nonexistent"
+    }
+
+    /// A CPU hog deployed with `&cpu=0.25` gets about a quarter of one CPU: its cgroup has the
+    /// quota, the kernel throttled it, and the call's own CPU time is well below its wall time.
+    func testACPUHogWithCPUAQuarterGetsAboutAQuarterOfACPU() throws {
+        let suite = try suite
+        let id = try suite.deployOK(uniqueName("cpuhog"), "python", source: """
+            import time
+            wall, cpu = time.monotonic(), time.process_time()
+            while time.monotonic() - wall < 2:
+                pass
+            print("%.3f" % ((time.process_time() - cpu) / (time.monotonic() - wall)))
+            """, query: "&cpu=0.25&timeout=30")
+        let share = Double(try suite.invokeText(id, "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        XCTAssertGreaterThan(share, 0, "the call measured its CPU share")
+        XCTAssertLessThan(share, 0.45, "a quarter CPU quota: the call got \(share) of a CPU")
+        let folder = try cpuCgroup(of: id)
+        XCTAssertEqual(number("\(folder)/cpu.cfs_quota_us"), 25_000, "the cgroup's quota")
+        XCTAssertEqual(number("\(folder)/cpu.cfs_period_us"), 100_000, "the cgroup's period")
+        let stat = (try? String(contentsOfFile: "\(folder)/cpu.stat", encoding: .utf8)) ?? ""
+        let throttled = stat.split(separator: "\n").first { $0.hasPrefix("nr_throttled ") }.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        XCTAssertGreaterThan(throttled, 5, "the kernel held the hog to its quota: \(stat)")
+        // Without &cpu the documented default holds: one CPU per function runtime.
+        let plain = try suite.deployOK(uniqueName("cpudefault"), "python", source: "print('ok')\n")
+        XCTAssertEqual(try suite.invokeText(plain, ""), "ok\n")
+        XCTAssertEqual(number("\(try cpuCgroup(of: plain))/cpu.cfs_quota_us"), 100_000, "FAAS_CPU's default, 1 CPU")
+    }
+
+    /// `&cpu=` outside its range, not a number, or for a function that runs inside the worker
+    /// (WebAssembly): 400 naming the range, nothing stored.
+    func testABadCPUQuotaIsRefused() throws {
+        let suite = try suite
+        for (value, language, fragment) in [("0", "python", "cores in 0.01...64"), ("65", "js", "cores in 0.01...64"), ("half", "python", "invalid cpu"),
+                                             ("nan", "python", "invalid cpu"), ("0.5", "c", "&cpu applies to js, python and go")] {
+            let name = uniqueName("badcpu")
+            let source = language == "c" ? "int main(void) { return 0; }\n" : "print(1)\n"
+            let response = try suite.deploy(name, language, source: source, query: "&cpu=\(value)")
+            XCTAssertEqual(response.status, 400, "cpu=\(value) \(language): \(response)")
+            XCTAssertTrue(response.text.contains(fragment), "cpu=\(value) \(language): \(response)")
+            XCTAssertEqual(try suite.invoke(name, "").status, 404, "nothing stored for cpu=\(value)")
+        }
+    }
+}
+
+extension FaultIsolationTests {
+    /// `go build` and the tools it runs (compile, link), watched in /proc while a deploy builds:
+    /// the compile slot's unprivileged user, the seccomp filter, no capabilities, the slot's cgroup.
+    func testAGoBuildRunsAsTheCompileSlotsUserFilteredInItsCgroup() throws {
+        let suite = try suite
+        let name = uniqueName("gowhoami")
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var response: HTTPResult?
+        DispatchQueue.global().async {
+            response = try? suite.deploy(name, "go", source: "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"built\") }\n")
+            done.signal()
+        }
+        // This suite's gateway's: other suites may build Go at the same time.
+        let gateway = suite.gateway?.processIdentifier ?? -1
+        func descendsFromGateway(_ pid: Int32) -> Bool {
+            var current = pid
+            for _ in 0..<16 {
+                let stat = (try? String(contentsOfFile: "/proc/\(current)/stat", encoding: .utf8)) ?? ""
+                guard let parent = stat.split(separator: ")").last.flatMap({ Int32($0.split(separator: " ")[1]) }), parent > 1 else { return false }
+                if parent == gateway { return true }
+                current = parent
+            }
+            return false
+        }
+        var seen: [Int32: (uid: String, seccomp: String, capabilities: String, cgroup: String)] = [:]
+        while done.wait(timeout: .now() + .milliseconds(5)) == .timedOut {
+            for pid in ProcFS.processes(withEnvironment: "GOCACHE=/build/build/.cache") where seen[pid] == nil && descendsFromGateway(pid) {
+                let command = ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                guard ["go", "compile", "link", "asm"].contains(command),
+                      let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                      let cgroup = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8) else { continue }
+                let line = { (key: String) in status.split(separator: "\n").first { $0.hasPrefix(key + ":") }.map(String.init) ?? "" }
+                let memory = cgroup.split(separator: "\n").first { $0.split(separator: ":").dropFirst().first == "memory" }.map(String.init) ?? ""
+                seen[pid] = (line("Uid"), line("Seccomp"), line("CapEff"), memory)
+            }
+        }
+        XCTAssertEqual(response?.status, 201, "\(String(describing: response))")
+        XCTAssertEqual(try suite.invokeText(name, ""), "built\n")
+        XCTAssertFalse(seen.isEmpty, "the build's processes were seen")
+        for (pid, process) in seen {
+            XCTAssertTrue(process.uid.hasPrefix("Uid:\t7000000"), "\(pid): the compile slot's user, not root: \(process.uid)")
+            XCTAssertEqual(process.seccomp, "Seccomp:\t2", "\(pid): the seccomp filter")
+            XCTAssertTrue(process.capabilities.hasSuffix("0000000000000000"), "\(pid): no capabilities: \(process.capabilities)")
+            XCTAssertTrue(process.cgroup.contains("/compile-"), "\(pid): the compile slot's cgroup: \(process.cgroup)")
+        }
+    }
+
+    /// An 80 MiB Go executable (one initialized array) is refused by the module limit, as a C
+    /// module is: 422, nothing stored, nothing left in staging or the compile slot.
+    func testAGoExecutableOverTheModuleLimitIsRefused() throws {
+        let suite = try suite
+        let name = uniqueName("gobig")
+        let response = try suite.deploy(name, "go", source: """
+            package main
+
+            import "fmt"
+
+            var big = [80 << 20]byte{1}
+
+            func main() { fmt.Println(big[0]) }
+            """, query: "")
+        assertFailure(response, status: 422, mentions: ["FAAS_MAX_MODULE"], "80 MiB Go executable")
+        XCTAssertEqual(try suite.invoke(name, "").status, 404, "nothing stored")
+        let staging = suite.functionsDirectory + "/.staging"
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [], [], "the staging folder is emptied")
+        XCTAssertLessThan(StorageProbe.bytes(under: suite.functionsDirectory), 64 << 20, "no 80 MiB executable on disk")
+        let slots = "/tmp/faas-gateway-\(suite.gateway?.processIdentifier ?? 0)"
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: slots)) ?? []).filter { $0.hasPrefix("slot-") }
+        XCTAssertEqual(left, [], "the compile slot's folder is removed")
+    }
+}
+
 /// Disk space under a folder (allocated blocks), as the quota counts it.
 enum StorageProbe {
     static func bytes(under root: String) -> Int {
@@ -280,6 +409,60 @@ final class FaultStorageQuotaTests: SuiteTestCase {
         XCTAssertTrue(response.text.contains("FAAS_MAX_STORAGE"), "\(response)")
         XCTAssertEqual(try suite.invoke(second, "").status, 404, "nothing of the refused deploy is stored")
         XCTAssertEqual(try suite.invokeText(first, ""), "kept\n")
+        // A Go executable (over 1 MiB on its own) goes past it too.
+        let go = uniqueName("quota-go")
+        let built = try suite.deploy(go, "go", source: "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(1) }\n")
+        XCTAssertEqual(built.status, 507, "\(built)")
+        XCTAssertEqual(try suite.invoke(go, "").status, 404, "nothing of the refused Go deploy is stored")
+    }
+}
+
+/// One compile slot: a deploy whose client leaves mid-compile has its compiler killed, frees
+/// the slot for the next deploy at once, and stores nothing.
+final class FaultCompileCancelTests: SuiteTestCase {
+    override class var suiteOptions: FaaSSuite.Options {
+        var options = FaaSSuite.Options()
+        options.workers = 1
+        options.environment = ["FAAS_COMPILE_JOBS": "1"]
+        return options
+    }
+
+    /// A 10-million-element table, written as 531 bytes of macros: seconds of clang.
+    static let slowSource: String = {
+        var lines = ["#define D1(x) " + Array(repeating: "x", count: 10).joined(separator: ",")]
+        for level in 2...7 { lines.append("#define D\(level)(x) " + Array(repeating: "D\(level - 1)(x)", count: 10).joined(separator: ",")) }
+        return (lines + ["int t[] = { D7(1) };", "int main(void) { return t[0]; }"]).joined(separator: "\n") + "\n"
+    }()
+
+    func testAClientLeavingMidCompileKillsTheCompilerAndFreesTheSlot() throws {
+        let suite = try suite
+        let slow = uniqueName("slowcompile")
+        let connection = try HTTPConnection(port: suite.port)
+        try connection.sendRequest("POST", "/deploy?name=\(slow)&lang=c", body: Data(Self.slowSource.utf8))
+        // The compiler is at work on the slot's copy of the source (this gateway's slot: other
+        // suites may compile at the same time).
+        let marker = "/tmp/faas-gateway-\(suite.gateway?.processIdentifier ?? 0)/slot-0/code.c"
+        var compilers = ProcFS.processes(mentioning: marker)
+        for _ in 0..<600 where compilers.isEmpty {
+            usleep(20_000)
+            compilers = ProcFS.processes(mentioning: marker)
+        }
+        XCTAssertFalse(compilers.isEmpty, "the slow compile started")
+        usleep(300_000)
+        connection.close()
+        // Gone within two seconds, with everything it started.
+        var left = ProcFS.processes(mentioning: marker)
+        for _ in 0..<40 where !left.isEmpty {
+            usleep(50_000)
+            left = ProcFS.processes(mentioning: marker)
+        }
+        XCTAssertEqual(left, [], "the compiler process tree is killed once its client left")
+        // The only slot is free again: the next deploy compiles, and the slow one was never stored.
+        let next = try suite.deployOK(uniqueName("afterslow"), "c", source: "#include <stdio.h>\nint main(void) { puts(\"next\"); return 0; }\n")
+        XCTAssertEqual(try suite.invokeText(next, ""), "next\n")
+        XCTAssertEqual(try suite.invoke(slow, "").status, 404, "nothing of the cancelled deploy is stored")
+        let staging = suite.functionsDirectory + "/.staging"
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [], [], "the staging folder is emptied")
     }
 }
 
@@ -311,6 +494,26 @@ final class FaultJavaScriptRealmTests: SuiteTestCase {
         let expected = "constructor: EvalError; global: EvalError; binding: undefined undefined; polluted: undefined undefined\n"
         XCTAssertEqual(try suite.invokeText(id, ""), expected)
         XCTAssertEqual(try suite.invokeText(id, ""), expected, "the second call sees nothing of the first")
+    }
+
+    /// Node's library objects are the runtime's own: a call that stores a payload on them, or
+    /// hooks the runtime's output stream to read later calls' output, leaves nothing behind.
+    func testNodesLibraryObjectsCarryNothingToTheNextCall() throws {
+        let suite = try suite
+        let id = try suite.deployOK(uniqueName("libleak"), "js", source: """
+            const input = require("fs").readFileSync(0, "utf8");
+            const stores = [atob, require.resolve, require("events").prototype, require("path"), Object.getPrototypeOf(require("fs")),
+                            Object.getPrototypeOf(process.stdout)];
+            const earlier = stores.map((store) => store.kept).filter(Boolean);
+            for (const store of stores) { try { store.kept = input; } catch (e) {} }
+            try {
+              const write = require("stream").Writable.prototype.write;
+              require("stream").Writable.prototype.write = function (chunk, ...rest) { globalThis.captured = chunk; return write.call(this, chunk, ...rest); };
+            } catch (e) {}
+            console.log("earlier: [" + earlier.join(",") + "] for " + input);
+            """)
+        XCTAssertEqual(try suite.invokeText(id, "alice-secret"), "earlier: [] for alice-secret\n")
+        XCTAssertEqual(try suite.invokeText(id, "bob"), "earlier: [] for bob\n", "nothing of alice's call is seen by bob's")
     }
 }
 

@@ -43,21 +43,21 @@ final class GoDeployTests: XCTestCase {
     }
 
     func testBuildLayoutAndEnvironment() {
-        let staged = StagedFunction(directory: "/f/.staging/X", language: .go, sourceSize: handler.count)
-        let build = GoBuild(staged: staged, mode: .handler, sandbox: .bwrap)
+        let slot = "/tmp/faas-gateway-1/slot-0"
+        let build = GoBuild(workspace: slot, mode: .handler, sandbox: .bwrap)
         XCTAssertEqual(build.files(source: handler).map { $0.path }, ["go.mod", "main.go", "function/handler.go"])
         XCTAssertEqual(build.files(source: handler).last?.contents, handler)
         XCTAssertEqual(build.files(source: handler)[1].contents, PackageResources.main_go, "the shim is the main package")
-        let commandBuild = GoBuild(staged: staged, mode: .command, sandbox: .bwrap)
+        let commandBuild = GoBuild(workspace: slot, mode: .command, sandbox: .bwrap)
         XCTAssertEqual(commandBuild.files(source: command).map { $0.path }, ["go.mod", "main.go"])
-        // No network, no cgo, nothing outside the deploy's own folder, which the sandbox mounts at /build.
+        // No network, no cgo, nothing outside the compile slot's own folder, which the sandbox mounts at /build.
         let environment = build.environment
         XCTAssertEqual(environment["GOPROXY"], "off")
         XCTAssertEqual(environment["CGO_ENABLED"], "0")
         XCTAssertEqual(environment["GOCACHE"], "/build/build/.cache")
         XCTAssertEqual(build.arguments(go: "/usr/bin/go"), ["/usr/bin/go", "build", "-o", "/build/code", "-ldflags=-s -w", "."])
-        XCTAssertEqual(build.binaryPath, "/f/.staging/X/code")
-        // Unsandboxed (FAAS_SANDBOX=none), the staging folder is where it is.
-        XCTAssertEqual(GoBuild(staged: staged, mode: .command, sandbox: .none).environment["GOCACHE"], "/f/.staging/X/build/.cache")
+        XCTAssertEqual(build.binaryPath, slot + "/code")
+        // Unsandboxed (FAAS_SANDBOX=none), the build runs in the staging folder, where it is.
+        XCTAssertEqual(GoBuild(workspace: "/f/.staging/X", mode: .command, sandbox: .none).environment["GOCACHE"], "/f/.staging/X/build/.cache")
     }
 }

@@ -107,13 +107,25 @@ final class CgroupManagerTests: XCTestCase {
     func testLimitsAsV2AndV1Files() {
         let limits = CgroupLimits(memoryBytes: 192 << 20, maxProcesses: 64, cpuWeight: 50)
         let v2 = CgroupManager.settings(version: .v2(root: "/r"), directories: ["/r/f"], limits: limits)
-        XCTAssertEqual(v2.map { "\($0.0)=\($0.1)" }, ["/r/f/memory.max=\(192 << 20)", "/r/f/memory.swap.max=0", "/r/f/pids.max=64", "/r/f/cpu.weight=50"])
+        XCTAssertEqual(v2.map { "\($0.0)=\($0.1)" }, ["/r/f/memory.max=\(192 << 20)", "/r/f/memory.swap.max=0", "/r/f/pids.max=64", "/r/f/cpu.weight=50",
+                                                          "/r/f/cpu.max=max 100000"])
         let v1 = CgroupManager.settings(version: .v1(memory: "/m", pids: "/p", cpu: "/c"), directories: ["/m/f", "/p/f", "/c/f"], limits: limits)
         let files = Dictionary(uniqueKeysWithValues: v1)
         XCTAssertEqual(files["/m/f/memory.limit_in_bytes"], String(192 << 20))
         XCTAssertEqual(files["/m/f/memory.swappiness"], "0")
         XCTAssertEqual(files["/p/f/pids.max"], "64")
         XCTAssertEqual(files["/c/f/cpu.shares"], "512")
+        XCTAssertEqual(files["/c/f/cpu.cfs_quota_us"], "-1", "no quota asked: none set")
+    }
+
+    func testCPUQuotaAsV2AndV1Files() {
+        let limits = CgroupLimits(memoryBytes: 64 << 20, cpuCores: 0.25)
+        let v2 = CgroupManager.settings(version: .v2(root: "/r"), directories: ["/r/f"], limits: limits)
+        XCTAssertTrue(v2.contains { $0.0 == "/r/f/cpu.max" && $0.1 == "25000 100000" }, "\(v2)")
+        let v1 = CgroupManager.settings(version: .v1(memory: "/m", pids: "/p", cpu: "/c"), directories: ["/m/f", "/p/f", "/c/f"], limits: limits)
+        let files = v1.map(\.0)
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: v1)["/c/f/cpu.cfs_quota_us"], "25000")
+        XCTAssertLessThan(files.firstIndex(of: "/c/f/cpu.cfs_period_us")!, files.firstIndex(of: "/c/f/cpu.cfs_quota_us")!)
     }
 
     /// On this host (root, v1 controllers): a real cgroup, joined by the sandbox's launcher,

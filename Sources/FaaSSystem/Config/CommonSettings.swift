@@ -34,6 +34,8 @@ public enum CommonSettings {
     public static let memory = Setting("memory", env: "FAAS_MEMORY", default: "128", kind: .integer(1...1_048_576), help: "default memory limit per invocation, MiB")
     public static let maxMemory = Setting("max-memory", env: "FAAS_MAX_MEMORY", default: "2048", kind: .integer(1...1_048_576),
                                           help: "largest memory limit a function may ask for, MiB")
+    public static let cpu = Setting("cpu", env: "FAAS_CPU", default: "1", kind: .number(0...64),
+                                    help: "CPU quota of a JS/Python/Go function's runtime (all its calls together), cores; 0: no quota")
 
     // Gateway
     public static let maxBody = Setting("max-body", env: "FAAS_MAX_BODY", default: "8388608", kind: .integer(1...largestPayload),
@@ -141,5 +143,5 @@ public enum CommonSettings {
     public static let sandboxOffWarning = "FAAS_SANDBOX=none: functions and compilers run WITHOUT isolation, as this daemon's user (root if it runs as root) with full network and file access; do not run untrusted code"
 
     /// What the server hands each worker, as it resolved them.
-    public static let handedToWorkers = [functionsDir, wasmLibrary, wasmPooling, outputCap, sandbox, bwrap, runtimeIdle, python, logLevel]
+    public static let handedToWorkers = [functionsDir, wasmLibrary, wasmPooling, outputCap, sandbox, bwrap, runtimeIdle, python, logLevel, cpu]
 }

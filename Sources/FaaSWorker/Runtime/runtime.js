@@ -190,6 +190,52 @@ function handlerRunner(code, cap) {
   };
 }
 
+// Node's library objects (its modules, their classes and prototypes, the host functions a
+// context is given) are the runtime's own and the same in every call: a call gets them hardened,
+// the whole graph sealed read-only, so nothing it sets on them is seen by a later call (or hooks
+// the runtime's own streams). Their writable data properties become accessors whose setter
+// defines the property on the object written through (an instance, or a call's own object
+// inheriting from a library one): a read-only prototype property would otherwise refuse
+// `this.x = v` on its instances (the "override mistake"). Left writable: the few data
+// properties node made writable but not configurable (EventEmitter.prototype[kCapture]), which
+// can be neither frozen nor turned into accessors without breaking every instance, and the
+// contents of typed arrays.
+const hardened = new WeakSet();
+function harden(root) {
+  const pending = [root];
+  while (pending.length) {
+    const object = pending.pop();
+    if ((typeof object !== "object" && typeof object !== "function") || object === null || hardened.has(object)) continue;
+    hardened.add(object);
+    pending.push(Reflect.getPrototypeOf(object));
+    Object.preventExtensions(object);
+    for (const key of Reflect.ownKeys(object)) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(object, key);
+      if (!("value" in descriptor)) {
+        pending.push(descriptor.get, descriptor.set);
+        if (descriptor.configurable) Object.defineProperty(object, key, { configurable: false });
+        continue;
+      }
+      pending.push(descriptor.value);
+      if (!descriptor.configurable) continue;
+      if (!descriptor.writable) {
+        Object.defineProperty(object, key, { configurable: false });
+        continue;
+      }
+      const value = descriptor.value;
+      Object.defineProperty(object, key, {
+        enumerable: descriptor.enumerable, configurable: false,
+        get() { return value; },
+        set(replacement) {
+          if (this === object) throw new TypeError(`Cannot assign to ${String(key)}: node's library objects are shared by every call (mode=command)`);
+          Object.defineProperty(this, key, { value: replacement, writable: true, enumerable: true, configurable: true });
+        },
+      });
+    }
+  }
+  return root;
+}
+
 /** command mode: a fresh context per call. (payload) => [kind, code, stdout, stderr]. */
 function commandRunner(code, cap) {
   const vm = require("vm");
@@ -204,11 +250,11 @@ function commandRunner(code, cap) {
     loadError = Buffer.from(errorText(e));
   }
   class ExitSignal { constructor(status) { this.code = status; } }
-  // Host objects handed to every call's context are frozen: a call cannot leave a mark on them
-  // for the next one.
-  for (const shared of [Buffer, URL, URLSearchParams, TextEncoder, TextDecoder]) {
-    Object.freeze(shared);
-    Object.freeze(shared.prototype);
+  // Host objects handed to every call's context are hardened: a call cannot leave a mark on
+  // them for the next one (what it requires is hardened as it is required).
+  for (const shared of [Buffer, URL, URLSearchParams, TextEncoder, TextDecoder, queueMicrotask, structuredClone, atob, btoa,
+                        require.resolve, Readable, Writable, Console, require("events"), fs]) {
+    harden(shared);
   }
 
   const runOnce = (payload) => new Promise((resolve) => {
@@ -293,7 +339,7 @@ function commandRunner(code, cap) {
       if (bare === "process") return proc;
       // Ways back into this runtime's own realm (its global, process and code): refused.
       if (SEALED_MODULES.has(bare)) throw new Error(`require("${bare}") is not available to a command (mode=command)`);
-      return require(name);
+      return harden(require(name));
     };
     requireShim.resolve = require.resolve;
     const sandbox = {

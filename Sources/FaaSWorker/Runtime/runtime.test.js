@@ -236,6 +236,34 @@ test("command: the runtime's realm is out of reach (issue 10)", async (t) => {
   assert.deepEqual(await rt.call(""), [EXITED, 0, expected, ""]);
 });
 
+test("command: node's library objects carry nothing from one call to the next (issue 10)", async (t) => {
+  const rt = new Runtime(t, "command", `
+    const seen = [];
+    const targets = {
+      atob, queueMicrotask, "require.resolve": require.resolve, "console proto": Object.getPrototypeOf(console),
+      "stdout proto": Object.getPrototypeOf(process.stdout), events: require("events"), "events proto": require("events").prototype,
+      path: require("path"), "real fs": Object.getPrototypeOf(require("fs")), util: require("util"), crypto: require("crypto"),
+    };
+    for (const [label, target] of Object.entries(targets)) {
+      seen.push(label + "=" + target.leak);
+      try { target.leak = "x"; } catch (e) {}
+    }
+    // Hooking the runtime's own streams (to read later calls' output) has no effect either.
+    try { require("stream").Writable.prototype.write = () => true; } catch (e) { seen.push("hook:" + e.name); }
+    // Instances still take properties of their own, shadowing their prototypes'.
+    const EventEmitter = require("events");
+    class Mine extends EventEmitter { constructor() { super(); this.emit = () => "own"; } }
+    const fs = require("fs");
+    fs.readdirSync = () => "per call";
+    seen.push(new Mine().emit(), fs.readdirSync(), require("path").join("a", "b"));
+    console.log(seen.join(" "));
+  `);
+  const expected = "atob=undefined queueMicrotask=undefined require.resolve=undefined console proto=undefined stdout proto=undefined "
+    + "events=undefined events proto=undefined path=undefined real fs=undefined util=undefined crypto=undefined hook:TypeError own per call a/b\n";
+  assert.deepEqual(await rt.call(""), [EXITED, 0, expected, ""]);
+  assert.deepEqual(await rt.call(""), [EXITED, 0, expected, ""], "the second call sees nothing of the first");
+});
+
 test("emptyFolder removes everything a call left, read-only folders included", () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "runtime-js-empty-"));
   fs.mkdirSync(path.join(root, "a", "b"), { recursive: true });
