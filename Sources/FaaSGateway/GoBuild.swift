@@ -1,6 +1,7 @@
 import FaaSSandbox
 import FaaSStore
 import FaaSSystem
+import Foundation
 import Glibc
 
 /// How a Go function is built at deploy: the folder `go build` runs in (inside the staging
@@ -45,8 +46,21 @@ struct GoBuild {
         }
     }
 
+    /// A bundle: its tree is the module (its go.mod, or ours when it has none; its `vendor/`
+    /// is used, `-mod=vendor`, as nothing is ever downloaded).
+    var isBundle: Bool { staged.bundle != nil }
+    var vendored: Bool { isBundle && access(staged.treePath + "/vendor/modules.txt", F_OK) == 0 }
+
     /// Writes the build folder (the deploy's blocking setup; the folder is the deploy's own).
     func writeFiles(source: [UInt8]) throws {
+        if isBundle {
+            try FileManager.default.copyItem(atPath: staged.treePath, toPath: buildDirectory)
+            if access(buildDirectory + "/go.mod", F_OK) != 0 {
+                let fd = try FileDescriptor.open(buildDirectory + "/go.mod", O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+                try fd.closeAfter { try $0.writeAll(Array("module function\n\ngo 1.19\n".utf8)) }
+            }
+            return
+        }
         try syscall("mkdir") { mkdir(buildDirectory, 0o755) }
         if mode == .handler { try syscall("mkdir") { mkdir(buildDirectory + "/function", 0o755) } }
         for file in files(source: source) {
@@ -58,7 +72,7 @@ struct GoBuild {
     var environment: [String: String] {
         let build = inside + "/" + Self.folder
         return ["PATH": "/usr/bin:/bin", "HOME": build + "/.home", "LANG": "C.UTF-8", "CGO_ENABLED": "0", "GO111MODULE": "on",
-                "GOPROXY": "off", "GOSUMDB": "off", "GOWORK": "off", "GOFLAGS": "-mod=mod", "GOCACHE": build + "/.cache",
+                "GOPROXY": "off", "GOSUMDB": "off", "GOWORK": "off", "GOFLAGS": vendored ? "-mod=vendor" : "-mod=mod", "GOCACHE": build + "/.cache",
                 "GOPATH": build + "/.gopath", "GOTMPDIR": build]
     }
 

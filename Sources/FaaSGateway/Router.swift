@@ -10,6 +10,8 @@ struct Router<Handler> {
         case exact(String)
         /// `/function/NAME`: the rest of the path is the parameter (percent-decoded).
         case prefix(String)
+        /// `/function/NAME/versions`: the one path segment between the two is the parameter.
+        case within(String, String)
     }
 
     /// What an endpoint needs before its handler runs.
@@ -63,6 +65,10 @@ struct Router<Handler> {
             case .prefix(let prefix) where path.hasPrefix(prefix) && path.count > prefix.count:
                 let raw = String(path.dropFirst(prefix.count))
                 return (route, raw.removingPercentEncodingSafely)
+            case .within(let prefix, let suffix) where path.hasPrefix(prefix) && path.hasSuffix(suffix) && path.count > prefix.count + suffix.count:
+                let raw = String(path.dropFirst(prefix.count).dropLast(suffix.count))
+                if raw.contains("/") { continue }
+                return (route, raw.removingPercentEncodingSafely)
             default:
                 continue
             }
@@ -80,6 +86,7 @@ struct Router<Handler> {
             switch route.pattern {
             case .exact(let exact) where target.hasPrefix(exact + "?"): return route.name
             case .prefix(let prefix) where target.hasPrefix(prefix): return route.name
+            case .within(let prefix, let suffix) where target.hasPrefix(prefix) && target.contains(suffix): return route.name
             default: continue
             }
         }
