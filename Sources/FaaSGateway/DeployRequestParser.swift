@@ -9,16 +9,10 @@ struct DeployRequestParser {
     let store: FunctionStore
     let secrets: SecretStore
 
-    func parse(_ request: HTTPRequest, name queryName: String?, update: Bool) throws(RequestRefusal) -> Deployer.Request {
-        // A bundle is read and checked whole first: its function.json may name the function.
-        var bundle: BundleArchive?
-        var manifest: BundleManifest?
-        if let format = ArchiveFormat(detecting: request.body) {
-            do { bundle = try BundleArchive(format: format, bytes: request.body, limits: options.bundleLimits) } catch {
-                throw RequestRefusal(.badRequest, "\(error)")
-            }
-            if let bundle { manifest = try BundleManifest.read(from: bundle) }
-        }
+    /// - Parameter bundle: the body read as an archive (the gateway reads it off the loop first:
+    ///   its function.json may name the function).
+    func parse(_ request: HTTPRequest, name queryName: String?, update: Bool, bundle: BundleArchive?) throws(RequestRefusal) -> Deployer.Request {
+        let manifest = try bundle.map { bundle throws(RequestRefusal) in try BundleManifest.read(from: bundle) } ?? nil
         guard let name = queryName ?? manifest?.name, !name.isEmpty else {
             throw RequestRefusal(.badRequest, "missing ?name= (1-64 of A-Z a-z 0-9 _ -)")
         }

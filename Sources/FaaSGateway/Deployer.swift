@@ -153,19 +153,38 @@ final class Deployer {
         if let failure = Self.overQuota(root: store.root, quota: options.maxStorage, adding: request.source.count * (request.bundle == nil ? 1 : 2)) {
             return completion(.failure(failure))
         }
+        reserved.insert(request.name)
+        // A bundle's tree (many files, each fsynced) is written on the blocking-work thread.
+        if let bundle = request.bundle, let entryFile = request.entryFile {
+            let (store, language) = (self.store, request.language)
+            loop.runBlocking({ Result { try store.stage(language: language, bundle: bundle, entryFile: entryFile) } }, then: { [unowned self] outcome in
+                switch outcome {
+                case .success(let staged):
+                    self.build(request, existing: existing, plan: plan, staged: staged, completion: completion)
+                case .failure(let error):
+                    self.reserved.remove(request.name)
+                    self.log.error("cannot stage function", ["name": request.name, "error": error])
+                    completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
+                }
+            })
+            return
+        }
         let staged: StagedFunction
         do {
-            if let bundle = request.bundle, let entryFile = request.entryFile {
-                staged = try store.stage(language: request.language, bundle: bundle, entryFile: entryFile)
-            } else {
-                staged = try store.stage(language: request.language, source: request.source)
-            }
+            staged = try store.stage(language: request.language, source: request.source)
         } catch {
+            reserved.remove(request.name)
             log.error("cannot stage function", ["name": request.name, "error": error])
             completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
             return
         }
-        reserved.insert(request.name)
+        build(request, existing: existing, plan: plan, staged: staged, completion: completion)
+    }
+
+    /// From the staged source to the published function: compile (C, C++, Rust, Go), then
+    /// publish on the blocking-work thread. The name is reserved until the answer is back.
+    private func build(_ request: Request, existing: FunctionMetadata?, plan: DeployPlan, staged: StagedFunction,
+                       completion: @escaping (Result<FunctionMetadata, Failure>) -> Void) {
         // Succeeds with the compiled module's file name (C, C++, Rust) or nil (JS, Python, Go).
         let finish: (Result<String?, Failure>) -> Void = { [unowned self] outcome in
             switch outcome {

@@ -510,8 +510,25 @@ final class Gateway {
     // MARK: deploy
 
     private func deploy(_ request: HTTPRequest, name: String?, update: Bool, reply: @escaping (HTTPResponse) -> Void) {
+        // An archive is read and checked whole (inflating up to the bundle limits) off the loop.
+        if let format = ArchiveFormat(detecting: request.body) {
+            let (body, limits) = (request.body, options.bundleLimits)
+            loop.runBlocking({ Result { try BundleArchive(format: format, bytes: body, limits: limits) } }, then: { [unowned self] read in
+                switch read {
+                case .success(let bundle): self.deploy(request, name: name, update: update, bundle: bundle, reply: reply)
+                case .failure(let error): reply(HTTPResponse.jsonError(status: .badRequest, message: "\(error)"))
+                }
+            })
+            return
+        }
+        deploy(request, name: name, update: update, bundle: nil, reply: reply)
+    }
+
+    private func deploy(_ request: HTTPRequest, name: String?, update: Bool, bundle: BundleArchive?, reply: @escaping (HTTPResponse) -> Void) {
         let deployRequest: Deployer.Request
-        do { deployRequest = try DeployRequestParser(options: options, store: store, secrets: secrets).parse(request, name: name, update: update) } catch {
+        do {
+            deployRequest = try DeployRequestParser(options: options, store: store, secrets: secrets).parse(request, name: name, update: update, bundle: bundle)
+        } catch {
             return reply(error.response)
         }
         deployer.deploy(deployRequest) { [unowned self] result in

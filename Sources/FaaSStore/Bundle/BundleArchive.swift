@@ -43,8 +43,9 @@ public struct BundleArchive: Sendable {
     }
 
     /// Writes the tree under `directory` (which must exist and be empty): folders 0755, files
-    /// 0644 (0755 when executable in the archive), each file fsynced. Paths were checked when
-    /// read; `O_NOFOLLOW | O_EXCL` refuses anything already there.
+    /// 0644 (0755 when executable in the archive), each file fsynced (the deploy runs this on
+    /// its blocking-work thread).
+    /// Paths were checked when read; `O_NOFOLLOW | O_EXCL` refuses anything already there.
     public func unpack(into directory: String) throws {
         for entry in entries {
             for parent in Self.parents(of: entry.path) + (entry.kind == .directory ? [entry.path] : []) {
