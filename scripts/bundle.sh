@@ -4,7 +4,8 @@
 #   OUT ends in .zip or .tar.gz (.tgz); REQUIREMENTS (a requirements.txt) is installed with
 #   `pip install --target` into the bundle's python/ folder, so the gateway never needs the
 #   network: pure-Python packages only (a compiled extension is refused). DIR is not changed.
-#   Symbolic links and special files in DIR are refused (the gateway would refuse them too).
+#   Symbolic links and special files in DIR are refused (the gateway would refuse them too);
+#   node_modules/.bin (npm's links to command-line tools) and __pycache__ are left out.
 # Deploy it as any source: scripts/deploy.sh NAME python OUT, or curl --data-binary @OUT.
 # Exit: 0 when OUT is written, 1 on an error, 2 on a usage error.
 set -euo pipefail
@@ -16,7 +17,7 @@ usage() {
     warn "usage: scripts/bundle.sh DIR OUT.zip|OUT.tar.gz [requirements.txt]"
     exit 2
 }
-[[ "${1:-}" == -h || "${1:-}" == --help ]] && { sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0; }
+[[ "${1:-}" == -h || "${1:-}" == --help ]] && { sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0; }
 for arg in "$@"; do
     [[ "$arg" == -?* ]] && reject_unknown "$arg"
 done
@@ -49,7 +50,8 @@ import os, stat, sys, tarfile, zipfile
 tree, out, form = sys.argv[1], sys.argv[2], sys.argv[3]
 entries = []
 for folder, dirs, files in os.walk(tree):
-    dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+    # node_modules/.bin holds npm's links to command-line tools: not needed to run.
+    dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not (d == ".bin" and os.path.basename(folder) == "node_modules"))
     for name in sorted(dirs) + sorted(files):
         path = os.path.join(folder, name)
         info = os.lstat(path)

@@ -234,5 +234,27 @@ final class BundleTests: SuiteTestCase {
             XCTAssertEqual(try suite.invokeText(name, "loud"), "LOUD!")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/fn/python"), "bundle.sh never writes into DIR")
+
+        // npm's node_modules/.bin links are left out; any other link is refused.
+        try FileManager.default.createDirectory(atPath: work + "/js/node_modules/.bin", withIntermediateDirectories: true)
+        try Data("module.exports = () => 'js';\n".utf8).write(to: URL(fileURLWithPath: work + "/js/index.js"))
+        try FileManager.default.createSymbolicLink(atPath: work + "/js/node_modules/.bin/tool", withDestinationPath: "/bin/true")
+        func bundle(_ folder: String, _ out: String) throws -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: script)
+            process.arguments = [folder, out]
+            process.environment = ProcessInfo.processInfo.environment.merging(["PYTHON": "/usr/bin/python3"]) { $1 }
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        XCTAssertEqual(try bundle(work + "/js", work + "/js.zip"), 0)
+        let js = uniqueName("jsbin")
+        _ = try deploy(js, "js", try Data(contentsOf: URL(fileURLWithPath: work + "/js.zip")))
+        XCTAssertEqual(try suite.invokeText(js, ""), "js")
+        try FileManager.default.createSymbolicLink(atPath: work + "/js/secret", withDestinationPath: "/etc/passwd")
+        XCTAssertEqual(try bundle(work + "/js", work + "/js2.zip"), 1)
+        XCTAssertEqual(try bundle(work + "/js", work + "/js.rar"), 2)
     }
 }

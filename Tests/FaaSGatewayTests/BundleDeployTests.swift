@@ -17,6 +17,8 @@ final class BundleDeployTests: XCTestCase {
         XCTAssertEqual(try BundleEntry.resolve(language: .js, files: ["lib/a.js", "server.js"], entrypoint: nil), BundleEntry(file: "server.js", name: nil))
         XCTAssertEqual(try BundleEntry.resolve(language: .rust, files: ["src/lib.rs", "src/util.rs"], entrypoint: "add"), BundleEntry(file: "src/lib.rs", name: "add"))
         XCTAssertEqual(try BundleEntry.resolve(language: .c, files: ["calc.c", "main.c", "calc.h"], entrypoint: nil), BundleEntry(file: "main.c", name: nil))
+        XCTAssertEqual(try BundleEntry.resolve(language: .c, files: ["src/b.c", "src/a.c", "a.h"], entrypoint: "add"), BundleEntry(file: "src/a.c", name: "add"))
+        XCTAssertEqual(try BundleEntry.resolve(language: .c, files: ["lib/calc.c", "x.c"], entrypoint: "lib/calc.add"), BundleEntry(file: "lib/calc.c", name: "add"))
         XCTAssertEqual(status { _ = try BundleEntry.resolve(language: .python, files: files, entrypoint: "app/missing.handler") }, 400)
         XCTAssertEqual(status { _ = try BundleEntry.resolve(language: .python, files: files, entrypoint: "app/main.") }, 400)
         XCTAssertEqual(status { _ = try BundleEntry.resolve(language: .js, files: ["a.js", "b.js"], entrypoint: nil) }, 400)

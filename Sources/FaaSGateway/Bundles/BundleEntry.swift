@@ -50,6 +50,11 @@ struct BundleEntry: Equatable {
         if let file = conventionalFiles(language).first(where: present.contains) { return BundleEntry(file: file, name: name) }
         let candidates = files.filter { path in !path.contains("/") && extensions(language).contains { path.hasSuffix(".\($0)") } }
         if candidates.count == 1 { return BundleEntry(file: candidates[0], name: name) }
+        // C, C++ and Go build every source file: any one of them stands for the entry.
+        if [.c, .cpp, .go].contains(language), let first = (candidates.isEmpty ? files.filter { path in
+            extensions(language).contains { path.hasSuffix(".\($0)") } && !path.hasPrefix("vendor/") } : candidates).sorted().first {
+            return BundleEntry(file: first, name: name)
+        }
         throw RequestRefusal(.badRequest, "the bundle has no entry file for \(language.rawValue): name one with &entrypoint=path/file.NAME "
                              + "(or \"entrypoint\" in function.json), or use \(conventionalFiles(language).joined(separator: ", "))")
     }
