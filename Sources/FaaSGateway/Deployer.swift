@@ -143,8 +143,15 @@ final class Deployer {
             }
         }
         guard var decided = chosen else { return }
-        // A bundle's handler may be named (`path/file.NAME`): kept as the entrypoint.
-        if request.bundle != nil, !request.language.compilesToWasm, decided.mode == .handler, let name = request.entrypoint { decided.entrypoint = name }
+        // A bundle's handler may be named (`path/file.NAME`): kept as the entrypoint; an update
+        // that names none keeps the previous handler's name.
+        if !request.language.compilesToWasm, decided.mode == .handler {
+            if request.bundle != nil, let name = request.entrypoint {
+                decided.entrypoint = name
+            } else if request.update, request.entrypoint == nil, let existing, existing.mode == .handler, existing.language == request.language {
+                decided.entrypoint = existing.entrypoint
+            }
+        }
         let plan = decided
         if request.bundle != nil, request.language == .go, plan.mode == .handler {
             return completion(.failure(Failure(status: .unprocessableContent, message: "go bundles are commands (package main); "

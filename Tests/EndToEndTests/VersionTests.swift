@@ -42,6 +42,17 @@ final class VersionTests: SuiteTestCase {
         XCTAssertEqual(try deployed.json()["mode"] as? String, "command")
         XCTAssertEqual(try put(command, "def handler(p):\n    return 'y'\nprint('script 2')\n")["mode"] as? String, "command")
         XCTAssertEqual(try suite.invokeText(command, ""), "script 2\n")
+        // A bundle's entry file and handler name stay too.
+        let bundled = uniqueName("keepentry")
+        let initial = try suite.deploy(bundled, "python", source: try ArchiveMaker.zip([("src/fn.py", "def handler(p):\n    return 'b1'\n")]),
+                                     query: "&entrypoint=src/fn.handler")
+        XCTAssertEqual(initial.status, 201, "\(initial)")
+        let next = try suite.request("PUT", "/function/\(bundled)", body: try ArchiveMaker.zip([("src/fn.py", "def handler(p):\n    return 'b2'\n"),
+                                                                                            ("main.py", "print('not me')\n")]))
+        XCTAssertEqual(next.status, 201, "\(next)")
+        XCTAssertEqual(try next.json()["entry_file"] as? String, "src/fn.py")
+        XCTAssertEqual(try next.json()["entrypoint"] as? String, "handler")
+        XCTAssertEqual(try suite.invokeText(bundled, ""), "b2")
     }
 
     func testVersionsAndRollback() throws {
