@@ -24,7 +24,9 @@ let package = Package(
         .target(name: "FaaSSystem", dependencies: ["CFaaSSystem"]),
         .target(name: "FaaSProtocol", dependencies: ["FaaSSystem"]),
         .target(name: "FaaSHTTP", dependencies: ["FaaSSystem"]),
-        .target(name: "FaaSStore", dependencies: ["FaaSSystem"]),
+        // Debian's zlib (zlib1g-dev): inflating deploy bundles (zip's deflate, gzip).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "FaaSStore", dependencies: ["FaaSSystem", "CZlib"]),
         // Debian's libseccomp (libseccomp-dev): the sandbox's syscall filter, exported as BPF.
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(name: "FaaSSandbox", dependencies: ["FaaSSystem", "CSeccomp"]),

@@ -29,6 +29,28 @@ final class Deployer {
         var access: FunctionAccess? = nil
         /// Set when its client leaves: the compile stops and nothing is stored.
         var cancellation = DeployCancellation()
+        /// The body was an archive: its checked entries, and the entry file among them.
+        var bundle: BundleArchive? = nil
+        var entryFile: String? = nil
+        /// nil on an update: as the previous version (as every setting the request leaves out).
+        var env: [String: String]? = nil
+        var secrets: [String]? = nil
+
+        /// What the deploy plan and the compilers look at: the source, or a bundle's entry file
+        /// (for C and C++ every C source, for Go every root `.go` file, as `main` may be in any).
+        var detectionSource: [UInt8] {
+            guard let bundle, let entryFile else { return source }
+            switch language {
+            case .c, .cpp:
+                return bundle.filePaths.filter { BundleEntry.extensions(language).contains(($0 as NSString).pathExtension) }
+                    .flatMap { (bundle.contents(of: $0) ?? []) + [10] }
+            case .go:
+                return bundle.filePaths.filter { !$0.contains("/") && $0.hasSuffix(".go") && !$0.hasSuffix("_test.go") }
+                    .flatMap { (bundle.contents(of: $0) ?? []) + [10] }
+            default:
+                return bundle.contents(of: entryFile) ?? []
+            }
+        }
     }
 
     struct Failure: Error {
@@ -113,21 +135,70 @@ final class Deployer {
             completion(.failure(Failure(status: .badRequest, message: "the request body (the function's source) is empty")))
             return
         }
-        let plan: DeployPlan
-        switch DeployPlan.decide(language: request.language, requested: request.mode, entrypoint: request.entrypoint, source: request.source) {
-        case .success(let decided): plan = decided
-        case .failure(let failure): return completion(.failure(failure))
+        let source = request.detectionSource
+        var chosen: DeployPlan?
+        // An update that names no mode nor entrypoint keeps the previous ones while they still fit.
+        if request.update, request.mode == nil, request.entrypoint == nil, let existing, existing.language == request.language,
+           case .success(let kept) = DeployPlan.decide(language: request.language, requested: existing.mode,
+                                                       entrypoint: existing.mode == .export ? existing.entrypoint : nil, source: source) {
+            chosen = kept
         }
-        if let failure = Self.overQuota(root: store.root, quota: options.maxStorage, adding: request.source.count) { return completion(.failure(failure)) }
+        if chosen == nil {
+            switch DeployPlan.decide(language: request.language, requested: request.mode, entrypoint: request.entrypoint, source: source) {
+            case .success(let decided): chosen = decided
+            case .failure(let failure): return completion(.failure(failure))
+            }
+        }
+        guard var decided = chosen else { return }
+        // A bundle's handler may be named (`path/file.NAME`): kept as the entrypoint; an update
+        // that names none keeps the previous handler's name.
+        if !request.language.compilesToWasm, decided.mode == .handler {
+            if request.bundle != nil, let name = request.entrypoint {
+                decided.entrypoint = name
+            } else if request.update, request.entrypoint == nil, let existing, existing.mode == .handler, existing.language == request.language {
+                decided.entrypoint = existing.entrypoint
+            }
+        }
+        let plan = decided
+        if request.bundle != nil, request.language == .go, plan.mode == .handler {
+            return completion(.failure(Failure(status: .unprocessableContent, message: "go bundles are commands (package main); "
+                                               + "a go handler (package function) is deployed as a single file")))
+        }
+        if let failure = Self.overQuota(root: store.root, quota: options.maxStorage, adding: request.source.count * (request.bundle == nil ? 1 : 2)) {
+            return completion(.failure(failure))
+        }
+        reserved.insert(request.name)
+        // A bundle's tree (many files, each fsynced) is written on the blocking-work thread.
+        if let bundle = request.bundle, let entryFile = request.entryFile {
+            let (store, language) = (self.store, request.language)
+            loop.runBlocking({ Result { try store.stage(language: language, bundle: bundle, entryFile: entryFile) } }, then: { [unowned self] outcome in
+                switch outcome {
+                case .success(let staged):
+                    self.build(request, existing: existing, plan: plan, staged: staged, completion: completion)
+                case .failure(let error):
+                    self.reserved.remove(request.name)
+                    self.log.error("cannot stage function", ["name": request.name, "error": error])
+                    completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
+                }
+            })
+            return
+        }
         let staged: StagedFunction
         do {
             staged = try store.stage(language: request.language, source: request.source)
         } catch {
+            reserved.remove(request.name)
             log.error("cannot stage function", ["name": request.name, "error": error])
             completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
             return
         }
-        reserved.insert(request.name)
+        build(request, existing: existing, plan: plan, staged: staged, completion: completion)
+    }
+
+    /// From the staged source to the published function: compile (C, C++, Rust, Go), then
+    /// publish on the blocking-work thread. The name is reserved until the answer is back.
+    private func build(_ request: Request, existing: FunctionMetadata?, plan: DeployPlan, staged: StagedFunction,
+                       completion: @escaping (Result<FunctionMetadata, Failure>) -> Void) {
         // Succeeds with the compiled module's file name (C, C++, Rust) or nil (JS, Python, Go).
         let finish: (Result<String?, Failure>) -> Void = { [unowned self] outcome in
             switch outcome {
@@ -145,7 +216,8 @@ final class Deployer {
                 let (store, name, timeout, memory, update, concurrency) = (self.store, request.name, request.timeout, request.memory, request.update,
                                                                         request.concurrency)
                 let (access, cpu) = (request.access ?? FunctionAccess(existing), request.cpu)
-                let quota = self.options.maxStorage
+                let (env, secrets, template) = (request.env, request.secrets, request.update ? existing : nil)
+                let (quota, keep) = (self.options.maxStorage, self.options.maxVersions)
                 self.loop.runBlocking({ () -> Result<FunctionMetadata, any Error> in
                     do {
                         // The quota again, now that the compiled module is in staging too.
@@ -153,12 +225,18 @@ final class Deployer {
                             store.discard(staged)
                             return .failure(failure)
                         }
-                        return .success(try store.publish(staged, name: name, entrypoint: plan.entrypoint, mode: plan.mode,
-                                                          wasm: wasm, timeout: timeout, memory: memory, update: update) { metadata in
+                        let published = try store.publish(staged, name: name, entrypoint: plan.entrypoint, mode: plan.mode, wasm: wasm,
+                                                          timeout: timeout, memory: memory, update: update, template: template) { metadata in
                             access.apply(to: &metadata)
-                            metadata.concurrency = concurrency
-                            metadata.cpu = cpu
-                        })
+                            // What the request leaves out stays as the previous version had it.
+                            if let concurrency { metadata.concurrency = concurrency }
+                            if let cpu { metadata.cpu = cpu }
+                            if let env { metadata.env = env.isEmpty ? nil : env }
+                            if let secrets { metadata.secrets = secrets.isEmpty ? nil : secrets }
+                        }
+                        // Old versions beyond the bound go; a failure there leaves them, harmlessly.
+                        try? store.prune(name: name, keep: keep)
+                        return .success(published)
                     } catch {
                         store.discard(staged)
                         return .failure(error)
@@ -210,6 +288,42 @@ final class Deployer {
         }
     }
 
+    /// Makes an older version current again: its folder (code, bundle, compiled artifacts) is
+    /// copied into staging and published as a new version with that version's settings. No
+    /// compile: the artifacts were checked when that version was deployed.
+    func rollback(to target: FunctionMetadata, completion: @escaping (Result<FunctionMetadata, Failure>) -> Void) {
+        guard !reserved.contains(target.name) else {
+            return completion(.failure(Failure(status: .conflict, message: "a deploy of \(target.name.debugDescription) is under way")))
+        }
+        reserved.insert(target.name)
+        let (store, keep, quota) = (self.store, options.maxVersions, options.maxStorage)
+        loop.runBlocking({ () -> Result<FunctionMetadata, any Error> in
+            Result {
+                if let failure = Self.overQuota(root: store.root, quota: quota, adding: target.size) { throw failure }
+                let staged = try store.stageCopy(of: target)
+                do {
+                    let published = try store.publish(staged, name: target.name, entrypoint: target.entrypoint, mode: target.mode, wasm: target.wasm,
+                                                      timeout: target.timeout, memory: target.memory, update: true, template: target)
+                    try? store.prune(name: target.name, keep: keep)
+                    return published
+                } catch {
+                    store.discard(staged)
+                    throw error
+                }
+            }
+        }, then: { [unowned self] outcome in
+            self.reserved.remove(target.name)
+            switch outcome {
+            case .success(let metadata): completion(.success(metadata))
+            case .failure(let failure as Failure): completion(.failure(failure))
+            case .failure(StoreError.notFound(let name)): completion(.failure(Failure(status: .notFound, message: "no function named \(name.debugDescription)")))
+            case .failure(let error):
+                self.log.error("cannot roll back", ["name": target.name, "error": error])
+                completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
+            }
+        })
+    }
+
     /// Go: `go build` in the compiler sandbox (`GoBuild`), confined as clang and rustc are (the
     /// slot's folder, user, cgroup and the seccomp filter); the executable is the artifact, moved
     /// into the staging folder. The build folder (module files, cache) goes before publishing:
@@ -217,7 +331,7 @@ final class Deployer {
     private func buildNative(_ request: Request, _ staged: StagedFunction, _ mode: FunctionMode, slot: Int,
                              _ finish: @escaping (Result<String?, Failure>) -> Void) {
         let workspace = confined ? "\(workArea)/slot-\(slot)" : staged.directory
-        let build = GoBuild(workspace: workspace, mode: mode, sandbox: options.sandbox)
+        let build = GoBuild(workspace: workspace, mode: mode, sandbox: options.sandbox, tree: request.bundle == nil ? nil : staged.treePath)
         let cleanUp: @Sendable () -> Void = { [buildDirectory = build.buildDirectory, staging = staged.directory] in
             if workspace != staging { Self.reclaimAndRemove(workspace) } else { _ = try? FileManager.default.removeItem(atPath: buildDirectory) }
         }
@@ -263,7 +377,7 @@ final class Deployer {
                 // Diagnostics name the files as the user knows them: code.go, not the module's layout.
                 let diagnostics = Self.diagnostics(outcome.output, workspace: workspace)
                     .replacingOccurrences(of: build.inside + "/" + GoBuild.folder + "/", with: "")
-                    .replacingOccurrences(of: mode == .handler ? "function/handler.go" : "main.go", with: staged.language.sourceFile)
+                    .replacingOccurrences(of: mode == .handler ? "function/handler.go" : (build.isBundle ? "\u{0}" : "main.go"), with: staged.language.sourceFile)
                 let fail = { (failure: Failure) in
                     cleanUp()
                     finish(.failure(failure))
@@ -314,6 +428,11 @@ final class Deployer {
         let sandboxed: (executable: String, arguments: [String])
         let workspace = confined ? "\(workArea)/slot-\(slot)" : staged.directory
         let source = "\(workspace)/\(request.language.sourceFile)", output = "\(workspace)/code.wasm"
+        // A bundle compiles from its tree (copied whole into a confined compiler's slot).
+        let bundled = staged.bundle != nil
+        let treeRoot = confined ? workspace : staged.treePath
+        let bundleSources = bundled ? Self.bundleSources(request) : []
+        let buildLanguage = bundleSources.contains { !["c"].contains(($0 as NSString).pathExtension) } && request.language == .c ? Language.cpp : request.language
         let cleanUp = { if workspace != staged.directory { Self.reclaimAndRemove(workspace) } }
         let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"]
         do {
@@ -325,15 +444,21 @@ final class Deployer {
                 if let confinementProblem { throw CgroupError.confinementUnusable(confinementProblem) }
                 // The slot's own folder, lent to its unprivileged user: its only writable place.
                 Self.reclaimAndRemove(workspace)
-                try syscall("mkdir") { mkdir(workspace, 0o700) }
-                try FileManager.default.copyItem(atPath: staged.sourcePath, toPath: source)
+                if bundled {
+                    try FileManager.default.copyItem(atPath: staged.treePath, toPath: workspace)
+                    try syscall("chmod") { chmod(workspace, 0o700) }
+                } else {
+                    try syscall("mkdir") { mkdir(workspace, 0o700) }
+                    try FileManager.default.copyItem(atPath: staged.sourcePath, toPath: source)
+                }
                 let uid = SandboxPolicy.compilerUID(slot: slot)
                 try syscall("chown") { chown(workspace, uid, uid) }
             }
-            let command = try WasmToolchain.commands(language: request.language, build: build, source: source,
+            let sources = bundled ? bundleSources.map { "\(treeRoot)/\($0)" } : [source]
+            let command = try WasmToolchain.commands(language: buildLanguage, build: build, sources: sources, includes: bundled ? [treeRoot] : [],
                                                      output: output, sysroot: sysroot, tools: options.toolchain)
             var policy = SandboxPolicy.compiler(mode: options.sandbox, tools: options.sandboxTools,
-                                                toolchain: try options.toolchain.executables(language: request.language),
+                                                toolchain: try options.toolchain.executables(language: buildLanguage),
                                                 sysroot: sysroot, staging: workspace, timeout: options.compileTimeout)
             if confined {
                 policy.cgroup = try compilerCgroups?.create(name: "compile-\(slot)", limits: SandboxPolicy.compilerCgroupLimits)
@@ -360,7 +485,7 @@ final class Deployer {
                 // The slot folder back from the compile user: the gateway (no CAP_DAC_OVERRIDE
                 // under systemd) could not otherwise reach the module in it.
                 if workspace != staged.directory { Self.reclaim(workspace) }
-                let diagnostics = Self.diagnostics(outcome.output, workspace: workspace)
+                let diagnostics = Self.diagnostics(outcome.output, workspace: bundled ? treeRoot : workspace)
                 // The module moves into the staging folder (as the gateway's); the rest goes.
                 let moved = { () -> Bool in
                     guard workspace != staged.directory else { return true }
@@ -450,6 +575,14 @@ final class Deployer {
     private static func reclaim(_ folder: String) {
         _ = lchown(folder, geteuid(), getegid())
         _ = chmod(folder, 0o700)
+    }
+
+    /// The files a bundle compiles, relative to its root: every C and C++ source (C, C++), or
+    /// the entry file, whose `mod` declarations rustc follows (Rust).
+    private static func bundleSources(_ request: Request) -> [String] {
+        guard let bundle = request.bundle, let entryFile = request.entryFile else { return [] }
+        guard request.language != .rust else { return [entryFile] }
+        return bundle.filePaths.filter { ["c", "cpp", "cc", "cxx"].contains(($0 as NSString).pathExtension) }
     }
 
     private static func diagnostics(_ output: [UInt8], workspace: String) -> String {

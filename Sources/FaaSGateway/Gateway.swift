@@ -31,6 +31,8 @@ final class Gateway {
     /// Largest `&concurrency` a deploy may ask for (the server's largest pool).
     static let maxConcurrency = 256
     private let deployer: Deployer
+    /// Secret values by name (`/secrets`); functions name the ones they may read.
+    private let secrets: SecretStore
     private var listener: FileDescriptor?
     private var sessions: [ObjectIdentifier: HTTPSession] = [:]
     /// Connections, requests in flight and body memory, in total and per client address.
@@ -58,6 +60,7 @@ final class Gateway {
         self.server = ServerLink(path: options.serverSocketPath, loop: loop, log: log, queueTimeout: options.queueTimeout)
         self.chain = ChainMonitor(link: server, loop: loop, log: log)
         self.deployer = Deployer(options: options, store: store, loop: loop, log: log)
+        self.secrets = try SecretStore(functionsRoot: store.root)
         self.authenticator = try Authenticator(options: options.auth, log: log)
         let log = self.log
         self.keyManagement = authenticator.keys.map { KeyManagement(keys: $0, log: log) }
@@ -237,7 +240,8 @@ final class Gateway {
     private func makeRouter() -> Router<Handler> {
         var router = Router<Handler>()
         typealias Endpoint = Router<Handler>.Endpoint
-        let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "cpu", "concurrency", "update", "public", "cors"]
+        let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "cpu", "concurrency", "update", "public", "cors",
+                                        "env", "secrets"]
         router.add("invoke", .exact("/invoke"), [
             Endpoint(method: .POST, requirement: .invokeFunction, query: InvocationRoutes.invokeQuery.union(["fn"])) { [unowned self] in self.invoke($0) },
             Endpoint(method: .OPTIONS, requirement: .open, query: ["fn"]) { [unowned self] in self.preflight($0) },
@@ -279,6 +283,22 @@ final class Gateway {
         ])
         router.add("logs", .between("/function/", "/logs"), [
             Endpoint(method: .GET, requirement: .scope(.read), query: ["tail", "since", "follow"]) { [unowned self] in self.functionLogsRoute($0) },
+        ])
+        // Before "function": its prefix would take `NAME/versions` as a name.
+        router.add("function_versions", .between("/function/", "/versions"), [
+            Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] in self.versions($0) },
+        ])
+        router.add("function_rollback", .between("/function/", "/rollback"), [
+            Endpoint(method: .POST, requirement: .scope(.deploy), query: ["version"]) { [unowned self] in self.rollback($0) },
+        ])
+        router.add("secrets", .exact("/secrets"), [
+            Endpoint(method: .GET, requirement: .scope(.admin), query: []) { [unowned self] call in
+                call.reply(HTTPResponse.json(status: .ok, ResponseBodies.SecretList(secrets: self.secrets.names())))
+            },
+        ])
+        router.add("secret", .prefix("/secrets/"), [
+            Endpoint(method: .PUT, requirement: .scope(.admin), query: []) { [unowned self] in self.secret($0) },
+            Endpoint(method: .DELETE, requirement: .scope(.admin), query: []) { [unowned self] in self.secret($0) },
         ])
         router.add("function", .prefix("/function/"), [
             Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] in self.functionResource($0) },
@@ -481,8 +501,12 @@ final class Gateway {
             }
             do {
                 let source = try store.source(of: metadata)
-                reply(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; charset=utf-8", "X-Function-Id": metadata.id,
-                                                          "X-Function-Language": metadata.language.rawValue], body: source))
+                // A bundle comes back as the archive that was sent, byte for byte.
+                let type = metadata.bundle.map { $0 == .zip ? "application/zip" : "application/gzip" } ?? "text/plain; charset=utf-8"
+                var response = HTTPResponse(status: .ok, headers: ["Content-Type": type, "X-Function-Id": metadata.id,
+                                                                   "X-Function-Language": metadata.language.rawValue], body: source)
+                if let entry = metadata.entryFile { response.headers.add(name: "X-Function-Entry-File", value: entry) }
+                reply(response)
             } catch {
                 log.error("cannot read function source", ["id": metadata.id, "error": error])
                 reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot read the function's source"))
@@ -510,83 +534,97 @@ final class Gateway {
         }
     }
 
+    /// `GET /function/N/versions`: every kept version, oldest first, with its settings.
+    private func versions(_ call: RouteCall) {
+        let name = call.parameter ?? ""
+        guard FunctionName.isValidID(name), let current = store.resolve(name).flatMap({ self.store.latest(name: $0.name) }) else {
+            return call.reply(HTTPResponse.jsonError(status: .notFound, message: "no function \(name.debugDescription)"))
+        }
+        let versions = store.versions(name: current.name).map { metadata in
+            var summary = ResponseBodies.FunctionSummary(metadata)
+            summary.current = metadata.id == current.id
+            return summary
+        }
+        call.reply(HTTPResponse.json(status: .ok, ResponseBodies.VersionList(versions: versions)))
+    }
+
+    /// `POST /function/N/rollback?version=K`: version K's code and settings become a new version.
+    private func rollback(_ call: RouteCall) {
+        let name = call.parameter ?? ""
+        guard FunctionName.isValidID(name), let any = store.resolve(name) else {
+            return call.reply(HTTPResponse.jsonError(status: .notFound, message: "no function \(name.debugDescription)"))
+        }
+        let kept = store.versions(name: any.name)
+        guard let text = call.request.queryValue("version"), let number = Int(text) else {
+            return call.reply(HTTPResponse.jsonError(status: .badRequest, message: "missing or invalid ?version= (a version number: \(kept.map { String($0.version) }.joined(separator: ", ")))"))
+        }
+        guard let target = kept.first(where: { $0.version == number }) else {
+            return call.reply(HTTPResponse.jsonError(status: .notFound, message: "\(any.name) has no version \(number); kept: \(kept.map { String($0.version) }.joined(separator: ", "))"))
+        }
+        deployer.rollback(to: target) { [unowned self] result in
+            switch result {
+            case .success(let metadata):
+                self.log.info("rolled back", ["id": metadata.id, "from_version": number, "version": metadata.version])
+                call.reply(HTTPResponse.json(status: .created, ResponseBodies.FunctionSummary(metadata)))
+            case .failure(let failure):
+                call.reply(HTTPResponse.json(status: failure.status, HTTPResponse.ErrorBody(error: failure.message, details: failure.details)))
+            }
+        }
+    }
+
+    /// `PUT /secrets/NAME` (body = the value) and `DELETE /secrets/NAME`. The value is never
+    /// logged nor returned.
+    private func secret(_ call: RouteCall) {
+        let name = call.parameter ?? ""
+        guard SecretStore.isValidName(name) else {
+            return call.reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid secret name \(name.debugDescription): use 1-64 of A-Z a-z 0-9 _ -, starting with a letter or digit"))
+        }
+        do {
+            if call.request.method == .PUT {
+                guard call.request.body.count <= SecretStore.maxValueBytes else {
+                    return call.reply(HTTPResponse.jsonError(status: .payloadTooLarge, message: "a secret's value is at most \(SecretStore.maxValueBytes) bytes"))
+                }
+                try secrets.put(name, value: call.request.body)
+                log.info("secret stored", ["name": name])
+                call.reply(HTTPResponse.json(status: .ok, ResponseBodies.SecretStored(name: name)))
+            } else {
+                guard try secrets.delete(name) else {
+                    return call.reply(HTTPResponse.jsonError(status: .notFound, message: "no secret \(name.debugDescription)"))
+                }
+                log.info("secret deleted", ["name": name])
+                call.reply(HTTPResponse.json(status: .ok, ResponseBodies.SecretStored(name: name)))
+            }
+        } catch {
+            log.error("cannot change secret", ["name": name, "error": error])
+            call.reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot store the secret: \(error)"))
+        }
+    }
+
     // MARK: deploy
 
     private func deploy(_ request: HTTPRequest, name: String?, update: Bool, session: HTTPSession, reply: @escaping (HTTPResponse) -> Void) {
-        guard let name, !name.isEmpty else {
-            return reply(HTTPResponse.jsonError(status: .badRequest, message: "missing ?name= (1-64 of A-Z a-z 0-9 _ -)"))
+        // An archive is read and checked whole (inflating up to the bundle limits) off the loop.
+        if let format = ArchiveFormat(detecting: request.body) {
+            let (body, limits) = (request.body, options.bundleLimits)
+            loop.runBlocking({ Result { try BundleArchive(format: format, bytes: body, limits: limits) } }, then: { [unowned self] read in
+                switch read {
+                case .success(let bundle): self.deploy(request, name: name, update: update, bundle: bundle, session: session, reply: reply)
+                case .failure(let error): reply(HTTPResponse.jsonError(status: .badRequest, message: "\(error)"))
+                }
+            })
+            return
         }
-        guard FunctionName.isValid(name) else {
-            return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid function name \(name.debugDescription): use 1-64 of A-Z a-z 0-9 _ -, starting with a letter or digit"))
+        deploy(request, name: name, update: update, bundle: nil, session: session, reply: reply)
+    }
+
+    private func deploy(_ request: HTTPRequest, name: String?, update: Bool, bundle: BundleArchive?, session: HTTPSession,
+                        reply: @escaping (HTTPResponse) -> Void) {
+        var deployRequest: Deployer.Request
+        do {
+            deployRequest = try DeployRequestParser(options: options, store: store, secrets: secrets).parse(request, name: name, update: update, bundle: bundle)
+        } catch {
+            return reply(error.response)
         }
-        let languageName = request.queryValue("lang") ?? (update ? store.latest(name: name)?.language.rawValue : nil)
-        guard let languageName, !languageName.isEmpty else {
-            return reply(HTTPResponse.jsonError(status: .badRequest, message: "missing &lang= (\(Language.parameterList))"))
-        }
-        guard let language = Language(parameter: languageName) else {
-            return reply(HTTPResponse.jsonError(status: .badRequest, message: "unknown language \(languageName.debugDescription): expected \(Language.parameterList)"))
-        }
-        var timeout: Double?
-        if let text = request.queryValue("timeout"), !text.isEmpty {
-            guard let value = Double(text), value > 0, value <= options.maxTimeout else {
-                return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid timeout \(text.debugDescription): seconds in (0, \(options.maxTimeout)]"))
-            }
-            timeout = value
-        }
-        var memory: Int?
-        if let text = request.queryValue("memory"), !text.isEmpty {
-            guard let value = Int(text), value >= 1, value <= options.maxMemory else {
-                return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid memory \(text.debugDescription): MiB in 1...\(options.maxMemory)"))
-            }
-            memory = value
-        }
-        var cpu: Double?
-        if let text = request.queryValue("cpu"), !text.isEmpty {
-            let range = CgroupLimits.cpuCoreRange
-            guard let value = Double(text), value.isFinite, range.contains(value) else {
-                return reply(HTTPResponse.jsonError(status: .badRequest,
-                                                    message: "invalid cpu \(text.debugDescription): cores in \(range.lowerBound)...\(Int(range.upperBound)), e.g. 0.5"))
-            }
-            // WebAssembly runs inside the worker, outside any function's cgroup: refused, not ignored.
-            guard !language.compilesToWasm else {
-                return reply(HTTPResponse.jsonError(status: .badRequest, message: "&cpu applies to js, python and go (their runtime's cgroup); "
-                                                    + "\(language.rawValue) functions run inside the worker, bounded by their time limit"))
-            }
-            cpu = value
-        }
-        var concurrency: Int?
-        if let text = request.queryValue("concurrency"), !text.isEmpty {
-            guard let value = Int(text), (1...Self.maxConcurrency).contains(value) else {
-                return reply(HTTPResponse.jsonError(status: .badRequest,
-                                                    message: "invalid concurrency \(text.debugDescription): workers in 1...\(Self.maxConcurrency)"))
-            }
-            concurrency = value
-        }
-        var entrypoint: String?
-        if let text = request.queryValue("entrypoint"), !text.isEmpty {
-            guard FunctionName.isValid(text) else {
-                return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid entrypoint \(text.debugDescription)"))
-            }
-            // Handlers and commands have no entry to name (yet): refused rather than ignored.
-            guard language.compilesToWasm else {
-                return reply(HTTPResponse.jsonError(status: .badRequest,
-                                                    message: "&entrypoint applies to c, cpp and rust (the export to call); \(language.rawValue) functions take none"))
-            }
-            entrypoint = text
-        }
-        var mode: FunctionMode?
-        if let text = request.queryValue("mode"), !text.isEmpty {
-            // Which modes fit the language is the deploy plan's to say (DeployPlan).
-            guard let parsed = FunctionMode(parameter: text) else {
-                return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid mode \(text.debugDescription): \(language.rawValue) functions run as \(DeployPlan.names(of: language))"))
-            }
-            mode = parsed
-        }
-        var deployRequest = Deployer.Request(name: name, language: language, source: request.body, entrypoint: entrypoint,
-                                             timeout: timeout, memory: memory, update: update, mode: mode)
-        deployRequest.concurrency = concurrency
-        deployRequest.cpu = cpu
-        do { deployRequest.access = try FunctionAccess.parse(request) } catch { return reply(error.response) }
         // A client that leaves stops its compile: nothing is stored.
         let cancellation = DeployCancellation()
         deployRequest.cancellation = cancellation

@@ -39,6 +39,10 @@ public struct GatewayOptions: Sendable {
     public var maxModule: Int
     /// Most the functions folder may hold, bytes (507 beyond).
     public var maxStorage: Int
+    /// What a deploy archive may hold.
+    public var bundleLimits: BundleLimits
+    /// Versions kept per function name.
+    public var maxVersions: Int
     /// The compilers (and wasm-ld) a deploy runs.
     public var toolchain: WasmToolchain.Tools
     /// The `go` command Go deploys run (`GoBuild`).
@@ -58,6 +62,7 @@ public struct GatewayOptions: Sendable {
                                CommonSettings.maxConnections, CommonSettings.readTimeout, CommonSettings.idleTimeout,
                                CommonSettings.headerTimeout, CommonSettings.clientConnections, CommonSettings.clientRequests, CommonSettings.bodyMemory,
                                CommonSettings.compileTimeout, CommonSettings.compileJobs, CommonSettings.maxModule, CommonSettings.maxStorage,
+                               CommonSettings.bundleMaxFiles, CommonSettings.bundleMaxUnpacked, CommonSettings.bundleMaxRatio, CommonSettings.maxVersions,
                                CommonSettings.clang, CommonSettings.wasmLinker, CommonSettings.rustc, CommonSettings.go,
                                CommonSettings.sandbox, CommonSettings.bwrap, CommonSettings.shutdownGrace, CommonSettings.queueTimeout,
                                CommonSettings.logLevel, CommonSettings.functionLogMax] + AuthOptions.known + InvocationOptions.known
@@ -99,6 +104,10 @@ public struct GatewayOptions: Sendable {
         compileJobs = jobs > 0 ? jobs : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         maxModule = try settings.integer(CommonSettings.maxModule)
         maxStorage = try settings.integer(CommonSettings.maxStorage) << 20
+        bundleLimits = BundleLimits(maxFiles: try settings.integer(CommonSettings.bundleMaxFiles),
+                                    maxUnpackedBytes: try settings.integer(CommonSettings.bundleMaxUnpacked),
+                                    maxRatio: try settings.integer(CommonSettings.bundleMaxRatio))
+        maxVersions = try settings.integer(CommonSettings.maxVersions)
         toolchain = WasmToolchain.Tools(clang: settings.optionalString(CommonSettings.clang), wasmLinker: settings.optionalString(CommonSettings.wasmLinker),
                                         rustc: settings.string(CommonSettings.rustc))
         go = settings.string(CommonSettings.go)

@@ -1,6 +1,7 @@
 import FaaSSandbox
 import FaaSStore
 import FaaSSystem
+import Foundation
 import Glibc
 
 /// How a Go function is built at deploy: the folder `go build` runs in (the compile slot's own
@@ -25,10 +26,13 @@ struct GoBuild {
     let mode: FunctionMode
     /// Where the workspace is inside the sandbox (itself, without bubblewrap).
     let inside: String
+    /// A bundle's unpacked tree (the staging folder's `src/`); nil: one source file.
+    let tree: String?
 
-    init(workspace: String, mode: FunctionMode, sandbox: SandboxMode) {
+    init(workspace: String, mode: FunctionMode, sandbox: SandboxMode, tree: String? = nil) {
         self.workspace = workspace
         self.mode = mode
+        self.tree = tree
         inside = sandbox == .bwrap ? Self.mountPoint : workspace
     }
 
@@ -47,8 +51,21 @@ struct GoBuild {
         }
     }
 
+    /// A bundle: its tree is the module (its go.mod, or ours when it has none; its `vendor/`
+    /// is used, `-mod=vendor`, as nothing is ever downloaded).
+    var isBundle: Bool { tree != nil }
+    var vendored: Bool { tree.map { access($0 + "/vendor/modules.txt", F_OK) == 0 } ?? false }
+
     /// Writes the build folder (the deploy's blocking setup; the folder is the deploy's own).
     func writeFiles(source: [UInt8]) throws {
+        if let tree {
+            try FileManager.default.copyItem(atPath: tree, toPath: buildDirectory)
+            if access(buildDirectory + "/go.mod", F_OK) != 0 {
+                let fd = try FileDescriptor.open(buildDirectory + "/go.mod", O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+                try fd.closeAfter { try $0.writeAll(Array("module function\n\ngo 1.19\n".utf8)) }
+            }
+            return
+        }
         try syscall("mkdir") { mkdir(buildDirectory, 0o755) }
         if mode == .handler { try syscall("mkdir") { mkdir(buildDirectory + "/function", 0o755) } }
         for file in files(source: source) {
@@ -60,7 +77,7 @@ struct GoBuild {
     var environment: [String: String] {
         let build = inside + "/" + Self.folder
         return ["PATH": "/usr/bin:/bin", "HOME": build + "/.home", "LANG": "C.UTF-8", "CGO_ENABLED": "0", "GO111MODULE": "on",
-                "GOPROXY": "off", "GOSUMDB": "off", "GOWORK": "off", "GOFLAGS": "-mod=mod", "GOCACHE": build + "/.cache",
+                "GOPROXY": "off", "GOSUMDB": "off", "GOWORK": "off", "GOFLAGS": vendored ? "-mod=vendor" : "-mod=mod", "GOCACHE": build + "/.cache",
                 "GOPATH": build + "/.gopath", "GOTMPDIR": build]
     }
 

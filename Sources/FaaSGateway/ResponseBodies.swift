@@ -19,11 +19,20 @@ enum ResponseBodies {
         /// Present only when set: anyone may invoke it; `cors` the origin allowed to.
         let isPublic: Bool?
         let cors: String?
+        /// A bundle's archive format and entry file; absent for a single source.
+        let bundle: ArchiveFormat?
+        let entryFile: String?
+        let env: [String: String]?
+        /// The secrets' names (never a value).
+        let secrets: [String]?
+        /// Only in `/function/N/versions`: the version invokes by name reach.
+        var current: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case id, name, language, version, entrypoint, mode, size, timeout, memory, concurrency, cors
+            case id, name, language, version, entrypoint, mode, size, timeout, memory, concurrency, cors, bundle, env, secrets, current
             case isPublic = "public"
             case createdAt = "created_at"
+            case entryFile = "entry_file"
         }
 
         init(_ metadata: FunctionMetadata) {
@@ -40,7 +49,24 @@ enum ResponseBodies {
             concurrency = metadata.concurrency
             isPublic = metadata.isPublic == true ? true : nil
             cors = metadata.cors
+            bundle = metadata.bundle
+            entryFile = metadata.entryFile
+            env = metadata.env
+            secrets = metadata.secrets
         }
+    }
+
+    struct VersionList: Encodable {
+        let versions: [FunctionSummary]
+    }
+
+    struct SecretList: Encodable {
+        let secrets: [String]
+    }
+
+    struct SecretStored: Encodable {
+        let ok = true
+        let name: String
     }
 
     struct FunctionList: Encodable {

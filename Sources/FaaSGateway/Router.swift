@@ -10,7 +10,7 @@ struct Router<Handler> {
         case exact(String)
         /// `/function/NAME`: the rest of the path is the parameter (percent-decoded).
         case prefix(String)
-        /// `/function/NAME/logs`: what is between is the parameter (percent-decoded, no `/`).
+        /// `/function/NAME/logs`, `/function/NAME/versions`: what is between is the parameter (percent-decoded, no `/`).
         case between(String, String)
     }
 

@@ -28,9 +28,18 @@ public struct FunctionMetadata: Codable, Sendable, Equatable {
     public var isPublic: Bool?
     /// The origin (or `*`) whose pages may read a public function's answers (CORS).
     public var cors: String?
+    /// Deployed as an archive (`bundle.zip` or `bundle.tar.gz` beside its unpacked `src/`); nil: one source file.
+    public var bundle: ArchiveFormat?
+    /// A bundle's entry file, relative to `src/` (`app/main.py`).
+    public var entryFile: String?
+    /// Environment variables the function's process gets (`&env=`, a bundle's function.json).
+    public var env: [String: String]?
+    /// Names of the secrets it may read (`&secrets=`), at `/var/secrets/NAME`; never their values.
+    public var secrets: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, language, entrypoint, size, version, mode, wasm, timeout, memory, cpu, concurrency, cors
+        case id, name, language, entrypoint, size, version, mode, wasm, timeout, memory, cpu, concurrency, cors, bundle, env, secrets
+        case entryFile = "entry_file"
         case createdAt = "created_at"
         case isPublic = "public"
     }

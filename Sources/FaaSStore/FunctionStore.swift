@@ -86,8 +86,15 @@ public final class FunctionStore: @unchecked Sendable {
 
     public var count: Int { withIndex { byName.count } }
 
+    /// A bundle's unpacked tree inside its function's folder (`functions/<id>/src`).
+    public static let bundleTree = "src"
+    /// Secret values by name (`functions/.secrets/NAME`, owner-only), read by the gateway and the workers.
+    public static let secretsFolder = ".secrets"
+
+    /// What was deployed: the source file, or a bundle's archive exactly as it was sent.
     public func source(of metadata: FunctionMetadata) throws -> [UInt8] {
-        let path = "\(root)/\(metadata.id)/\(metadata.language.sourceFile)"
+        let file = metadata.bundle?.fileName ?? metadata.language.sourceFile
+        let path = "\(root)/\(metadata.id)/\(file)"
         return try FileDescriptor.open(path, O_RDONLY).closeAfter { try $0.readAll() }
     }
 
@@ -123,6 +130,68 @@ public final class FunctionStore: @unchecked Sendable {
         return staged
     }
 
+    /// A bundle: the archive as sent, and its tree unpacked under `src/`, in a fresh staging
+    /// folder (removed again when anything fails: nothing half-unpacked is ever published).
+    public func stage(language: Language, bundle: BundleArchive, entryFile: String) throws -> StagedFunction {
+        let directory = "\(root)/.staging/\(UUID().uuidString)"
+        try syscall("mkdir") { mkdir(directory, 0o755) }
+        var staged = StagedFunction(directory: directory, language: language, sourceSize: bundle.bytes.count)
+        staged.bundle = bundle.format
+        staged.entryFile = entryFile
+        do {
+            try FunctionStore.writeDurably("\(directory)/\(bundle.format.fileName)", bundle.bytes)
+            try syscall("mkdir") { mkdir(staged.treePath, 0o755) }
+            try bundle.unpack(into: staged.treePath)
+        } catch {
+            discard(staged)
+            throw error
+        }
+        return staged
+    }
+
+    /// A copy of a published version's files (source, bundle, compiled artifacts) in a fresh
+    /// staging folder: a rollback publishes it as a new version.
+    public func stageCopy(of metadata: FunctionMetadata) throws -> StagedFunction {
+        let directory = "\(root)/.staging/\(UUID().uuidString)"
+        let source = "\(root)/\(metadata.id)"
+        try syscall("mkdir") { mkdir(directory, 0o755) }
+        var staged = StagedFunction(directory: directory, language: metadata.language, sourceSize: metadata.size)
+        staged.bundle = metadata.bundle
+        staged.entryFile = metadata.entryFile
+        do {
+            for entry in try FileManager.default.contentsOfDirectory(atPath: source) where entry != "metadata.json" {
+                try FileManager.default.copyItem(atPath: "\(source)/\(entry)", toPath: "\(directory)/\(entry)")
+            }
+        } catch {
+            discard(staged)
+            throw error
+        }
+        return staged
+    }
+
+    /// Removes the oldest versions of a name beyond the newest `keep` (their folders go to the trash).
+    public func prune(name: String, keep: Int) throws {
+        try withLock { lock in
+            let versions = try withIndex {
+                try refreshFromDisk(lock: lock)
+                return byName[name] ?? []
+            }
+            guard versions.count > keep else { return }
+            let old = versions.prefix(versions.count - keep)
+            for metadata in old {
+                let trash = "\(root)/.trash/\(UUID().uuidString)"
+                try syscall("rename") { rename("\(root)/\(metadata.id)", trash) }
+                try? FileManager.default.removeItem(atPath: trash)
+            }
+            withIndex {
+                for metadata in old { _ = byID.removeValue(forKey: metadata.id) }
+                byName[name] = Array(versions.suffix(keep))
+            }
+            try FunctionStore.syncFile(root)
+            try changed(lock)
+        }
+    }
+
     public func discard(_ staged: StagedFunction) {
         try? FileManager.default.removeItem(atPath: staged.directory)
     }
@@ -131,7 +200,7 @@ public final class FunctionStore: @unchecked Sendable {
     /// - Parameter update: true to add a new version of an existing name, false to create a name
     ///   (which must not exist yet).
     public func publish(_ staged: StagedFunction, name: String, entrypoint: String, mode: FunctionMode, wasm: String?,
-                        timeout: Double?, memory: Int?, update: Bool,
+                        timeout: Double?, memory: Int?, update: Bool, template: FunctionMetadata? = nil,
                         configure: (inout FunctionMetadata) -> Void = { _ in }) throws -> FunctionMetadata {
         try withLock { lock in
             let metadata: FunctionMetadata = try withIndex {
@@ -149,10 +218,23 @@ public final class FunctionStore: @unchecked Sendable {
                     id = "\(name)_\(now)_\(suffix)"
                     suffix += 1
                 }
-                var metadata = FunctionMetadata(
-                    id: id, name: name, language: staged.language, entrypoint: entrypoint, createdAt: String(now),
-                    size: staged.sourceSize, version: (existing.last?.version ?? 0) + 1, mode: mode, wasm: wasm,
-                    timeout: timeout, memory: memory)
+                // An update starts from the previous version's settings (every field, those added
+                // later included) and overrides what this deploy decided.
+                var metadata = template ?? FunctionMetadata(id: id, name: name, language: staged.language, entrypoint: entrypoint,
+                                                            createdAt: String(now), size: staged.sourceSize)
+                metadata.id = id
+                metadata.name = name
+                metadata.language = staged.language
+                metadata.entrypoint = entrypoint
+                metadata.createdAt = String(now)
+                metadata.size = staged.sourceSize
+                metadata.version = (existing.last?.version ?? 0) + 1
+                metadata.mode = mode
+                metadata.wasm = wasm
+                metadata.timeout = timeout ?? template?.timeout
+                metadata.memory = memory ?? template?.memory
+                metadata.bundle = staged.bundle
+                metadata.entryFile = staged.entryFile
                 configure(&metadata)
                 return metadata
             }

@@ -12,6 +12,8 @@ final class WasiContext {
     /// Where host functions create their traps: the standard store, or wasmtime's API.
     let traps: WasiTrapMaker
     let args: [[UInt8]]
+    /// `NAME=VALUE` strings for environ_get (the function's `env`).
+    let environment: [[UInt8]]
     let stdin: [UInt8]
     var stdinOffset = 0
     var stdout: [UInt8] = []
@@ -29,10 +31,12 @@ final class WasiContext {
     /// The instance's exported memory, filled in after instantiation.
     var memory: WasiMemorySource?
 
-    init(api: WasmCAPI, traps: WasiTrapMaker, programName: String, stdin: [UInt8], outputCap: Int, deadline: UInt64?) {
+    init(api: WasmCAPI, traps: WasiTrapMaker, programName: String, environment: [String: String] = [:], stdin: [UInt8], outputCap: Int,
+         deadline: UInt64?) {
         self.api = api
         self.traps = traps
         self.args = [Array(programName.utf8)]
+        self.environment = environment.sorted { $0.key < $1.key }.map { Array("\($0.key)=\($0.value)".utf8) }
         self.stdin = stdin
         self.outputCap = outputCap
         self.deadline = deadline

@@ -6,7 +6,7 @@ import Darwin
 
 // WASI preview1 (`wasi_snapshot_preview1`) written by us as host functions, so the sandbox is
 // the same whichever engine library is loaded: stdin is the payload, stdout/stderr are captured
-// in memory with a cap, argv is [programName], the environment is empty, and there are no
+// in memory with a cap, argv is [programName], the environment is the function's `env`, and there are no
 // files, preopens or sockets. Functions we do not implement answer ENOSYS.
 
 enum WasiHost {
@@ -123,10 +123,19 @@ enum WasiHost {
             return WasiErrno.success
         case .environSizesGet:
             let mem = try ctx.guestMemory()
-            try mem.store(u32(a, 0), u32: 0)
-            try mem.store(u32(a, 1), u32: 0)
+            try mem.store(u32(a, 0), u32: UInt32(ctx.environment.count))
+            try mem.store(u32(a, 1), u32: UInt32(ctx.environment.reduce(0) { $0 + $1.count + 1 }))
             return WasiErrno.success
         case .environGet:
+            let mem = try ctx.guestMemory()
+            let environ = u32(a, 0)
+            var buf = u32(a, 1)
+            for (i, variable) in ctx.environment.enumerated() {
+                try mem.store(environ &+ UInt32(4 * i), u32: buf)
+                try mem.copyIn(buf, variable[...])
+                try mem.store(buf &+ UInt32(variable.count), u8: 0)
+                buf = buf &+ UInt32(variable.count + 1)
+            }
             return WasiErrno.success
         case .fdRead:
             return try fdRead(ctx, fd: a[0].asI32, iovs: u32(a, 1), count: u32(a, 2), nread: u32(a, 3))

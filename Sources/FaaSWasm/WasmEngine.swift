@@ -151,7 +151,7 @@ public final class WasmEngine {
         }
         defer { api.store_delete(store) }
         let ctx = WasiContext(
-            api: api, traps: .standard(store), programName: invocation.programName,
+            api: api, traps: .standard(store), programName: invocation.programName, environment: invocation.environment,
             stdin: invocation.mode == .command ? invocation.stdin : [], outputCap: max(0, invocation.outputCap), deadline: deadline)
         // The host functions see ctx through this unretained pointer; withExtendedLifetime
         // below keeps ctx alive for as long as the store can call them.
@@ -221,7 +221,7 @@ public final class WasmEngine {
             return .failure(error: "cannot instantiate module: \(linked.linkError ?? "link failed")", stderr: [], kind: .instantiation)
         }
         let ctx = WasiContext(
-            api: api, traps: .wasmtime(wasmtime), programName: invocation.programName,
+            api: api, traps: .wasmtime(wasmtime), programName: invocation.programName, environment: invocation.environment,
             stdin: invocation.mode == .command ? invocation.stdin : [], outputCap: max(0, invocation.outputCap), deadline: deadline)
         // Host functions find ctx through the store's data (unretained: ctx outlives the store).
         return withExtendedLifetime(ctx) {

@@ -19,6 +19,8 @@ public struct WasmInvocation: Sendable {
     public var mode: Mode
     /// argv[0] seen by the program.
     public var programName: String
+    /// The environment the module sees through WASI's environ_get (the function's `env`).
+    public var environment: [String: String] = [:]
     /// The payload: stdin in command mode, the argument text in export mode.
     public var stdin: [UInt8]
     /// Cap in bytes on stdout and on stderr, each; more is a failure (`.outputTooLarge`).

@@ -96,6 +96,23 @@ public enum WasmToolchain {
     public static func commands(
         language: Language, build: WasmInvocation.Mode, source: String, output: String, sysroot: String, tools: Tools = Tools()
     ) throws -> (executable: String, arguments: [String]) {
+        try commands(language: language, build: build, sources: [source], output: output, sysroot: sysroot, tools: tools)
+    }
+
+    /// Several sources (a bundle's): C and C++ files together, each compiled as its extension
+    /// says (`-x c` / `-x c++`) when they are mixed, with `includes` on the header path; for
+    /// Rust only the first (the crate root, which finds its `mod` files itself).
+    public static func commands(
+        language: Language, build: WasmInvocation.Mode, sources: [String], includes: [String] = [], output: String, sysroot: String,
+        tools: Tools = Tools()
+    ) throws -> (executable: String, arguments: [String]) {
+        let source = sources.first ?? ""
+        let isCxx = { (path: String) in ["cpp", "cc", "cxx"].contains(where: { path.hasSuffix(".\($0)") }) }
+        let mixed = language == .cpp && sources.contains { !isCxx($0) }
+        let inputs = includes.flatMap { ["-I", $0] }
+            + (mixed ? sources.flatMap { ["-x", isCxx($0) ? "c++" : "c", $0] } + ["-x", "none"] : sources)
+        // Mixed C and C++: no -std for the C++ files (clang's default is C++17), as C files refuse it.
+        let cxxFlags = mixed ? cxxMode(language, sysroot).filter { $0 != "-std=c++17" } : cxxMode(language, sysroot)
         switch (language, build) {
         case (.cpp, _) where !isDirectory("\(sysroot)/\(libcxxInclude)"):
             throw ToolchainError.missing("libc++ for wasm32-wasi not found in \(sysroot)/\(libcxxInclude) (Debian libc++-16-dev-wasm32)")
@@ -104,17 +121,17 @@ public enum WasmToolchain {
             let linker = try tools.resolvedWasmLinker(clang: clang).map { ["-fuse-ld=\($0)"] } ?? []
             // -nodefaultlibs + explicit archive: clang 21 looks for builtins in its own
             // resource dir, where the Swift toolchain ships none for wasm32.
-            return (clang, cxxMode(language, sysroot) + [
+            return (clang, cxxFlags + [
                 "--target=wasm32-wasi", "--sysroot=\(sysroot)", "-O2", "-nodefaultlibs",
-                "-o", output, source,
-            ] + cxxLibraries(language) + ["-lc", builtinsPath(sysroot)] + linker)
+                "-o", output,
+            ] + inputs + cxxLibraries(language) + ["-lc", builtinsPath(sysroot)] + linker)
         case (.c, .export(let entrypoint)), (.cpp, .export(let entrypoint)):
             let clang = try tools.resolvedClang()
             let linker = try tools.resolvedWasmLinker(clang: clang).map { ["-fuse-ld=\($0)"] } ?? []
-            var args = cxxMode(language, sysroot) + [
+            var args = cxxFlags + [
                 "--target=wasm32-wasi", "--sysroot=\(sysroot)", "-nostdlib", "-Wl,--no-entry",
-                "-Wl,--export-all", "-O2", "-o", output, source,
-            ] + cxxLibraries(language) + ["-lc", builtinsPath(sysroot)]
+                "-Wl,--export-all", "-O2", "-o", output,
+            ] + inputs + cxxLibraries(language) + ["-lc", builtinsPath(sysroot)]
             if !entrypoint.isEmpty, isIdentifier(entrypoint) {
                 // Fails the link with a clear message when the entrypoint is not defined.
                 args.insert("-Wl,--export=\(entrypoint)", at: args.firstIndex(of: "-Wl,--no-entry")! + 1)

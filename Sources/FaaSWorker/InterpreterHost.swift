@@ -120,7 +120,7 @@ final class InterpreterHost {
         do { functionCopy = try prepare(metadata, from: directory) } catch {
             return .failure(id: job.id, .internal, "cannot prepare the function: \(error)")
         }
-        let source = Self.codeFile(metadata.language)
+        let source = Self.codeFile(metadata)
         let codePath = sandboxed ? "/fn/\(source)" : "\(functionCopy)/\(source)"
         let shimDirectory = sandboxed ? "/rt" : runtimeDirectory
         // Runtime/README.md, "Command line".
@@ -213,6 +213,19 @@ final class InterpreterHost {
         language.compilesToNative ? Language.nativeArtifact : language.sourceFile
     }
 
+    /// As above; for a JS or Python bundle its entry file, inside the copied tree.
+    static func codeFile(_ metadata: FunctionMetadata) -> String {
+        if let entry = interpretedBundleEntry(metadata) { return entry }
+        return codeFile(metadata.language)
+    }
+
+    /// A JS or Python bundle's entry file: its whole tree is what the runtime sees (a Go
+    /// bundle only needs its executable).
+    private static func interpretedBundleEntry(_ metadata: FunctionMetadata) -> String? {
+        guard metadata.bundle != nil, !metadata.language.compilesToNative, let entry = metadata.entryFile else { return nil }
+        return entry
+    }
+
     static func cpuSeconds(_ timeout: Double) -> Int { Int(timeout.rounded(.up)) + 1 }
 
     private func result(_ job: JobMessage, kind: RuntimeReplyKind, code: Int32, output: [UInt8], errors: [UInt8], memory: Int) -> ResultMessage {
@@ -238,7 +251,13 @@ final class InterpreterHost {
         return text.isEmpty ? "function failed: \(status)" : "function failed (\(status)): \(text)"
     }
 
-    private func policy(uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String, language: Language, interpreter: String?) -> SandboxPolicy {
+    /// Where a function reads the secrets it named at deploy: `/var/secrets/NAME`, and the same
+    /// files at OpenFaaS's `/var/openfaas/secrets/NAME`.
+    static let secretsMount = "/var/secrets"
+    static let openFaaSSecretsMount = "/var/openfaas/secrets"
+
+    private func policy(uid: UInt32, memory: Int, cpuSeconds: Int, functionCopy: String, language: Language, interpreter: String?,
+                        secrets: String? = nil) -> SandboxPolicy {
         let addressSpace = Self.addressSpaceMiB(memory: memory, language: language)
         // Only the two shim files and this function's own copy: never the folder that holds
         // the other functions' copies.
@@ -249,18 +268,26 @@ final class InterpreterHost {
         if let interpreter, !interpreter.hasPrefix("/usr/") {
             binds.append((interpreter, interpreter))
         }
+        // The secrets it named, at both path conventions (ours and OpenFaaS's).
+        if let secrets {
+            binds += [(secrets, Self.secretsMount), (secrets, Self.openFaaSSecretsMount)]
+        }
         return SandboxPolicy(mode: options.sandbox, tools: options.sandboxTools, uid: uid, addressSpaceMiB: addressSpace,
                              cpuSeconds: cpuSeconds, readOnlyBinds: binds)
     }
 
     private func command(_ program: [String], interpreter: String?, metadata: FunctionMetadata, uid: UInt32, memory: Int, cpuSeconds: Int,
-                         functionCopy: String) throws -> (String, [String]) {
-        let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+                         functionCopy: String, secrets: String?) throws -> (String, [String]) {
+        // The function's own variables first: the platform's (checked at deploy not to clash) win.
+        var own = metadata.env ?? [:]
+        if Self.interpretedBundleEntry(metadata) != nil { own["FAAS_BUNDLE_ROOT"] = sandboxed ? "/fn" : functionCopy }
+        if secrets != nil, !sandboxed { own["FAAS_SECRETS_DIR"] = secrets }
+        let environment = own.merging(["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
                            "FAAS_FUNCTION_ID": metadata.id, "FAAS_FUNCTION_NAME": metadata.name,
                            "FAAS_WORKER_ID": String(options.workerID), "FAAS_WORKER_PID": String(getpid())]
-                           .merging(metadata.language == .go ? ["GOMEMLIMIT": "\(memory)MiB"] : [:]) { $1 }
+                           .merging(metadata.language == .go ? ["GOMEMLIMIT": "\(memory)MiB"] : [:]) { $1 }) { $1 }
         var policy = policy(uid: uid, memory: memory, cpuSeconds: cpuSeconds, functionCopy: functionCopy, language: metadata.language,
-                            interpreter: interpreter)
+                            interpreter: interpreter, secrets: sandboxed ? secrets : nil)
         try confinement.apply(to: &policy, id: metadata.id, memory: memory, cpu: metadata.cpu ?? options.cpu, language: metadata.language)
         let built = try policy.command(program: program, environment: environment)
         return (built.executable, built.arguments)
@@ -279,7 +306,7 @@ final class InterpreterHost {
         let uid = allocateUID()
         if sandboxed {
             // The code copy becomes readable by this runtime's user only.
-            let source = "\(functionCopy)/\(Self.codeFile(metadata.language))"
+            let source = "\(functionCopy)/\(Self.codeFile(metadata))"
             // The folder last: once it is the runtime's (0700), the worker can neither change its
             // mode nor reach the file inside without CAP_FOWNER / CAP_DAC_OVERRIDE, which it has
             // not under systemd (only CAP_CHOWN, CAP_SETUID, CAP_SETGID). So it takes the folder
@@ -290,8 +317,9 @@ final class InterpreterHost {
             try syscall("chown") { chown(source, uid, uid) }
             try syscall("chown") { chown(functionCopy, uid, uid) }
         }
+        let secrets = try copySecrets(metadata, uid: uid)
         let (executable, arguments) = try command(program, interpreter: interpreter, metadata: metadata, uid: uid, memory: memory, cpuSeconds: cpu,
-                                                  functionCopy: functionCopy)
+                                                  functionCopy: functionCopy, secrets: secrets)
         let runtime = try RuntimeProcess.start(executable: executable, arguments: arguments, uid: uid, loop: loop)
         runtimes[metadata.id] = runtime
         log.debug("runtime started for \(metadata.id) pid \(runtime.pid)")
@@ -305,6 +333,15 @@ final class InterpreterHost {
         if prepared.contains(metadata.id) { return copy }
         try? FileManager.default.removeItem(atPath: copy)
         try syscall("mkdir") { mkdir(copy, 0o700) }
+        if Self.interpretedBundleEntry(metadata) != nil {
+            // The whole tree (world-readable files in a folder only the runtime's user may enter).
+            let tree = "\(directory)/\(FunctionStore.bundleTree)"
+            for entry in try FileManager.default.contentsOfDirectory(atPath: tree) {
+                try FileManager.default.copyItem(atPath: "\(tree)/\(entry)", toPath: "\(copy)/\(entry)")
+            }
+            prepared.insert(metadata.id)
+            return copy
+        }
         let file = Self.codeFile(metadata.language)
         let source = try FileDescriptor.open("\(directory)/\(file)", O_RDONLY).closeAfter { try $0.readAll() }
         let target = "\(copy)/\(file)"
@@ -313,6 +350,29 @@ final class InterpreterHost {
         try syscall("chmod") { chmod(target, metadata.language.compilesToNative ? 0o500 : 0o400) }
         prepared.insert(metadata.id)
         return copy
+    }
+
+    /// The secrets a function named, copied fresh for each runtime start (a changed value
+    /// reaches the next runtime) into a folder only the runtime's user may read; nil when it
+    /// named none. A secret deleted since the deploy is simply absent.
+    private func copySecrets(_ metadata: FunctionMetadata, uid: UInt32) throws -> String? {
+        guard let names = metadata.secrets, !names.isEmpty else { return nil }
+        let folder = "\(runtimeDirectory)/\(metadata.id).secrets"
+        if access(folder, F_OK) == 0 {
+            try syscall("chown") { chown(folder, geteuid(), getegid()) }
+            try FileManager.default.removeItem(atPath: folder)
+        }
+        try syscall("mkdir") { mkdir(folder, 0o700) }
+        let source = "\(options.functionsDirectory)/\(FunctionStore.secretsFolder)"
+        for name in names where FunctionName.isValid(name) {
+            guard let value = try? FileDescriptor.open("\(source)/\(name)", O_RDONLY | O_NOFOLLOW).closeAfter({ try $0.readAll(limit: 1 << 20) }) else { continue }
+            let path = "\(folder)/\(name)"
+            let fd = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o400)
+            try fd.closeAfter { try $0.writeAll(value) }
+            if sandboxed { try syscall("chown") { chown(path, uid, uid) } }
+        }
+        if sandboxed { try syscall("chown") { chown(folder, uid, uid) } }
+        return folder
     }
 
     private func write(_ bytes: [UInt8], to path: String) throws {

@@ -46,6 +46,7 @@ final class WasmExecutor {
             return .failure(id: job.id, .internal, "cannot load the function's module: \(error)")
         }
         var invocation = WasmInvocation(mode: WasmInvocation.Mode(metadata.mode, entrypoint: metadata.entrypoint), programName: metadata.name, stdin: payload, outputCap: options.outputCap)
+        invocation.environment = metadata.env ?? [:]
         invocation.memoryLimit = (job.memory ?? metadata.memory ?? options.defaultMemory) << 20
         invocation.timeout = timeout
         switch engine.run(module, invocation) {

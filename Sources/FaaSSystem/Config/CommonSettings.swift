@@ -61,6 +61,14 @@ public enum CommonSettings {
                                           help: "largest compiled module (code.wasm), bytes; 422 beyond")
     public static let maxStorage = Setting("max-storage", env: "FAAS_MAX_STORAGE", default: "10240", kind: .integer(1...1_073_741_824),
                                            help: "most space the functions folder may take, MiB; a deploy beyond is refused with 507")
+    public static let bundleMaxFiles = Setting("bundle-max-files", env: "FAAS_BUNDLE_MAX_FILES", default: "2000", kind: .integer(1...1_000_000),
+                                               help: "entries (files and folders) a deploy archive may hold; 400 beyond")
+    public static let bundleMaxUnpacked = Setting("bundle-max-unpacked", env: "FAAS_BUNDLE_MAX_UNPACKED", default: "67108864",
+                                                  kind: .integer(1024...4_294_967_296), help: "bytes a deploy archive may unpack to; 400 beyond")
+    public static let bundleMaxRatio = Setting("bundle-max-ratio", env: "FAAS_BUNDLE_MAX_RATIO", default: "200", kind: .integer(1...100_000),
+                                               help: "unpacked bytes per archive byte a deploy archive may reach (zip bombs); 400 beyond")
+    public static let maxVersions = Setting("max-versions", env: "FAAS_MAX_VERSIONS", default: "10", kind: .integer(1...1000),
+                                            help: "versions kept per function (older ones are removed at each deploy; rollback reaches the kept ones)")
     public static let clang = Setting("clang", env: "FAAS_CLANG", default: "",
                                       help: "clang for C deploys (default: clang on PATH, else the one beside swift on PATH)")
     public static let wasmLinker = Setting("wasm-ld", env: "FAAS_WASM_LD", default: "",

@@ -242,6 +242,8 @@ function commandRunner(code, cap) {
   const path = require("path");
   const { Readable, Writable } = require("stream");
   const { Console } = require("console");
+  // The command's own require: relative paths and node_modules/ from its file (a bundle's tree).
+  const userRequire = require("module").createRequire(path.resolve(code));
   const none = Buffer.alloc(0);
   let program = null, loadError = null;
   try {
@@ -253,7 +255,7 @@ function commandRunner(code, cap) {
   // Host objects handed to every call's context are hardened: a call cannot leave a mark on
   // them for the next one (what it requires is hardened as it is required).
   for (const shared of [Buffer, URL, URLSearchParams, TextEncoder, TextDecoder, queueMicrotask, structuredClone, atob, btoa,
-                        require.resolve, Readable, Writable, Console, require("events"), fs]) {
+                        userRequire.resolve, Readable, Writable, Console, require("events"), fs]) {
     harden(shared);
   }
 
@@ -339,9 +341,9 @@ function commandRunner(code, cap) {
       if (bare === "process") return proc;
       // Ways back into this runtime's own realm (its global, process and code): refused.
       if (SEALED_MODULES.has(bare)) throw new Error(`require("${bare}") is not available to a command (mode=command)`);
-      return harden(require(name));
+      return harden(userRequire(name));
     };
-    requireShim.resolve = require.resolve;
+    requireShim.resolve = userRequire.resolve;
     const sandbox = {
       console: new Console({ stdout, stderr }), process: proc, Buffer, URL, URLSearchParams,
       TextEncoder, TextDecoder, queueMicrotask, structuredClone, atob, btoa,

@@ -331,10 +331,22 @@ def render(result):
     return json.dumps(result).encode()
 
 
+def bundle_sys_path(root, code):
+    """A bundle's root, its entry file's folder and its python/ or site-packages/ folder
+    (vendored dependencies) come first on sys.path, as Lambda's task root does."""
+    if not root:
+        return
+    folders = [root, os.path.dirname(code)] + [os.path.join(root, name) for name in ("python", "site-packages")]
+    for folder in reversed(folders):
+        if os.path.isdir(folder) and folder not in sys.path:
+            sys.path.insert(0, folder)
+
+
 def main(argv):
     if len(argv) != 6 or argv[1] not in ("command", "handler", "exec"):
         sys.exit("usage: runtime.py command|handler|exec CODE CAP pidns|shared CPU_SECONDS")
     mode, code, cap, isolation, cpu_seconds = argv[1], argv[2], int(argv[3]), argv[4], int(argv[5])
+    bundle_sys_path(os.environ.get("FAAS_BUNDLE_ROOT"), code)
     channel = Channel(isolated=isolation == "pidns")
     if channel.isolated:
         not_dumpable()

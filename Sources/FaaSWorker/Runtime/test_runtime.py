@@ -290,5 +290,25 @@ class UsageTests(unittest.TestCase):
             self.assertFalse(runtime.defines_handler(f.name))
 
 
+
+class BundleSysPathTests(unittest.TestCase):
+    """A bundle's root, its entry's folder and python/ / site-packages/ come first on sys.path."""
+
+    def test_bundle_folders_lead_sys_path(self):
+        root = tempfile.mkdtemp(prefix="runtime-py-bundle-")
+        self.addCleanup(shutil.rmtree, root, True)
+        for folder in ("app", "python", "site-packages"):
+            os.mkdir(os.path.join(root, folder))
+        saved = list(sys.path)
+        self.addCleanup(setattr, sys, "path", saved)
+        runtime.bundle_sys_path(root, os.path.join(root, "app", "main.py"))
+        self.assertEqual(sys.path[:4], [root, os.path.join(root, "app"), os.path.join(root, "python"), os.path.join(root, "site-packages")])
+        self.assertEqual(sys.path[4:], saved)
+
+    def test_no_bundle_no_change(self):
+        saved = list(sys.path)
+        runtime.bundle_sys_path(None, "/fn/code.py")
+        self.assertEqual(sys.path, saved)
+
 if __name__ == "__main__":
     unittest.main()
