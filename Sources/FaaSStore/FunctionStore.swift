@@ -11,8 +11,9 @@ import FaaSSystem
 ///
 /// Writes are atomic: a function is written to `.staging/<random>`, fsynced, then renamed into
 /// place; deletes rename to `.trash/<random>` first. Start-up removes leftovers of both (a
-/// staging folder only once it is older than any deploy can take: another gateway on the same
-/// folder, another replica on a shared volume, may be compiling into it right now). Name
+/// staging folder only when no live process claims it: another gateway on the same folder,
+/// another replica on a shared volume, may be compiling into it right now; see
+/// `StagingClaim`). Name
 /// uniqueness holds across processes: the check and the rename happen under an exclusive lock
 /// on `.lock`. Whether another process published or deleted since this one last looked is told
 /// by a counter in `.lock` that every publish and delete bumps under the lock (exact, where the
@@ -33,11 +34,10 @@ public final class FunctionStore: @unchecked Sendable {
     /// matched the disk.
     private var indexedRootChange: timespec?
     private var indexedGeneration: UInt64?
-
-    /// Staging folders older than this are leftovers of a crash; younger ones may belong to a
-    /// deploy in progress in another process (compiles end within `FAAS_COMPILE_TIMEOUT`, at
-    /// most an hour).
-    public static let stagingLeftoverAge: Int = 2 * 3600
+    /// This process's claims on its staging folders (StagingClaim), by folder; released by
+    /// `publish` and `discard` once the folder is gone.
+    private var claims: [String: StagingClaim] = [:]
+    private let claimsLock = NSLock()
 
     public init(root: String, cleanLeftovers: Bool = true) throws {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
@@ -137,7 +137,15 @@ public final class FunctionStore: @unchecked Sendable {
     /// Writes the source into a fresh staging folder.
     public func stage(language: Language, source: [UInt8]) throws -> StagedFunction {
         let directory = "\(root)/.staging/\(UUID().uuidString)"
-        try syscall("mkdir") { mkdir(directory, 0o755) }
+        // Claimed before it exists, so a starting gateway never sees it unowned.
+        guard let claim = try StagingClaim.take(directory) else { throw SystemError("flock", errno: EWOULDBLOCK) }
+        do {
+            try syscall("mkdir") { mkdir(directory, 0o755) }
+        } catch {
+            claim.release()
+            throw error
+        }
+        claimsLock.withLock { claims[directory] = claim }
         let staged = StagedFunction(directory: directory, language: language, sourceSize: source.count)
         do {
             try FunctionStore.writeDurably(staged.sourcePath, source)
@@ -150,6 +158,11 @@ public final class FunctionStore: @unchecked Sendable {
 
     public func discard(_ staged: StagedFunction) {
         try? FileManager.default.removeItem(atPath: staged.directory)
+        releaseClaim(of: staged)
+    }
+
+    private func releaseClaim(of staged: StagedFunction) {
+        claimsLock.withLock { claims.removeValue(forKey: staged.directory) }?.release()
     }
 
     /// Gives the staged function its id and metadata and renames it into place.
@@ -188,6 +201,7 @@ public final class FunctionStore: @unchecked Sendable {
             if let wasm { try FunctionStore.syncFile("\(staged.directory)/\(wasm)") }
             try FunctionStore.syncFile(staged.directory)
             try syscall("rename") { rename(staged.directory, "\(root)/\(id)") }
+            releaseClaim(of: staged)
             try FunctionStore.syncFile(root)
             withIndex { index(metadata) }
             try changed(lock)
@@ -305,17 +319,18 @@ public final class FunctionStore: @unchecked Sendable {
     }
 
     private func removeLeftovers() {
-        let now = Int(Date().timeIntervalSince1970)
-        for folder in [".staging", ".trash"] {
-            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(folder)")) ?? [] {
-                let path = "\(root)/\(folder)/\(entry)"
-                // Trash is only ever removed; a young staging folder may be another process's deploy.
-                if folder == ".staging" {
-                    var info = stat()
-                    guard stat(path, &info) == 0, now - Int(info.st_mtim.tv_sec) > Self.stagingLeftoverAge else { continue }
-                }
-                try? FileManager.default.removeItem(atPath: path)
-            }
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/.trash")) ?? [] {
+            try? FileManager.default.removeItem(atPath: "\(root)/.trash/\(entry)")
+        }
+        // A staging folder, or a claim file left without one, that no live process claims.
+        let staging = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/.staging")) ?? []
+        var folders = Set(staging.filter { !$0.hasSuffix(".claim") })
+        for entry in staging where entry.hasSuffix(".claim") { folders.insert(String(entry.dropLast(".claim".count))) }
+        for folder in folders {
+            let directory = "\(root)/.staging/\(folder)"
+            guard let claim = try? StagingClaim.take(directory) else { continue }
+            try? FileManager.default.removeItem(atPath: directory)
+            claim.release()
         }
     }
 

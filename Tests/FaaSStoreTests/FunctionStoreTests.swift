@@ -189,14 +189,14 @@ final class FunctionStoreTests: XCTestCase {
             try FileManager.default.createDirectory(atPath: "\(root)/\(leftover)/inner", withIntermediateDirectories: true)
             try Data("half".utf8).write(to: URL(fileURLWithPath: "\(root)/\(leftover)/code.py"))
         }
-        // A crash's staging folder is older than any deploy can take.
-        let old = timespec(tv_sec: time(nil) - FunctionStore.stagingLeftoverAge - 60, tv_nsec: 0)
-        var times = [old, old]
-        XCTAssertEqual(utimensat(AT_FDCWD, "\(root)/.staging/1234", &times, 0), 0)
+        // A crashed deploy's claim file: nobody holds its lock any more.
+        FileManager.default.createFile(atPath: "\(root)/.staging/1234.claim", contents: nil)
+        FileManager.default.createFile(atPath: "\(root)/.staging/9999.claim", contents: nil)
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(root)/.staging/1234"))
         let restarted = try FunctionStore(root: root)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(root)/.staging/1234"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(root)/.trash/5678"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(root)/.staging"), [], "claim files go too")
         XCTAssertEqual(restarted.resolve("survivor"), survivor)
         XCTAssertEqual(try restarted.source(of: survivor), pythonSource)
     }
@@ -210,6 +210,10 @@ final class FunctionStoreTests: XCTestCase {
         let published = try deploying.publish(staged, name: "inflight", entrypoint: "main", mode: .command, wasm: nil,
                                               timeout: nil, memory: nil, update: false)
         XCTAssertEqual(try deploying.source(of: published), pythonSource)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(root)/.staging"), [], "the claim is gone with the deploy")
+        // A discarded deploy leaves nothing either.
+        deploying.discard(try deploying.stage(language: .python, source: pythonSource))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(root)/.staging"), [])
     }
 
     /// Two gateways (replicas) on one folder: what one publishes, updates or deletes, the
