@@ -10,12 +10,17 @@ import FaaSSystem
 ///     functions/<id>/metadata.json       metadata
 ///
 /// Writes are atomic: a function is written to `.staging/<random>`, fsynced, then renamed into
-/// place; deletes rename to `.trash/<random>` first. Start-up removes leftovers of both. Name
+/// place; deletes rename to `.trash/<random>` first. Start-up removes leftovers of both (a
+/// staging folder only when no live process claims it: another gateway on the same folder,
+/// another replica on a shared volume, may be compiling into it right now; see
+/// `StagingClaim`). Name
 /// uniqueness holds across processes: the check and the rename happen under an exclusive lock
 /// on `.lock`. Whether another process published or deleted since this one last looked is told
 /// by a counter in `.lock` that every publish and delete bumps under the lock (exact, where the
 /// root folder's modification time can stay the same across two publishes within one clock
-/// tick), and by that modification time for changes made by hand.
+/// tick), and by that modification time for changes made by hand. Lookups check both before
+/// answering (an open, a read and a stat), so a function published, updated or deleted by
+/// another process is seen by the next lookup here, not only by this process's next write.
 ///
 /// `publish` and `delete` (fsyncs, a blocking flock) run on the gateway's blocking-work thread
 /// while its loop keeps answering lookups: the in-memory index is guarded by `indexLock`, held
@@ -29,6 +34,10 @@ public final class FunctionStore: @unchecked Sendable {
     /// matched the disk.
     private var indexedRootChange: timespec?
     private var indexedGeneration: UInt64?
+    /// This process's claims on its staging folders (StagingClaim), by folder; released by
+    /// `publish` and `discard` once the folder is gone.
+    private var claims: [String: StagingClaim] = [:]
+    private let claimsLock = NSLock()
 
     public init(root: String, cleanLeftovers: Bool = true) throws {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
@@ -61,6 +70,11 @@ public final class FunctionStore: @unchecked Sendable {
     }
 
     public func function(id: String) -> FunctionMetadata? {
+        refreshIfChanged()
+        return indexedOrOnDisk(id: id)
+    }
+
+    private func indexedOrOnDisk(id: String) -> FunctionMetadata? {
         if let metadata = withIndex({ byID[id] }) { return metadata }
         // Another process (a second gateway) may have published it.
         guard FunctionName.isValidID(id), let metadata = try? FunctionStore.loadMetadata(root: root, id: id) else { return nil }
@@ -68,23 +82,34 @@ public final class FunctionStore: @unchecked Sendable {
         return metadata
     }
 
-    public func latest(name: String) -> FunctionMetadata? { withIndex { byName[name]?.last } }
+    public func latest(name: String) -> FunctionMetadata? {
+        refreshIfChanged()
+        return withIndex { byName[name]?.last }
+    }
 
-    public func versions(name: String) -> [FunctionMetadata] { withIndex { byName[name] ?? [] } }
+    public func versions(name: String) -> [FunctionMetadata] {
+        refreshIfChanged()
+        return withIndex { byName[name] ?? [] }
+    }
 
     /// An id or a name (its newest version). Names and ids never coincide (`publish` sees to
     /// it), so the in-memory maps answer first and only an unknown id costs a disk lookup: an
     /// invoke by name stays off the disk.
     public func resolve(_ idOrName: String) -> FunctionMetadata? {
-        withIndex { byID[idOrName] ?? byName[idOrName]?.last } ?? function(id: idOrName)
+        refreshIfChanged()
+        return withIndex { byID[idOrName] ?? byName[idOrName]?.last } ?? indexedOrOnDisk(id: idOrName)
     }
 
     /// The newest version of every function, by name.
     public func list() -> [FunctionMetadata] {
-        withIndex { byName.keys.sorted().compactMap { byName[$0]?.last } }
+        refreshIfChanged()
+        return withIndex { byName.keys.sorted().compactMap { byName[$0]?.last } }
     }
 
-    public var count: Int { withIndex { byName.count } }
+    public var count: Int {
+        refreshIfChanged()
+        return withIndex { byName.count }
+    }
 
     /// A bundle's unpacked tree inside its function's folder (`functions/<id>/src`).
     public static let bundleTree = "src"
@@ -119,7 +144,15 @@ public final class FunctionStore: @unchecked Sendable {
     /// Writes the source into a fresh staging folder.
     public func stage(language: Language, source: [UInt8]) throws -> StagedFunction {
         let directory = "\(root)/.staging/\(UUID().uuidString)"
-        try syscall("mkdir") { mkdir(directory, 0o755) }
+        // Claimed before it exists, so a starting gateway never sees it unowned.
+        guard let claim = try StagingClaim.take(directory) else { throw SystemError("flock", errno: EWOULDBLOCK) }
+        do {
+            try syscall("mkdir") { mkdir(directory, 0o755) }
+        } catch {
+            claim.release()
+            throw error
+        }
+        claimsLock.withLock { claims[directory] = claim }
         let staged = StagedFunction(directory: directory, language: language, sourceSize: source.count)
         do {
             try FunctionStore.writeDurably(staged.sourcePath, source)
@@ -194,6 +227,11 @@ public final class FunctionStore: @unchecked Sendable {
 
     public func discard(_ staged: StagedFunction) {
         try? FileManager.default.removeItem(atPath: staged.directory)
+        releaseClaim(of: staged)
+    }
+
+    private func releaseClaim(of staged: StagedFunction) {
+        claimsLock.withLock { claims.removeValue(forKey: staged.directory) }?.release()
     }
 
     /// Gives the staged function its id and metadata and renames it into place.
@@ -204,7 +242,7 @@ public final class FunctionStore: @unchecked Sendable {
                         configure: (inout FunctionMetadata) -> Void = { _ in }) throws -> FunctionMetadata {
         try withLock { lock in
             let metadata: FunctionMetadata = try withIndex {
-                try refreshFromDisk(lock: lock)
+                try refreshFromDisk(generation: Self.generation(lock))
                 let existing = byName[name] ?? []
                 if update && existing.isEmpty { throw StoreError.notFound(name) }
                 if !update && !existing.isEmpty { throw StoreError.duplicateName(name) }
@@ -245,6 +283,7 @@ public final class FunctionStore: @unchecked Sendable {
             if let wasm { try FunctionStore.syncFile("\(staged.directory)/\(wasm)") }
             try FunctionStore.syncFile(staged.directory)
             try syscall("rename") { rename(staged.directory, "\(root)/\(id)") }
+            releaseClaim(of: staged)
             try FunctionStore.syncFile(root)
             withIndex { index(metadata) }
             try changed(lock)
@@ -256,7 +295,7 @@ public final class FunctionStore: @unchecked Sendable {
     public func delete(name: String) throws -> [FunctionMetadata] {
         try withLock { lock in
             let versions = try withIndex {
-                try refreshFromDisk(lock: lock)
+                try refreshFromDisk(generation: Self.generation(lock))
                 return byName[name] ?? []
             }
             if versions.isEmpty { throw StoreError.notFound(name) }
@@ -287,8 +326,9 @@ public final class FunctionStore: @unchecked Sendable {
     /// Picks up functions another process published, and forgets deleted ones. Only
     /// when the store changed since we last looked (see the type's comment): listing 10,000
     /// entries per deploy would make deploys slow down as functions accumulate.
-    private func refreshFromDisk(lock: FileDescriptor) throws {
-        let generation = try Self.generation(lock)
+    /// Runs under the index lock; `generation` is read before the listing (a publish landing
+    /// in between makes the next check list again).
+    private func refreshFromDisk(generation: UInt64?) {
         let change = rootChange()
         if generation == indexedGeneration, let change, let seen = indexedRootChange,
            change.tv_sec == seen.tv_sec, change.tv_nsec == seen.tv_nsec { return }
@@ -306,6 +346,15 @@ public final class FunctionStore: @unchecked Sendable {
         for entry in entries where !entry.hasPrefix(".") && byID[entry] == nil {
             if let metadata = try? FunctionStore.loadMetadata(root: root, id: entry) { index(metadata) }
         }
+    }
+
+    /// A lookup's check for changes made by other processes: no file lock (a publish renames
+    /// a complete folder into place and a delete renames it away, so a listing never sees half
+    /// a function), only the counter, read through a fresh descriptor (which on NFS revalidates
+    /// the file: close-to-open consistency), and the root's modification time.
+    private func refreshIfChanged() {
+        let generation = try? FileDescriptor.open(lockPath, O_RDONLY).closeAfter { try Self.generation($0) }
+        withIndex { refreshFromDisk(generation: generation ?? 0) }
     }
 
     private func rootChange() -> timespec? {
@@ -352,10 +401,18 @@ public final class FunctionStore: @unchecked Sendable {
     }
 
     private func removeLeftovers() {
-        for folder in [".staging", ".trash"] {
-            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(folder)")) ?? [] {
-                try? FileManager.default.removeItem(atPath: "\(root)/\(folder)/\(entry)")
-            }
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/.trash")) ?? [] {
+            try? FileManager.default.removeItem(atPath: "\(root)/.trash/\(entry)")
+        }
+        // A staging folder, or a claim file left without one, that no live process claims.
+        let staging = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/.staging")) ?? []
+        var folders = Set(staging.filter { !$0.hasSuffix(".claim") })
+        for entry in staging where entry.hasSuffix(".claim") { folders.insert(String(entry.dropLast(".claim".count))) }
+        for folder in folders {
+            let directory = "\(root)/.staging/\(folder)"
+            guard let claim = try? StagingClaim.take(directory) else { continue }
+            try? FileManager.default.removeItem(atPath: directory)
+            claim.release()
         }
     }
 

@@ -189,12 +189,56 @@ final class FunctionStoreTests: XCTestCase {
             try FileManager.default.createDirectory(atPath: "\(root)/\(leftover)/inner", withIntermediateDirectories: true)
             try Data("half".utf8).write(to: URL(fileURLWithPath: "\(root)/\(leftover)/code.py"))
         }
+        // A crashed deploy's claim file: nobody holds its lock any more.
+        FileManager.default.createFile(atPath: "\(root)/.staging/1234.claim", contents: nil)
+        FileManager.default.createFile(atPath: "\(root)/.staging/9999.claim", contents: nil)
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(root)/.staging/1234"))
         let restarted = try FunctionStore(root: root)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(root)/.staging/1234"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(root)/.trash/5678"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(root)/.staging"), [], "claim files go too")
         XCTAssertEqual(restarted.resolve("survivor"), survivor)
         XCTAssertEqual(try restarted.source(of: survivor), pythonSource)
+    }
+
+    /// A replica starting on a shared volume while another one compiles a deploy: the young
+    /// staging folder is the other's work in progress, not a leftover.
+    func testStartingInstanceKeepsAnotherInstancesDeployInProgress() throws {
+        let deploying = try FunctionStore(root: root)
+        let staged = try deploying.stage(language: .python, source: pythonSource)
+        _ = try FunctionStore(root: root)   // another gateway starts, cleaning leftovers
+        let published = try deploying.publish(staged, name: "inflight", entrypoint: "main", mode: .command, wasm: nil,
+                                              timeout: nil, memory: nil, update: false)
+        XCTAssertEqual(try deploying.source(of: published), pythonSource)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(root)/.staging"), [], "the claim is gone with the deploy")
+        // A discarded deploy leaves nothing either.
+        deploying.discard(try deploying.stage(language: .python, source: pythonSource))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(root)/.staging"), [])
+    }
+
+    /// Two gateways (replicas) on one folder: what one publishes, updates or deletes, the
+    /// other's lookups (invoke by name, list, an id it had indexed) see at once, without a
+    /// write of their own in between.
+    func testLookupsSeeAnotherInstancesPublishUpdateAndDelete() throws {
+        let first = try FunctionStore(root: root)
+        let second = try FunctionStore(root: root, cleanLeftovers: false)
+        XCTAssertNil(second.latest(name: "hello"))
+        let v1 = try deploy(first, "hello")
+        XCTAssertEqual(second.resolve("hello"), v1, "a name published elsewhere resolves")
+        XCTAssertEqual(second.latest(name: "hello"), v1)
+        XCTAssertEqual(second.list().map(\.id), [v1.id])
+        XCTAssertEqual(second.count, 1)
+
+        let v2 = try deploy(first, "hello", update: true)
+        XCTAssertEqual(second.resolve("hello"), v2, "the name resolves to the version published elsewhere")
+        XCTAssertEqual(second.versions(name: "hello").map(\.id), [v1.id, v2.id])
+
+        _ = try first.delete(name: "hello")
+        XCTAssertNil(second.resolve("hello"), "a name deleted elsewhere is gone")
+        XCTAssertNil(second.function(id: v1.id), "and so are its ids, even those indexed here")
+        XCTAssertNil(second.resolve(v2.id))
+        XCTAssertEqual(second.list(), [])
+        XCTAssertEqual(second.count, 0)
     }
 
     func testCorruptMetadataIsSkippedNotFatal() throws {

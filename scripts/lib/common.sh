@@ -97,6 +97,36 @@ ensure_pkgs() {
     if ((${#want[@]})); then apt_install "${want[@]}"; fi
 }
 
+# ensure_podman: podman, runc, catatonit (the pods' pause process) and mmdebstrap from Debian, and podman set to use runc with no
+# default ulimits in /etc/containers/containers.conf (crun refuses this machine's hybrid
+# cgroups, and podman's default nofile limit cannot be applied under them). Only those two
+# keys are touched; a key already present is left as the admin set it.
+ensure_podman() {
+    ensure_pkgs podman runc mmdebstrap catatonit
+    local conf=/etc/containers/containers.conf
+    "${SUDO[@]}" mkdir -p /etc/containers
+    [[ -f "$conf" ]] || printf '# Written by MiniFaaS scripts (ensure_podman in scripts/lib/common.sh)\n' |
+        "${SUDO[@]}" tee "$conf" >/dev/null
+    podman_conf_set "$conf" engine runtime '"runc"'
+    podman_conf_set "$conf" containers default_ulimits '[]'
+}
+
+# podman_conf_set FILE SECTION KEY VALUE: adds KEY = VALUE to [SECTION] unless KEY is set.
+podman_conf_set() {
+    local conf="$1" section="$2" key="$3" value="$4" tmp
+    grep -Eq "^[[:space:]]*${key}[[:space:]]*=" "$conf" && return 0
+    tmp="$(mktemp)"
+    if grep -q "^\[$section\]" "$conf"; then
+        awk -v s="[$section]" -v line="$key = $value" '{ print } $0 == s { print line }' "$conf" >"$tmp"
+    else
+        cat "$conf" >"$tmp"
+        printf '\n[%s]\n%s = %s\n' "$section" "$key" "$value" >>"$tmp"
+    fi
+    "${SUDO[@]}" install -m 644 "$tmp" "$conf"
+    rm -f "$tmp"
+    say "$conf: [$section] $key = $value"
+}
+
 # True when something listens on the UNIX socket PATH (the kernel's socket table, so a
 # file left by a crashed daemon is told apart without connecting to anything).
 unix_socket_listening() {
