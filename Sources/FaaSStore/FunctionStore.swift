@@ -141,8 +141,8 @@ public final class FunctionStore: @unchecked Sendable {
 
     // MARK: deploy
 
-    /// Writes the source into a fresh staging folder.
-    public func stage(language: Language, source: [UInt8]) throws -> StagedFunction {
+    /// A fresh staging folder, claimed by this process until it is published or discarded.
+    private func newStagingFolder() throws -> String {
         let directory = "\(root)/.staging/\(UUID().uuidString)"
         // Claimed before it exists, so a starting gateway never sees it unowned.
         guard let claim = try StagingClaim.take(directory) else { throw SystemError("flock", errno: EWOULDBLOCK) }
@@ -153,6 +153,12 @@ public final class FunctionStore: @unchecked Sendable {
             throw error
         }
         claimsLock.withLock { claims[directory] = claim }
+        return directory
+    }
+
+    /// Writes the source into a fresh staging folder.
+    public func stage(language: Language, source: [UInt8]) throws -> StagedFunction {
+        let directory = try newStagingFolder()
         let staged = StagedFunction(directory: directory, language: language, sourceSize: source.count)
         do {
             try FunctionStore.writeDurably(staged.sourcePath, source)
@@ -166,8 +172,7 @@ public final class FunctionStore: @unchecked Sendable {
     /// A bundle: the archive as sent, and its tree unpacked under `src/`, in a fresh staging
     /// folder (removed again when anything fails: nothing half-unpacked is ever published).
     public func stage(language: Language, bundle: BundleArchive, entryFile: String) throws -> StagedFunction {
-        let directory = "\(root)/.staging/\(UUID().uuidString)"
-        try syscall("mkdir") { mkdir(directory, 0o755) }
+        let directory = try newStagingFolder()
         var staged = StagedFunction(directory: directory, language: language, sourceSize: bundle.bytes.count)
         staged.bundle = bundle.format
         staged.entryFile = entryFile
@@ -185,9 +190,8 @@ public final class FunctionStore: @unchecked Sendable {
     /// A copy of a published version's files (source, bundle, compiled artifacts) in a fresh
     /// staging folder: a rollback publishes it as a new version.
     public func stageCopy(of metadata: FunctionMetadata) throws -> StagedFunction {
-        let directory = "\(root)/.staging/\(UUID().uuidString)"
         let source = "\(root)/\(metadata.id)"
-        try syscall("mkdir") { mkdir(directory, 0o755) }
+        let directory = try newStagingFolder()
         var staged = StagedFunction(directory: directory, language: metadata.language, sourceSize: metadata.size)
         staged.bundle = metadata.bundle
         staged.entryFile = metadata.entryFile
@@ -206,7 +210,7 @@ public final class FunctionStore: @unchecked Sendable {
     public func prune(name: String, keep: Int) throws {
         try withLock { lock in
             let versions = try withIndex {
-                try refreshFromDisk(lock: lock)
+                try refreshFromDisk(generation: Self.generation(lock))
                 return byName[name] ?? []
             }
             guard versions.count > keep else { return }
