@@ -250,10 +250,12 @@ final class Gateway {
         ])
         router.add("metrics", .exact("/metrics"), [
             Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] call in
-                let text = self.metrics.render(functions: self.store.count, connections: self.sessions.count, inFlight: self.server.inFlight,
-                                               serverConnected: self.server.isConnected, workers: self.server.workers) + self.authenticator.metrics.render()
-                    + self.invocations.renderMetrics()
-                call.reply(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: text))
+                var out = PrometheusText()
+                self.metrics.render(functions: self.store.count, connections: self.sessions.count, inFlight: self.server.inFlight,
+                                    serverConnected: self.server.isConnected, workers: self.server.workers, into: &out)
+                self.authenticator.metrics.render(into: &out)
+                self.invocations.renderMetrics(into: &out)
+                call.reply(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: out.text))
             },
         ])
         router.add("function", .prefix("/function/"), [
