@@ -111,16 +111,31 @@ final class Deployer {
         case .success(let decided): plan = decided
         case .failure(let failure): return completion(.failure(failure))
         }
-        if let failure = Self.overQuota(root: store.root, quota: options.maxStorage, adding: request.source.count) { return completion(.failure(failure)) }
-        let staged: StagedFunction
-        do {
-            staged = try store.stage(language: request.language, source: request.source)
-        } catch {
-            log.error("cannot stage function", ["name": request.name, "error": error])
-            completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
-            return
-        }
+        // The quota walks the whole functions folder and staging writes the source: both on the
+        // blocking-work thread, so a big store or a slow disk never freezes HTTP. The name is
+        // reserved from here on.
         reserved.insert(request.name)
+        let (store, quota, language, source) = (self.store, options.maxStorage, request.language, request.source)
+        loop.runBlocking({ () -> Result<StagedFunction, Failure> in
+            if let failure = Self.overQuota(root: store.root, quota: quota, adding: source.count) { return .failure(failure) }
+            do { return .success(try store.stage(language: language, source: source)) } catch {
+                return .failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)"))
+            }
+        }, then: { [unowned self] staged in
+            switch staged {
+            case .success(let staged):
+                self.build(request, plan: plan, existing: existing, staged: staged, completion: completion)
+            case .failure(let failure):
+                self.reserved.remove(request.name)
+                if failure.status == .internalServerError { self.log.error("cannot stage function", ["name": request.name, "error": failure.message]) }
+                completion(.failure(failure))
+            }
+        })
+    }
+
+    /// Compiles a staged function when its language needs it (C, C++, Rust, Go), then publishes it.
+    private func build(_ request: Request, plan: DeployPlan, existing: FunctionMetadata?, staged: StagedFunction,
+                       completion: @escaping (Result<FunctionMetadata, Failure>) -> Void) {
         // Succeeds with the compiled module's file name (C, C++, Rust) or nil (JS, Python, Go).
         let finish: (Result<String?, Failure>) -> Void = { [unowned self] outcome in
             switch outcome {

@@ -335,6 +335,7 @@ final class Gateway {
             return reply(HTTPResponse.jsonError(status: .badRequest, message: "unknown query parameter\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) for \(method) \(request.path)\(known.isEmpty ? " (it takes none)" : "; known: \(known)")"))
         }
         let access: Access
+        var function: FunctionMetadata?? = nil
         switch endpoint.requirement {
         case .open: access = .open
         case .authenticated: access = .authenticated
@@ -342,6 +343,7 @@ final class Gateway {
         case .invokeFunction:
             let fn = request.queryValue("fn") ?? ""
             let metadata = FunctionName.isValidID(fn) ? store.resolve(fn) : nil
+            function = .some(metadata)
             access = .invoke(InvokeTarget(name: metadata?.name ?? fn, isPublic: metadata?.isPublic == true))
             if let metadata {
                 extraHeaders = FunctionAccess(metadata).corsHeaders(origin: request.headers.first(name: "Origin"))
@@ -351,7 +353,8 @@ final class Gateway {
         case .refuse(let response):
             reply(response)
         case .allow(let principal):
-            endpoint.handler(RouteCall(request: request, session: session, parameter: parameter, principal: principal, reply: reply))
+            endpoint.handler(RouteCall(request: request, session: session, parameter: parameter, principal: principal, reply: reply,
+                                       function: function))
         }
     }
 
@@ -505,7 +508,8 @@ final class Gateway {
         guard FunctionName.isValidID(fn) else {
             return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid function id \(fn.debugDescription)"))
         }
-        guard let metadata = store.resolve(fn) else {
+        // Resolved once: the router looked it up to check access.
+        guard let metadata = call.function ?? store.resolve(fn) else {
             return reply(HTTPResponse.jsonError(status: .notFound, message: "function not found: \(fn)"))
         }
         if let why = chain.failFastReason(now: EventLoop.now()) {
