@@ -21,6 +21,8 @@ final class EpochTicker: @unchecked Sendable {
     private var active = 0
     /// CLOCK_MONOTONIC time at which the running call's epoch must advance; nil once ticked or ended.
     private var deadline: timespec?
+    /// The time the thread waits until (nil: until woken).
+    private var armed: timespec?
     private var stopping = false
     private var thread = pthread_t()
     private var running = false
@@ -64,7 +66,8 @@ final class EpochTicker: @unchecked Sendable {
     }
 
     /// A call with `seconds` to run starts: the epoch advances once they are over, unless `end`
-    /// came first.
+    /// came first. The thread is woken only when it must wait for an earlier time than it does
+    /// (it was idle): calls in a row with the same limit cost it one wake-up per limit, not one each.
     func begin(seconds: Double) {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
@@ -72,10 +75,11 @@ final class EpochTicker: @unchecked Sendable {
         var nanos = Int(now.tv_nsec) + Int((limit - limit.rounded(.down)) * 1e9)
         var secs = Int(now.tv_sec) + Int(limit)
         if nanos >= 1_000_000_000 { secs += 1; nanos -= 1_000_000_000 }
+        let due = timespec(tv_sec: secs, tv_nsec: nanos)
         pthread_mutex_lock(mutex)
         active += 1
-        deadline = timespec(tv_sec: secs, tv_nsec: nanos)
-        pthread_cond_signal(wake)
+        deadline = due
+        if armed.map({ Self.earlier(due, than: $0) }) ?? true { pthread_cond_signal(wake) }
         pthread_mutex_unlock(mutex)
     }
 
@@ -86,19 +90,29 @@ final class EpochTicker: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
+    private static func earlier(_ a: timespec, than b: timespec) -> Bool {
+        a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec)
+    }
+
     private func loop() {
         pthread_mutex_lock(mutex)
         while !stopping {
-            guard active > 0, var until = deadline else {
+            guard active > 0, let due = deadline else {
+                armed = nil
                 pthread_cond_wait(wake, mutex)
                 continue
             }
-            if pthread_cond_timedwait(wake, mutex, &until) == ETIMEDOUT, active > 0, let current = deadline,
-               current.tv_sec == until.tv_sec && current.tv_nsec == until.tv_nsec {
-                // Still the same call, and its time is up: the tick that makes it trap.
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            if !Self.earlier(now, than: due) {
+                // The running call's time is up: the tick that makes it trap.
                 deadline = nil
                 increment(engine)
+                continue
             }
+            var until = due
+            armed = due
+            _ = pthread_cond_timedwait(wake, mutex, &until)
         }
         pthread_mutex_unlock(mutex)
     }
