@@ -41,6 +41,8 @@ public final class Connection {
     private var queuedBytes = 0
     /// Whether `chunks.last` is our own buffer, which later small sends may extend.
     private var tailIsOwn = false
+    /// Our last written buffer, emptied, kept for the next small send (no allocation per message).
+    private var spare: [UInt8] = []
     private var closeWhenFlushed = false
     private var readingPaused = false
     private var inputOpen = true
@@ -117,7 +119,10 @@ public final class Connection {
         if tailIsOwn && chunks[chunks.count - 1].count + bytes.count <= 1 << 20 {
             chunks[chunks.count - 1].append(contentsOf: bytes)
         } else {
-            chunks.append(Array(bytes))
+            var buffer = spare
+            spare = []
+            buffer.append(contentsOf: bytes)
+            chunks.append(buffer)
             tailIsOwn = true
         }
         queuedBytes += bytes.count
@@ -245,7 +250,13 @@ public final class Connection {
                 queuedBytes -= n
                 headOffset += n
                 if headOffset == chunks[head].count {
-                    // Written: released now, not when the whole queue drains.
+                    // Written: released now, not when the whole queue drains (our own small
+                    // buffer is kept, emptied, for the next message).
+                    let done = head == chunks.count - 1 && tailIsOwn && chunks[head].capacity <= 256 << 10
+                    if done {
+                        swap(&spare, &chunks[head])
+                        spare.removeAll(keepingCapacity: true)
+                    }
                     chunks[head] = []
                     head += 1
                     headOffset = 0
