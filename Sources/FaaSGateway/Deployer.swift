@@ -164,35 +164,30 @@ final class Deployer {
             return completion(.failure(Failure(status: .unprocessableContent, message: "go bundles are commands (package main); "
                                                + "a go handler (package function) is deployed as a single file")))
         }
-        if let failure = Self.overQuota(root: store.root, quota: options.maxStorage, adding: request.source.count * (request.bundle == nil ? 1 : 2)) {
-            return completion(.failure(failure))
-        }
+        // The quota walks the whole functions folder and staging writes the source (a bundle's
+        // tree: many files, each fsynced): both on the blocking-work thread, so a big store or a
+        // slow disk never freezes HTTP. The name is reserved from here on.
         reserved.insert(request.name)
-        // A bundle's tree (many files, each fsynced) is written on the blocking-work thread.
-        if let bundle = request.bundle, let entryFile = request.entryFile {
-            let (store, language) = (self.store, request.language)
-            loop.runBlocking({ Result { try store.stage(language: language, bundle: bundle, entryFile: entryFile) } }, then: { [unowned self] outcome in
-                switch outcome {
-                case .success(let staged):
-                    self.build(request, existing: existing, plan: plan, staged: staged, completion: completion)
-                case .failure(let error):
-                    self.reserved.remove(request.name)
-                    self.log.error("cannot stage function", ["name": request.name, "error": error])
-                    completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
-                }
-            })
-            return
-        }
-        let staged: StagedFunction
-        do {
-            staged = try store.stage(language: request.language, source: request.source)
-        } catch {
-            reserved.remove(request.name)
-            log.error("cannot stage function", ["name": request.name, "error": error])
-            completion(.failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)")))
-            return
-        }
-        build(request, existing: existing, plan: plan, staged: staged, completion: completion)
+        let (store, quota, language, body) = (self.store, options.maxStorage, request.language, request.source)
+        let (bundle, entryFile, adding) = (request.bundle, request.entryFile, request.source.count * (request.bundle == nil ? 1 : 2))
+        loop.runBlocking({ () -> Result<StagedFunction, Failure> in
+            if let failure = Self.overQuota(root: store.root, quota: quota, adding: adding) { return .failure(failure) }
+            do {
+                if let bundle, let entryFile { return .success(try store.stage(language: language, bundle: bundle, entryFile: entryFile)) }
+                return .success(try store.stage(language: language, source: body))
+            } catch {
+                return .failure(Failure(status: .internalServerError, message: "cannot store the function: \(error)"))
+            }
+        }, then: { [unowned self] staged in
+            switch staged {
+            case .success(let staged):
+                self.build(request, existing: existing, plan: plan, staged: staged, completion: completion)
+            case .failure(let failure):
+                self.reserved.remove(request.name)
+                if failure.status == .internalServerError { self.log.error("cannot stage function", ["name": request.name, "error": failure.message]) }
+                completion(.failure(failure))
+            }
+        })
     }
 
     /// From the staged source to the published function: compile (C, C++, Rust, Go), then

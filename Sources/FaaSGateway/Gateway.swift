@@ -274,11 +274,13 @@ final class Gateway {
         ])
         router.add("metrics", .exact("/metrics"), [
             Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] call in
-                let text = self.metrics.render(functions: self.store.count, connections: self.sessions.count, inFlight: self.server.inFlight,
-                                               serverConnected: self.server.isConnected, workers: self.server.workers) + self.authenticator.metrics.render()
-                    + self.invocations.renderMetrics()
-                    + "# HELP faas_log_followers Open log streams (follow=1).\n# TYPE faas_log_followers gauge\nfaas_log_followers \(self.functionLogs.followerCount)\n"
-                call.reply(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: text))
+                var out = PrometheusText()
+                self.metrics.render(functions: self.store.count, connections: self.sessions.count, inFlight: self.server.inFlight,
+                                    serverConnected: self.server.isConnected, workers: self.server.workers, into: &out)
+                self.authenticator.metrics.render(into: &out)
+                self.invocations.renderMetrics(into: &out)
+                out.gauge("faas_log_followers", help: "Open log streams (follow=1).", self.functionLogs.followerCount)
+                call.reply(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: out.text))
             },
         ])
         router.add("logs", .between("/function/", "/logs"), [
@@ -390,6 +392,7 @@ final class Gateway {
             return reply(HTTPResponse.jsonError(status: .badRequest, message: "unknown query parameter\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")) for \(method) \(request.path)\(known.isEmpty ? " (it takes none)" : "; known: \(known)")"))
         }
         let access: Access
+        var function: FunctionMetadata?? = nil
         switch endpoint.requirement {
         case .open: access = .open
         case .authenticated: access = .authenticated
@@ -397,6 +400,7 @@ final class Gateway {
         case .invokeFunction, .invokePathFunction:
             let fn = (endpoint.requirement.isPathFunction ? FnRequest(path: request.path)?.function : request.queryValue("fn")) ?? ""
             let metadata = FunctionName.isValidID(fn) ? store.resolve(fn) : nil
+            function = .some(metadata)
             access = .invoke(InvokeTarget(name: metadata?.name ?? fn, isPublic: metadata?.isPublic == true))
             if let metadata {
                 extraHeaders += FunctionAccess(metadata).corsHeaders(origin: request.headers.first(name: "Origin"))
@@ -407,7 +411,8 @@ final class Gateway {
             if let requestID { log.info("invoke refused", ["request_id": requestID, "route": route.name, "status": response.status.code]) }
             reply(response)
         case .allow(let principal):
-            endpoint.handler(RouteCall(request: request, session: session, parameter: parameter, principal: principal, requestID: requestID, reply: reply))
+            endpoint.handler(RouteCall(request: request, session: session, parameter: parameter, principal: principal, requestID: requestID, reply: reply,
+                                       function: function))
         }
     }
 
@@ -693,7 +698,8 @@ final class Gateway {
             fail(call, .badRequest, "invalid function id \(fn.debugDescription)")
             return nil
         }
-        guard let metadata = store.resolve(fn) else {
+        // Resolved once: the router looked it up to check access.
+        guard let metadata = call.function ?? store.resolve(fn) else {
             fail(call, .notFound, "function not found: \(fn)")
             return nil
         }

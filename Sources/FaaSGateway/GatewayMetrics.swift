@@ -21,37 +21,33 @@ struct GatewayMetrics {
         latencyCount += 1
     }
 
-    func render(functions: Int, connections: Int, inFlight: Int, serverConnected: Bool, workers: PongMessage.WorkerCounts? = nil) -> String {
-        var text = ""
-        text += "# HELP faas_http_requests_total HTTP requests by route and status.\n# TYPE faas_http_requests_total counter\n"
+    func render(functions: Int, connections: Int, inFlight: Int, serverConnected: Bool, workers: PongMessage.WorkerCounts? = nil,
+                into out: inout PrometheusText) {
+        out.declare("faas_http_requests_total", .counter, help: "HTTP requests by route and status.")
         for (key, count) in requests.sorted(by: { $0.key < $1.key }) {
             let parts = key.split(separator: " ")
-            text += "faas_http_requests_total{route=\"\(parts[0])\",status=\"\(parts[1])\"} \(count)\n"
+            out.counter("faas_http_requests_total", labels: ["route": String(parts[0]), "status": String(parts[1])], count)
         }
-        text += "# HELP faas_invocations_total Invocations by outcome.\n# TYPE faas_invocations_total counter\n"
+        out.declare("faas_invocations_total", .counter, help: "Invocations by outcome.")
         for (outcome, count) in invocations.sorted(by: { $0.key < $1.key }) {
-            text += "faas_invocations_total{outcome=\"\(outcome)\"} \(count)\n"
+            out.counter("faas_invocations_total", labels: ["outcome": outcome], count)
         }
-        text += "# HELP faas_deploys_total Successful deploys by language.\n# TYPE faas_deploys_total counter\n"
+        out.declare("faas_deploys_total", .counter, help: "Successful deploys by language.")
         for (language, count) in deploys.sorted(by: { $0.key < $1.key }) {
-            text += "faas_deploys_total{language=\"\(language)\"} \(count)\n"
+            out.counter("faas_deploys_total", labels: ["language": language], count)
         }
-        text += "# HELP faas_invoke_duration_seconds Invoke latency through the gateway.\n# TYPE faas_invoke_duration_seconds histogram\n"
-        for (index, bound) in Self.bounds.enumerated() {
-            text += "faas_invoke_duration_seconds_bucket{le=\"\(bound)\"} \(latencyBuckets[index])\n"
-        }
-        text += "faas_invoke_duration_seconds_bucket{le=\"+Inf\"} \(latencyCount)\n"
-        text += "faas_invoke_duration_seconds_sum \(latencySum)\nfaas_invoke_duration_seconds_count \(latencyCount)\n"
-        text += "# TYPE faas_functions gauge\nfaas_functions \(functions)\n"
-        text += "# TYPE faas_open_connections gauge\nfaas_open_connections \(connections)\n"
-        text += "# TYPE faas_invocations_in_flight gauge\nfaas_invocations_in_flight \(inFlight)\n"
-        text += "# TYPE faas_server_connected gauge\nfaas_server_connected \(serverConnected ? 1 : 0)\n"
+        out.histogram("faas_invoke_duration_seconds", help: "Invoke latency through the gateway.", bounds: Self.bounds, buckets: latencyBuckets,
+                      sum: latencySum, count: latencyCount)
+        out.gauge("faas_functions", functions)
+        out.gauge("faas_open_connections", connections)
+        out.gauge("faas_invocations_in_flight", inFlight)
+        out.gauge("faas_server_connected", serverConnected ? 1 : 0)
         if let workers {
             // As the server reported in its last pong (at most half a second old).
-            text += "# HELP faas_workers The server's workers by state (autoscaling).\n# TYPE faas_workers gauge\n"
-            text += "faas_workers{state=\"busy\"} \(workers.busy)\nfaas_workers{state=\"idle\"} \(workers.idle)\n"
-            text += "faas_workers{state=\"starting\"} \(workers.starting)\n"
+            let help = "The server's workers by state (autoscaling)."
+            out.gauge("faas_workers", help: help, labels: ["state": "busy"], workers.busy)
+            out.gauge("faas_workers", help: help, labels: ["state": "idle"], workers.idle)
+            out.gauge("faas_workers", help: help, labels: ["state": "starting"], workers.starting)
         }
-        return text
     }
 }

@@ -1,4 +1,5 @@
 import FaaSHTTP
+import FaaSStore
 
 /// One routed request, as a handler gets it: the request, its connection, the path parameter
 /// of a prefix route, who is calling (nil on open routes, public calls, or with auth off), and
@@ -11,4 +12,7 @@ struct RouteCall {
     let principal: Principal?
     var requestID: String? = nil
     let reply: (HTTPResponse) -> Void
+    /// The function an invoke route named, as the router resolved it to check access (resolved
+    /// once per request): nil when the route names none, `.some(nil)` when it does not exist.
+    var function: FunctionMetadata?? = nil
 }

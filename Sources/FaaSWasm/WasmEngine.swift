@@ -234,10 +234,10 @@ public final class WasmEngine {
             if let limit = invocation.memoryLimit { wasmtime.store_limiter(store, Int64(limit), -1, -1, -1, -1) }
             // Every store of an engine with epoch interruption needs a deadline (the default
             // one has passed already): the call's time, or as good as none.
-            let ticks = invocation.timeout.map(EpochTicker.ticks(forSeconds:)) ?? UInt64(UInt32.max)
+            let ticks = invocation.timeout == nil ? UInt64(UInt32.max) : EpochTicker.deadlineTicks
             wasmtime.context_set_epoch_deadline(context, ticks)
             let ticker = invocation.timeout == nil ? nil : handle.ticker
-            ticker?.begin()
+            ticker?.begin(seconds: invocation.timeout ?? 0)
             defer { ticker?.end() }
 
             var instance = WasmtimeInstance()

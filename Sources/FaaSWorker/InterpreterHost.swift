@@ -25,6 +25,8 @@ final class InterpreterHost {
     private let confinement: RuntimeConfinement
     private let maxRuntimes = 8
     private lazy var node: String? = Runtimes.which("node")
+    /// Looked up once, not per call.
+    private lazy var hasSystemPython = access("/usr/bin/python3", X_OK) == 0
     /// The binary PATH's python3 runs (a pyenv shim costs ~100 ms per start), once known.
     private var resolvedPython: String?
     private var python: String? {
@@ -32,7 +34,7 @@ final class InterpreterHost {
         if let explicit = options.python { return explicit }
         // Inside the sandbox only world-readable interpreters work: prefer the system one.
         // (a pyenv interpreter under /root cannot be bound for the unprivileged sandbox user).
-        if sandboxed, access("/usr/bin/python3", X_OK) == 0 { return "/usr/bin/python3" }
+        if sandboxed, hasSystemPython { return "/usr/bin/python3" }
         return resolvedPython ?? Runtimes.which("python3")
     }
 

@@ -16,6 +16,8 @@ final class RuntimeConfinement {
     private var cgroups: [String: Cgroup] = [:]
     /// The OOM kill count of each function's cgroup at the last look.
     private var seenOOMKills: [String: Int] = [:]
+    /// Each function's `Cgroup.oomKillFile`, open: read after every call without a path walk.
+    private var oomFiles: [String: FileDescriptor] = [:]
 
     init(sandboxed: Bool, filterPath: String, log: Logger) {
         guard sandboxed else {
@@ -38,7 +40,10 @@ final class RuntimeConfinement {
         if let problem { log.warn("JS and Python functions are refused: \(problem)") }
     }
 
-    deinit { manager?.removeAll() }
+    deinit {
+        for file in oomFiles.values { file.close() }
+        manager?.removeAll()
+    }
 
     /// The interpreter's own footprint on top of a function's memory limit, MiB (node's heap
     /// beyond --max-old-space-size, its code and threads; python's interpreter).
@@ -54,8 +59,10 @@ final class RuntimeConfinement {
         let limits = CgroupLimits(memoryBytes: (memory + Self.overheadMiB(language)) << 20, maxProcesses: policy.maxProcesses ?? 64,
                                   cpuCores: cpu > 0 ? cpu : nil)
         let cgroup = try manager.create(name: Self.cgroupName(id), limits: limits)
+        oomFiles.removeValue(forKey: id)?.close()
         cgroups[id] = cgroup
         seenOOMKills[id] = 0
+        oomFiles[id] = try? FileDescriptor.open(cgroup.oomKillFile, O_RDONLY | O_CLOEXEC)
         policy.cgroup = cgroup
         policy.seccompFile = seccompFile
         policy.tmpfsSizeMiB = memory
@@ -65,7 +72,7 @@ final class RuntimeConfinement {
     /// since the last look (its `oom_kill` count rose); nil otherwise. One read per call, after it.
     func memoryFailure(_ id: String, memory: Int) -> String? {
         guard let cgroup = cgroups[id] else { return nil }
-        let kills = cgroup.oomKills()
+        let kills = oomFiles[id].flatMap(Self.reread).map(Cgroup.oomKills(in:)) ?? cgroup.oomKills()
         defer { seenOOMKills[id] = kills }
         guard kills > seenOOMKills[id, default: 0] else { return nil }
         return "memory limit of \(memory) MiB exceeded: the function's cgroup ran out of memory "
@@ -74,8 +81,16 @@ final class RuntimeConfinement {
 
     /// Removes function `id`'s cgroup (its runtime is gone).
     func release(_ id: String) {
+        oomFiles.removeValue(forKey: id)?.close()
         cgroups.removeValue(forKey: id)?.remove()
         seenOOMKills.removeValue(forKey: id)
+    }
+
+    /// A control file's text, read again from its start (cgroupfs regenerates it at offset 0).
+    private static func reread(_ file: FileDescriptor) -> String? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = try? syscall("pread") { buffer.withUnsafeMutableBytes { pread(file.rawValue, $0.baseAddress, $0.count, 0) } }
+        return count.map { String(decoding: buffer[..<$0], as: UTF8.self) }
     }
 
     /// A cgroup folder name for a function id (no dots or slashes: those name control files).

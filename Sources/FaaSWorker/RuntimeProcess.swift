@@ -77,13 +77,24 @@ final class RuntimeProcess {
         lastUsed = EventLoop.now()
         // A fresh nonce per call: a reply without it (forged by the function, or left over from
         // an earlier call) is refused and the runtime replaced.
-        let nonce = (0..<RuntimeFrame.nonceLength).map { _ in UInt8.random(in: 0...255) }
+        let nonce = Self.randomNonce()
         call = Call(nonce: nonce, outputCap: outputCap, completion: completion)
         let frame = RuntimeFrame.request(payload: payload, nonce: nonce)
         process.setDeadline(after: timeout) { [unowned self] in self.finish(.timedOut) }
         connection.send(frame)
         // Whatever arrived between calls is parsed now (and refused unless it is this call's).
         if !received.isEmpty { parse() }
+    }
+
+    /// `RuntimeFrame.nonceLength` random bytes, drawn 8 at a time (one getrandom each, not one per byte).
+    private static func randomNonce() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        var nonce: [UInt8] = []
+        nonce.reserveCapacity(RuntimeFrame.nonceLength + 7)
+        while nonce.count < RuntimeFrame.nonceLength {
+            withUnsafeBytes(of: generator.next() as UInt64) { nonce.append(contentsOf: $0) }
+        }
+        return Array(nonce.prefix(RuntimeFrame.nonceLength))
     }
 
     /// Kills the runtime and everything in its process group; its `ChildProcess` waits for it.

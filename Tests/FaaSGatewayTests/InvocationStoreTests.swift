@@ -1,3 +1,4 @@
+import FaaSHTTP
 import FaaSProtocol
 import Foundation
 import XCTest
@@ -139,7 +140,7 @@ final class InvocationStoreTests: XCTestCase {
         XCTAssertEqual(all[0].total, 3)
         XCTAssertEqual(all[0].recent.map(\.submittedAt), [1002, 1001, 1000], "newest first, at most 3")
         XCTAssertEqual(all[1].recent, [.init(state: .timedOut, submittedAt: 1003)])
-        let json = all[1].jsonObject()
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(HTTPResponse.json(status: .ok, all[1].view).body)) as? [String: Any])
         XCTAssertEqual(json["last_state"] as? String, "timed_out")
         XCTAssertEqual(json["states"] as? [String: Int], ["timed_out": 1])
         // The latest go beyond the window: the old failure is f's fourth most recent.

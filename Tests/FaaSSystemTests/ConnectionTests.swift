@@ -66,6 +66,40 @@ final class ConnectionTests: XCTestCase {
         connection.close(.local("done"))
     }
 
+    /// Small messages (copied, coalesced) and large arrays (queued as they are) sent while the
+    /// peer is backed up arrive complete and in order; what was written is released as it goes.
+    func testSmallAndLargeSendsWhileBackedUpArriveInOrder() throws {
+        let loop = try EventLoop()
+        let (a, b) = try socketPair()
+        let sender = Connection(loop: loop, socket: a)
+        sender.onData = { _ in }
+        try sender.start()
+        var expected: [UInt8] = []
+        for round in 0..<6 {
+            let small = Array("line \(round)\n".utf8)
+            let large = (0..<(300_000 + round * 70_001)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ round) }
+            sender.send(small)
+            sender.send(large)
+            large.withUnsafeBytes { sender.send(UnsafeRawBufferPointer(rebasing: $0[0..<(70_000 + round)])) }
+            expected += small + large + large[0..<(70_000 + round)]
+        }
+        XCTAssertGreaterThan(sender.pendingOutputCount, 0, "backed up: the socket buffer holds far less")
+        let receiver = Connection(loop: loop, socket: b)
+        var received: [UInt8] = []
+        receiver.onData = { bytes in
+            received += bytes
+            if received.count >= expected.count { loop.stop() }
+        }
+        try receiver.start()
+        try runLoop(loop, limit: 60)
+        XCTAssertEqual(received.count, expected.count)
+        XCTAssertTrue(received == expected, "bytes arrive in the order sent")
+        XCTAssertEqual(sender.pendingOutputCount, 0)
+        XCTAssertEqual(sender.bufferedByteCount, 0, "written chunks are released")
+        sender.close(.local("done"))
+        receiver.close(.local("done"))
+    }
+
     /// epoll_ctl(MOD) failing must not leave the connection waiting for an event that never
     /// comes: it closes, naming the call.
     func testFailedInterestChangeClosesTheConnection() throws {

@@ -87,4 +87,31 @@ final class EventLoopTests: XCTestCase {
         XCTAssertFalse(workThreadWasLoop)
         XCTAssertGreaterThan(ticks, 3)
     }
+
+    /// One mechanism: `runBlocking`'s thread and a daemon's own `SerialWorkThread` report
+    /// through the same `LoopCompletionQueue`, the loop's, and both complete on its thread.
+    func testBlockingWorkAndOwnThreadsShareTheLoopsCompletionQueue() throws {
+        let loop = try EventLoop()
+        let queue = try loop.completions()
+        XCTAssertTrue(queue === (try loop.completions()), "one queue per loop")
+        let own = SerialWorkThread(name: "test-own", completions: queue)
+        let loopThread = pthread_self()
+        var done: [String] = []
+        func finished(_ name: String) {
+            XCTAssertNotEqual(pthread_equal(pthread_self(), loopThread), 0, "\(name) completes on the loop's thread")
+            done.append(name)
+            if done.count == 2 { loop.stop() }
+        }
+        loop.runBlocking({ pthread_equal(pthread_self(), loopThread) != 0 }, then: { onLoop in
+            XCTAssertFalse(onLoop, "runBlocking's work runs off the loop")
+            finished("runBlocking")
+        })
+        own.submit({ pthread_equal(pthread_self(), loopThread) != 0 }, completion: { onLoop in
+            XCTAssertFalse(onLoop, "a SerialWorkThread's work runs off the loop")
+            finished("own thread")
+        })
+        try runLoop(loop)
+        own.stop()
+        XCTAssertEqual(Set(done), ["runBlocking", "own thread"])
+    }
 }

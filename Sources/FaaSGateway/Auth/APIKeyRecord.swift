@@ -24,13 +24,25 @@ struct APIKeyRecord: Codable, Sendable, Equatable {
         Principal(id: id, scopes: Set(scopes.compactMap(Scope.init(rawValue:))), functions: functions, rate: rate)
     }
 
-    /// What `GET /keys` shows: everything but the hash.
-    var listing: [String: Any] {
-        var entry: [String: Any] = ["id": id, "scopes": scopes, "created": Int(created)]
-        if let functions { entry["functions"] = functions }
-        if let expires { entry["expires"] = Int(expires) }
-        if let rate { entry["rate"] = rate }
-        if let lastUsed { entry["last_used"] = Int(lastUsed) }
-        return entry
+    /// What `GET /keys` shows: everything but the hash (`key` only in `POST /keys`'s answer).
+    struct Listing: Encodable {
+        let id: String
+        let scopes: [String]
+        let created: Int
+        let functions: [String]?
+        let expires: Int?
+        let rate: Double?
+        var lastUsed: Int?
+        var key: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, scopes, created, functions, expires, rate, key
+            case lastUsed = "last_used"
+        }
+    }
+
+    var listing: Listing {
+        Listing(id: id, scopes: scopes, created: Int(created), functions: functions, expires: expires.map { Int($0) }, rate: rate,
+                lastUsed: lastUsed.map { Int($0) })
     }
 }

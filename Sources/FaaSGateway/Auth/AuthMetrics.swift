@@ -5,18 +5,16 @@ struct AuthMetrics {
     var crossOrigin = 0
     var rateLimited: [String: Int] = [:]    // key | public | failures -> count
 
-    func render() -> String {
-        var text = "# HELP faas_auth_failures_total Requests refused 401, by reason.\n# TYPE faas_auth_failures_total counter\n"
+    func render(into out: inout PrometheusText) {
+        out.declare("faas_auth_failures_total", .counter, help: "Requests refused 401, by reason.")
         for (reason, count) in failures.sorted(by: { $0.key < $1.key }) {
-            text += "faas_auth_failures_total{reason=\"\(reason)\"} \(count)\n"
+            out.counter("faas_auth_failures_total", labels: ["reason": reason], count)
         }
-        text += "# HELP faas_auth_forbidden_total Requests refused 403 (missing scope or cross-origin).\n# TYPE faas_auth_forbidden_total counter\n"
-        text += "faas_auth_forbidden_total{reason=\"scope\"} \(refusedScope)\n"
-        text += "faas_auth_forbidden_total{reason=\"origin\"} \(crossOrigin)\n"
-        text += "# HELP faas_rate_limited_total Requests refused 429, by limit.\n# TYPE faas_rate_limited_total counter\n"
+        let forbidden = "Requests refused 403 (missing scope or cross-origin)."
+        out.counter("faas_auth_forbidden_total", help: forbidden, labels: ["reason": "scope"], refusedScope)
+        out.counter("faas_auth_forbidden_total", help: forbidden, labels: ["reason": "origin"], crossOrigin)
         for kind in ["failures", "key", "public"] {
-            text += "faas_rate_limited_total{limit=\"\(kind)\"} \(rateLimited[kind, default: 0])\n"
+            out.counter("faas_rate_limited_total", help: "Requests refused 429, by limit.", labels: ["limit": kind], rateLimited[kind, default: 0])
         }
-        return text
     }
 }

@@ -1,3 +1,4 @@
+import FaaSSystem
 import Foundation
 
 /// Checks `Bearer` JSON Web Tokens (compact JWS): HS256 with `FAAS_JWT_SECRET`, or RS256 /
@@ -36,8 +37,7 @@ struct JWTVerifier {
               let signature = Base64URL.decode(parts[2]) else {
             return .failure(.invalidToken("not a compact JWS"))
         }
-        guard let header = (try? JSONSerialization.jsonObject(with: Data(headerBytes))) as? [String: Any],
-              let algorithm = header["alg"] as? String else {
+        guard let header = Self.object(headerBytes), let algorithm = header["alg"]?.string else {
             return .failure(.invalidToken("header without alg"))
         }
         guard algorithm == key.algorithm else {
@@ -53,7 +53,7 @@ struct JWTVerifier {
         case .publicKey(let publicKey):
             guard publicKey.verify(message: signed, signature: signature) else { return .failure(.invalidToken("bad signature")) }
         }
-        guard let claims = (try? JSONSerialization.jsonObject(with: Data(payloadBytes))) as? [String: Any] else {
+        guard let claims = Self.object(payloadBytes) else {
             return .failure(.invalidToken("claims are not a JSON object"))
         }
         guard let exp = Self.number(claims["exp"]) else { return .failure(.invalidToken("no exp claim")) }
@@ -62,24 +62,38 @@ struct JWTVerifier {
             guard let nbf = Self.number(claims["nbf"]) else { return .failure(.invalidToken("bad nbf claim")) }
             if now + leeway < nbf { return .failure(.invalidToken("not valid yet (nbf)")) }
         }
-        if let issuer, claims["iss"] as? String != issuer { return .failure(.invalidToken("wrong issuer")) }
+        if let issuer, claims["iss"]?.string != issuer { return .failure(.invalidToken("wrong issuer")) }
         if let audience {
-            let audiences = (claims["aud"] as? String).map { [$0] } ?? (claims["aud"] as? [String]) ?? []
+            let audiences = claims["aud"].flatMap { $0.string.map { [$0] } ?? Self.strings($0) } ?? []
             guard audiences.contains(audience) else { return .failure(.invalidToken("wrong audience")) }
         }
-        guard let scopeText = claims["scope"] as? String else { return .failure(.invalidToken("no scope claim")) }
+        guard let scopeText = claims["scope"]?.string else { return .failure(.invalidToken("no scope claim")) }
         // Unknown scope names are ignored: an identity provider may issue scopes for other services.
         let scopes = Set(scopeText.split(separator: " ").compactMap { Scope(rawValue: String($0)) })
         var functions: [String]?
         if let list = claims["functions"] {
-            guard let names = list as? [String] else { return .failure(.invalidToken("functions claim is not a list of names")) }
+            guard let names = Self.strings(list) else { return .failure(.invalidToken("functions claim is not a list of names")) }
             functions = names
         }
-        let subject = (claims["sub"] as? String).map { String($0.prefix(64)) } ?? "-"
+        let subject = claims["sub"]?.string.map { String($0.prefix(64)) } ?? "-"
         return .success(Principal(id: "jwt:\(subject)", scopes: scopes, functions: functions, rate: nil))
     }
 
-    private static func number(_ value: Any?) -> Double? {
-        (value as? NSNumber)?.doubleValue
+    /// A finite JSON number (a huge `exp` is not "never expires").
+    private static func number(_ value: JSONValue?) -> Double? {
+        value?.double.flatMap { $0.isFinite ? $0 : nil }
+    }
+
+    /// The JSON object `bytes` hold, or nil.
+    private static func object(_ bytes: [UInt8]) -> JSONValue? {
+        guard let value = bytes.withUnsafeBufferPointer({ try? JSONValue.parse($0) }), case .object = value else { return nil }
+        return value
+    }
+
+    /// A JSON array of strings, or nil.
+    private static func strings(_ value: JSONValue) -> [String]? {
+        guard case .array(let items) = value else { return nil }
+        let names = items.compactMap(\.string)
+        return names.count == items.count ? names : nil
     }
 }

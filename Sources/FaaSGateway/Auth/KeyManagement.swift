@@ -13,14 +13,15 @@ struct KeyManagement {
     /// Body `{"scopes":[...],"functions":[...],"expires":UNIX_SECONDS,"rate":PER_SECOND}`; answers
     /// the new key, shown this once.
     func create(body: [UInt8], caller: String) -> HTTPResponse {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+        guard let parsed = body.withUnsafeBufferPointer({ try? JSONValue.parse($0) }), case .object(let members) = parsed else {
             return HTTPResponse.jsonError(status: .badRequest, message: #"expected a JSON object: {"scopes":["invoke"],"functions":["NAME"],"expires":UNIX_SECONDS,"rate":PER_SECOND}"#)
         }
-        let unknown = Set(object.keys).subtracting(Self.fields).sorted()
+        let object = parsed
+        let unknown = Set(members.map(\.0)).subtracting(Self.fields).sorted()
         guard unknown.isEmpty else {
             return HTTPResponse.jsonError(status: .badRequest, message: "unknown field(s) \(unknown.joined(separator: ", ")); known: expires, functions, rate, scopes")
         }
-        guard let names = object["scopes"] as? [String], !names.isEmpty else {
+        guard let names = object["scopes"].flatMap(Self.strings), !names.isEmpty else {
             return HTTPResponse.jsonError(status: .badRequest, message: "scopes: a non-empty list of admin, deploy, invoke, read")
         }
         guard let scopes = Scope.parse(names) else {
@@ -29,7 +30,7 @@ struct KeyManagement {
         }
         var functions: [String]?
         if let value = object["functions"] {
-            guard let list = value as? [String], !list.isEmpty, list.allSatisfy(FunctionName.isValid) else {
+            guard let list = Self.strings(value), !list.isEmpty, list.allSatisfy(FunctionName.isValid) else {
                 return HTTPResponse.jsonError(status: .badRequest, message: "functions: a non-empty list of function names")
             }
             guard scopes.contains(.invoke) else {
@@ -40,14 +41,14 @@ struct KeyManagement {
         let now = Date().timeIntervalSince1970
         var expires: Double?
         if let value = object["expires"] {
-            guard let time = (value as? NSNumber)?.doubleValue, time > now, time < 1e11 else {
+            guard let time = value.double, time > now, time < 1e11 else {
                 return HTTPResponse.jsonError(status: .badRequest, message: "expires: a Unix time in seconds, in the future")
             }
             expires = time
         }
         var rate: Double?
         if let value = object["rate"] {
-            guard let perSecond = (value as? NSNumber)?.doubleValue, perSecond > 0, perSecond <= 1_000_000 else {
+            guard let perSecond = value.double, perSecond > 0, perSecond <= 1_000_000 else {
                 return HTTPResponse.jsonError(status: .badRequest, message: "rate: requests per second, more than 0")
             }
             rate = perSecond
@@ -63,18 +64,18 @@ struct KeyManagement {
         }
         log.info("key created", ["id": record.id, "scopes": record.scopes.joined(separator: ","), "by": caller])
         var answer = record.listing
-        answer["key"] = key
-        return Self.json(.created, answer)
+        answer.key = key
+        return HTTPResponse.json(status: .created, answer)
     }
 
     func list() -> HTTPResponse {
         try? keys.refresh()
-        let entries = keys.records.map { record -> [String: Any] in
+        let entries = keys.records.map { record -> APIKeyRecord.Listing in
             var entry = record.listing
-            if let used = keys.lastUse(of: record) { entry["last_used"] = Int(used) }
+            if let used = keys.lastUse(of: record) { entry.lastUsed = Int(used) }
             return entry
         }
-        return Self.json(.ok, ["keys": entries])
+        return HTTPResponse.json(status: .ok, KeyList(keys: entries))
     }
 
     func delete(id: String, caller: String) -> HTTPResponse {
@@ -90,11 +91,22 @@ struct KeyManagement {
             return HTTPResponse.jsonError(status: .internalServerError, message: "cannot delete the key")
         }
         log.info("key revoked", ["id": id, "by": caller])
-        return Self.json(.ok, ["ok": true, "deleted": id])
+        return HTTPResponse.json(status: .ok, Deleted(deleted: id))
     }
 
-    private static func json(_ status: HTTPStatus, _ object: [String: Any]) -> HTTPResponse {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return HTTPResponse(status: status, body: [UInt8](data))
+    struct KeyList: Encodable {
+        let keys: [APIKeyRecord.Listing]
+    }
+
+    struct Deleted: Encodable {
+        let ok = true
+        let deleted: String
+    }
+
+    /// A JSON array of strings, or nil.
+    private static func strings(_ value: JSONValue) -> [String]? {
+        guard case .array(let items) = value else { return nil }
+        let names = items.compactMap(\.string)
+        return names.count == items.count ? names : nil
     }
 }

@@ -15,6 +15,10 @@ final class KeyStore {
     private(set) var records: [APIKeyRecord] = []
     private var hashes: [[UInt8]] = []
     private var identity: FileIdentity?
+    /// Changes in the folder since the last look (`KeyFileWatch`); until one, no stat per request.
+    private let watch: KeyFileWatch
+    /// The file must be looked at again (a change was seen, or the last read failed).
+    private var stale = true
     /// Last-use times not yet written (written at most once a minute per key).
     private var lastUsed: [String: Double] = [:]
     private let log: Logger
@@ -24,19 +28,28 @@ final class KeyStore {
         self.log = log
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try syscall("chmod") { chmod(directory, 0o700) }
+        // Watched before the first read: no change can fall between the two.
+        watch = KeyFileWatch(directory: directory)
         try refresh()
     }
 
     var isEmpty: Bool { records.isEmpty }
 
-    /// Re-reads the file if it changed since the last read.
+    /// Re-reads the file if it changed since the last read: looked at (stat) only after the
+    /// folder changed, re-read only when the file's identity (inode, change time) differs.
     func refresh() throws {
+        if watch.changed() { stale = true }
+        guard stale else { return }
         let current = FileIdentity(path: path)
-        if current == identity && (current != nil || records.isEmpty) { return }
+        if current == identity && (current != nil || records.isEmpty) {
+            stale = false
+            return
+        }
         let file = try Self.read(path)
         records = file.keys
         hashes = records.map { Self.digest($0.hash) }
         identity = current
+        stale = false
     }
 
     /// The record whose hash matches `key`. Every record is compared, each in constant time.
@@ -84,6 +97,7 @@ final class KeyStore {
         let bytes = [UInt8](try encoder.encode(file))
         try OwnerOnlyFile.write(path, bytes)
         identity = nil
+        stale = true
         try refresh()
         return result
     }

@@ -9,22 +9,17 @@ struct InvocationMetrics {
     /// Refreshed every few seconds from the database.
     var queue = InvocationStore.QueueStats()
 
-    func render(running: Int, now: Double) -> String {
-        var text = ""
-        text += "# HELP faas_async_queue_depth Async invocations waiting in the queue.\n# TYPE faas_async_queue_depth gauge\n"
-        text += "faas_async_queue_depth \(queue.depth)\n"
-        text += "# HELP faas_async_oldest_queued_seconds Age of the oldest queued async invocation.\n# TYPE faas_async_oldest_queued_seconds gauge\n"
-        text += "faas_async_oldest_queued_seconds \(queue.oldestSubmittedAt.map { max(0, now - $0) } ?? 0)\n"
-        text += "# TYPE faas_async_running gauge\nfaas_async_running \(running)\n"
-        text += "# TYPE faas_async_submitted_total counter\nfaas_async_submitted_total \(submitted)\n"
-        text += "# HELP faas_async_finished_total Async invocations by final state.\n# TYPE faas_async_finished_total counter\n"
-        for (state, count) in finished.sorted(by: { $0.key < $1.key }) { text += "faas_async_finished_total{state=\"\(state)\"} \(count)\n" }
-        text += "# HELP faas_async_retries_total Attempts retried after a failure.\n# TYPE faas_async_retries_total counter\n"
-        text += "faas_async_retries_total \(retries)\n"
-        text += "# TYPE faas_callbacks_delivered_total counter\nfaas_callbacks_delivered_total \(callbacksDelivered)\n"
-        text += "# HELP faas_callback_failures_total Callback attempts that failed (refused, unreachable, non-2xx).\n# TYPE faas_callback_failures_total counter\n"
-        text += "faas_callback_failures_total \(callbackFailures)\n"
-        text += "# TYPE faas_invocations_pruned_total counter\nfaas_invocations_pruned_total \(pruned)\n"
-        return text
+    func render(running: Int, now: Double, into out: inout PrometheusText) {
+        out.gauge("faas_async_queue_depth", help: "Async invocations waiting in the queue.", queue.depth)
+        out.gauge("faas_async_oldest_queued_seconds", help: "Age of the oldest queued async invocation.",
+                  queue.oldestSubmittedAt.map { max(0, now - $0) } ?? 0)
+        out.gauge("faas_async_running", running)
+        out.counter("faas_async_submitted_total", submitted)
+        out.declare("faas_async_finished_total", .counter, help: "Async invocations by final state.")
+        for (state, count) in finished.sorted(by: { $0.key < $1.key }) { out.counter("faas_async_finished_total", labels: ["state": state], count) }
+        out.counter("faas_async_retries_total", help: "Attempts retried after a failure.", retries)
+        out.counter("faas_callbacks_delivered_total", callbacksDelivered)
+        out.counter("faas_callback_failures_total", help: "Callback attempts that failed (refused, unreachable, non-2xx).", callbackFailures)
+        out.counter("faas_invocations_pruned_total", pruned)
     }
 }

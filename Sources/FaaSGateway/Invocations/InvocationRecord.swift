@@ -1,5 +1,6 @@
 import FaaSSystem
 import FaaSProtocol
+import FaaSHTTP
 import Foundation
 
 /// One invocation as stored: what was asked, where it is, and its result when finished.
@@ -36,26 +37,12 @@ struct InvocationRecord: Sendable {
     /// The JSON object `GET /invocations/ID` answers (the payload is not repeated); the result,
     /// when finished, is the envelope a synchronous invoke answers.
     func json() -> [UInt8] {
-        var object: [String: Any] = [
-            "id": id, "kind": kind.rawValue, "function": function, "function_id": functionID, "state": state.rawValue,
-            "submitted_at": submittedAt, "attempts": attempts,
-        ]
-        object["version"] = version
-        object["caller"] = caller
-        object["started_at"] = startedAt
-        object["finished_at"] = finishedAt
-        object["duration"] = duration
-        object["status"] = status
-        object["idempotency_key"] = idempotencyKey
-        object["request_id"] = requestID
-        if kind == .async { object["max_retries"] = maxRetries }
-        if let callbackURL {
-            var callback: [String: Any] = ["url": callbackURL, "attempts": callbackAttempts]
-            callback["state"] = callbackState
-            callback["error"] = callbackError
-            object["callback"] = callback
-        }
-        var out = [UInt8]((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8))
+        let view = View(id: id, kind: kind.rawValue, function: function, functionID: functionID, version: version, state: state,
+                        caller: caller, submittedAt: submittedAt, startedAt: startedAt, finishedAt: finishedAt, duration: duration,
+                        attempts: attempts, maxRetries: kind == .async ? maxRetries : nil, status: status, idempotencyKey: idempotencyKey, requestID: requestID,
+                        callback: callbackURL.map { View.Callback(url: $0, attempts: callbackAttempts, state: callbackState, error: callbackError) })
+        var out = HTTPResponse.json(status: .ok, view).body
+        // The result is the wire's own envelope, spliced in as it is (not re-encoded).
         if let result, out.last == UInt8(ascii: "}") {
             out.removeLast()
             out.append(contentsOf: #","result":"#.utf8)
@@ -63,6 +50,45 @@ struct InvocationRecord: Sendable {
             out.append(UInt8(ascii: "}"))
         }
         return out
+    }
+
+    /// The record's fields as `json()` shows them (absent when not set).
+    struct View: Encodable {
+        struct Callback: Encodable {
+            let url: String
+            let attempts: Int
+            let state: String?
+            let error: String?
+        }
+
+        let id: String
+        let kind: String
+        let function: String
+        let functionID: String
+        let version: Int?
+        let state: InvocationState
+        let caller: String?
+        let submittedAt: Double
+        let startedAt: Double?
+        let finishedAt: Double?
+        let duration: Double?
+        let attempts: Int
+        let maxRetries: Int?
+        let status: Int?
+        let idempotencyKey: String?
+        let requestID: String?
+        let callback: Callback?
+
+        enum CodingKeys: String, CodingKey {
+            case id, kind, function, version, state, caller, duration, attempts, status, callback
+            case functionID = "function_id"
+            case requestID = "request_id"
+            case submittedAt = "submitted_at"
+            case startedAt = "started_at"
+            case finishedAt = "finished_at"
+            case maxRetries = "max_retries"
+            case idempotencyKey = "idempotency_key"
+        }
     }
 
     /// The same envelope a synchronous invoke answers: `{"ok":true,"output":...}` or `{"ok":false,"error":...}`.

@@ -73,11 +73,11 @@ struct InvocationRoutes {
         invocations.submit(record) { result in
             switch result {
             case .success(.created(let id)):
-                var response = Self.json(.accepted, ["invocation_id": id, "state": InvocationState.queued.rawValue])
+                var response = HTTPResponse.json(status: .accepted, Answer(invocationID: id, state: .queued))
                 response.headers.add(name: "Location", value: "/invocations/\(id)")
                 call.reply(response)
             case .success(.existing(let id)):
-                var response = Self.json(.ok, ["invocation_id": id, "idempotent_replay": true])
+                var response = HTTPResponse.json(status: .ok, Answer(invocationID: id, idempotentReplay: true))
                 response.headers.add(name: "Location", value: "/invocations/\(id)")
                 call.reply(response)
             case .failure(let error):
@@ -178,7 +178,7 @@ struct InvocationRoutes {
         invocations.database({ try $0.summary(since: since, function: function, caller: caller, recent: recent) }) { result in
             switch result {
             case .success(let summaries):
-                call.reply(Self.json(.ok, ["window": window, "since": since, "functions": summaries.map { $0.jsonObject() }]))
+                call.reply(HTTPResponse.json(status: .ok, InvocationSummary.Answer(window: window, since: since, functions: summaries.map(\.view))))
             case .failure(let error):
                 call.reply(.jsonError(status: .serviceUnavailable, message: "cannot read invocations: \(error)"))
             }
@@ -210,7 +210,7 @@ struct InvocationRoutes {
                 call.reply(.jsonError(status: .forbidden, message: "this key may not cancel that invocation (needs scope invoke for its function)"))
             case .success(.done(.cancelled)):
                 invocations.countFinished(.cancelled)
-                call.reply(Self.json(.ok, ["ok": true, "invocation_id": id, "state": InvocationState.cancelled.rawValue]))
+                call.reply(HTTPResponse.json(status: .ok, Answer(ok: true, invocationID: id, state: .cancelled)))
             case .success(.done(.notQueued(let state))):
                 call.reply(.jsonError(status: .conflict, message: "invocation \(id) is \(state.rawValue): only a queued invocation can be cancelled"))
             case .success(.done(.notFound)):
@@ -221,8 +221,17 @@ struct InvocationRoutes {
         }
     }
 
-    private static func json(_ status: HTTPStatus, _ object: [String: Any]) -> HTTPResponse {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return HTTPResponse(status: status, body: [UInt8](data))
+    /// What submitting or cancelling answers (fields present only when set).
+    struct Answer: Encodable {
+        var ok: Bool?
+        let invocationID: String
+        var state: InvocationState?
+        var idempotentReplay: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case ok, state
+            case invocationID = "invocation_id"
+            case idempotentReplay = "idempotent_replay"
+        }
     }
 }

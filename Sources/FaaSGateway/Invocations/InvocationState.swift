@@ -1,6 +1,6 @@
 /// Where an invocation is. `queued` and `running` are the only states it leaves; each of the
 /// others is final, and an invocation reaches exactly one of them.
-enum InvocationState: String, CaseIterable, Sendable {
+enum InvocationState: String, CaseIterable, Sendable, Encodable {
     case queued
     case running
     case succeeded

@@ -17,16 +17,42 @@ struct InvocationSummary: Sendable, Equatable {
 
     var total: Int { counts.values.reduce(0, +) }
 
-    /// The JSON object of one function in the answer.
-    func jsonObject() -> [String: Any] {
-        var states: [String: Int] = [:]
-        for (state, count) in counts { states[state.rawValue] = count }
-        var object: [String: Any] = [
-            "function": function, "total": total, "states": states,
-            "recent": recent.map { ["state": $0.state.rawValue, "submitted_at": $0.submittedAt] as [String: Any] },
-        ]
-        object["last_at"] = recent.first?.submittedAt
-        object["last_state"] = recent.first?.state.rawValue
-        return object
+    /// One function in the answer, as JSON.
+    var view: View {
+        View(function: function, total: total,
+             states: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
+             recent: recent.map { View.Recent(state: $0.state, submittedAt: $0.submittedAt) },
+             lastAt: recent.first?.submittedAt, lastState: recent.first?.state)
+    }
+
+    struct View: Encodable {
+        struct Recent: Encodable {
+            let state: InvocationState
+            let submittedAt: Double
+            enum CodingKeys: String, CodingKey {
+                case state
+                case submittedAt = "submitted_at"
+            }
+        }
+
+        let function: String
+        let total: Int
+        let states: [String: Int]
+        let recent: [Recent]
+        let lastAt: Double?
+        let lastState: InvocationState?
+
+        enum CodingKeys: String, CodingKey {
+            case function, total, states, recent
+            case lastAt = "last_at"
+            case lastState = "last_state"
+        }
+    }
+
+    /// `GET /invocations/summary`'s answer.
+    struct Answer: Encodable {
+        let window: Int
+        let since: Double
+        let functions: [View]
     }
 }

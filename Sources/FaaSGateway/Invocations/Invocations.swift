@@ -36,7 +36,7 @@ final class Invocations {
         self.loop = loop
         self.log = log
         self.server = server
-        completions = try LoopCompletionQueue(loop: loop)
+        completions = try loop.completions()
         thread = SerialWorkThread(name: "faas-invocations", completions: completions)
         let path = options.databasePath
         let inlineMax = options.inlineMax
@@ -172,7 +172,7 @@ final class Invocations {
         }
     }
 
-    func renderMetrics() -> String {
-        metrics.render(running: dispatcher.inFlight, now: InvocationStore.now())
+    func renderMetrics(into out: inout PrometheusText) {
+        metrics.render(running: dispatcher.inFlight, now: InvocationStore.now(), into: &out)
     }
 }

@@ -31,8 +31,18 @@ public final class Connection {
     public var maxPendingOutput = 64 << 20
 
     public private(set) var isClosed = false
-    private var pending: [UInt8] = []
-    private var pendingOffset = 0
+    /// Output waiting, in order: our own buffers (small sends coalesce into the last one) and
+    /// large arrays queued as they were given (a payload is never copied here). Written chunks
+    /// are released at once, so memory follows what waits, not what was ever sent.
+    private var chunks: [[UInt8]] = []
+    /// The first chunk not fully written, and how much of it was.
+    private var head = 0
+    private var headOffset = 0
+    private var queuedBytes = 0
+    /// Whether `chunks.last` is our own buffer, which later small sends may extend.
+    private var tailIsOwn = false
+    /// Our last written buffer, emptied, kept for the next small send (no allocation per message).
+    private var spare: [UInt8] = []
     private var closeWhenFlushed = false
     private var readingPaused = false
     private var inputOpen = true
@@ -73,44 +83,83 @@ public final class Connection {
         }
     }
 
-    public var pendingOutputCount: Int { pending.count - pendingOffset }
+    public var pendingOutputCount: Int { queuedBytes }
 
     private static let directWriteMinimum = 64 << 10
 
+    /// Queues bytes; a large array (a payload) is queued as it is, never copied.
     public func send(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { send($0) }
+        guard bytes.count >= Self.directWriteMinimum else { return bytes.withUnsafeBytes { send($0) } }
+        guard let written = writeDirectly({ try bytes.withUnsafeBytes { try output.write($0) } }) else { return }
+        guard written < bytes.count, admit(bytes.count - written) else { return }
+        // Queued by reference; the head offset skips what the kernel already took.
+        if queuedBytes == 0 { clearQueue() }
+        chunks.append(bytes)
+        if chunks.count - 1 == head { headOffset = written }
+        queuedBytes += bytes.count - written
+        tailIsOwn = false
+        scheduleFlush()
     }
 
-    /// Queues bytes. They are written at the end of the current loop turn, so the many small
-    /// messages one turn produces for a peer leave in one write(2) instead of one each.
+    /// Queues bytes (copied: the buffer is the caller's). They are written at the end of the
+    /// current loop turn, so the many small messages one turn produces for a peer leave in one
+    /// write(2) instead of one each.
     public func send(_ bytes: UnsafeRawBufferPointer) {
-        guard !isClosed, !outputGone, !bytes.isEmpty else { return }
+        guard !bytes.isEmpty else { return }
         var bytes = bytes
-        // A large block (a payload) goes to the kernel straight from the caller's buffer when
-        // the descriptor is not backed up: what the kernel takes is never copied here. What is
-        // already queued goes first.
-        if bytes.count >= Self.directWriteMinimum && !writeInterest {
-            flush()
-            guard !isClosed, !outputGone else { return }
-            if pendingOutputCount == 0 && !writeInterest {
-                guard let result = io({ try output.write(bytes) }) else { return }
-                if case .processed(let n) = result {
-                    guard n < bytes.count else { return }
-                    bytes = UnsafeRawBufferPointer(rebasing: bytes[n...])
-                }
-            }
-        }
-        if pendingOutputCount + bytes.count > maxPendingOutput {
-            close(.local("peer is not reading: over \(maxPendingOutput) bytes of output waiting"))
+        if bytes.count >= Self.directWriteMinimum {
+            guard let written = writeDirectly({ try output.write(bytes) }) else { return }
+            guard written < bytes.count else { return }
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[written...])
+        } else if isClosed || outputGone {
             return
         }
-        // A peer that never quite catches up never drains the buffer: drop the written front
-        // once it is most of it, so memory follows what waits, not what was ever sent.
-        if pendingOffset >= 64 * 1024 && pendingOffset * 2 >= pending.count {
-            pending.removeSubrange(0..<pendingOffset)
-            pendingOffset = 0
+        guard admit(bytes.count) else { return }
+        if queuedBytes == 0 { clearQueue() }
+        if tailIsOwn && chunks[chunks.count - 1].count + bytes.count <= 1 << 20 {
+            chunks[chunks.count - 1].append(contentsOf: bytes)
+        } else {
+            var buffer = spare
+            spare = []
+            buffer.append(contentsOf: bytes)
+            chunks.append(buffer)
+            tailIsOwn = true
         }
-        pending.append(contentsOf: bytes)
+        queuedBytes += bytes.count
+        scheduleFlush()
+    }
+
+    /// A large block goes to the kernel straight from the caller's buffer when the descriptor
+    /// is not backed up (what is already queued goes first). Returns how much was written (0
+    /// when backed up), or nil when the connection is closed or the output gone.
+    private func writeDirectly(_ write: () throws -> IOResult<Int>) -> Int? {
+        guard !isClosed, !outputGone else { return nil }
+        guard !writeInterest else { return 0 }
+        flush()
+        guard !isClosed, !outputGone else { return nil }
+        guard queuedBytes == 0 && !writeInterest else { return 0 }
+        guard let result = io(write) else { return nil }
+        if case .processed(let n) = result { return n }
+        return 0
+    }
+
+    /// Whether `count` more bytes may wait; a peer that does not read is cut off.
+    private func admit(_ count: Int) -> Bool {
+        guard queuedBytes + count <= maxPendingOutput else {
+            close(.local("peer is not reading: over \(maxPendingOutput) bytes of output waiting"))
+            return false
+        }
+        return true
+    }
+
+    private func clearQueue() {
+        chunks.removeAll(keepingCapacity: chunks.capacity <= 64)
+        head = 0
+        headOffset = 0
+        tailIsOwn = false
+    }
+
+    private func scheduleFlush() {
         if !flushScheduled && !writeInterest {
             flushScheduled = true
             loop.execute { [self] in
@@ -151,7 +200,8 @@ public final class Connection {
             loop.unregister(output)
             output.close()
         }
-        pending = []
+        clearQueue()
+        queuedBytes = 0
         onClose?(reason)
         onData = nil
         onClose = nil
@@ -185,9 +235,9 @@ public final class Connection {
 
     private func flush() {
         guard !isClosed, !outputGone else { return }
-        while pendingOutputCount > 0 {
-            let offset = pendingOffset
-            let written = Result { try pending.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) } }
+        while queuedBytes > 0 {
+            let offset = headOffset
+            let written = Result { try chunks[head].withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) } }
             if case .failure(let error as SystemError) = written, error.errno == EPIPE, !sharedDescriptor {
                 return lostOutput()
             }
@@ -196,11 +246,29 @@ public final class Connection {
             case .wouldBlock:
                 updateWriteInterest(true)
                 return
-            case .processed(let n): pendingOffset += n
+            case .processed(let n):
+                queuedBytes -= n
+                headOffset += n
+                if headOffset == chunks[head].count {
+                    // Written: released now, not when the whole queue drains (our own small
+                    // buffer is kept, emptied, for the next message).
+                    let done = head == chunks.count - 1 && tailIsOwn && chunks[head].capacity <= 256 << 10
+                    if done {
+                        swap(&spare, &chunks[head])
+                        spare.removeAll(keepingCapacity: true)
+                    }
+                    chunks[head] = []
+                    head += 1
+                    headOffset = 0
+                    if head == chunks.count { tailIsOwn = false }
+                    if head >= 64 && head * 2 >= chunks.count {
+                        chunks.removeFirst(head)
+                        head = 0
+                    }
+                }
             }
         }
-        pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20)
-        pendingOffset = 0
+        clearQueue()
         if writeInterest { updateWriteInterest(false) }
         if closeWhenFlushed { close(.local("closed after flush")) }
     }
@@ -213,8 +281,8 @@ public final class Connection {
         outputGone = true
         loop.unregister(output)
         output.close()
-        pending = []
-        pendingOffset = 0
+        clearQueue()
+        queuedBytes = 0
         writeInterest = false
         if closeWhenFlushed { close(.local("closed after flush")) }
     }
@@ -258,5 +326,5 @@ public final class Connection {
     }
 
     /// Bytes held for output, written or not (what the buffer costs in memory).
-    var bufferedByteCount: Int { pending.count }
+    var bufferedByteCount: Int { chunks[head...].reduce(0) { $0 + $1.count } }
 }

@@ -34,7 +34,10 @@ public final class EventLoop {
     private var deferred: [() -> Void] = []
     private var signalFD: FileDescriptor?
     private var signalHandlers: [Int32: (Int32) -> Void] = [:]
-    private var blockingWork: BlockingWork?
+    /// The loop's own blocking-work thread and the queue its results come back through,
+    /// started on first use (`runBlocking`, `completions()`).
+    private var blockingThread: SerialWorkThread?
+    private var completionQueue: LoopCompletionQueue?
     private var running = false
 
     /// One read buffer for every connection on this loop: reads are handed out synchronously,
@@ -46,6 +49,8 @@ public final class EventLoop {
     }
 
     deinit {
+        // Work already queued (a folder being removed) finishes before the loop's memory goes.
+        blockingThread?.stop()
         readBuffer.deallocate()
         signalFD?.close()
         epoll.close()
@@ -110,15 +115,29 @@ public final class EventLoop {
     /// Runs `work` on the loop's blocking-work thread (started on first use), then
     /// `completion` with its result back on this loop: disk work that may block (fsync, flock,
     /// removing a tree) must not stall every peer of a single-threaded daemon.
+    /// The one mechanism for blocking work: a `SerialWorkThread` reporting through this loop's
+    /// `LoopCompletionQueue` (a daemon that needs a thread of its own, such as the invocation
+    /// database, makes another `SerialWorkThread` on the same queue).
     public func runBlocking<T: Sendable>(_ work: @escaping @Sendable () -> T, then completion: @escaping (T) -> Void) {
-        if blockingWork == nil { blockingWork = try? BlockingWork(loop: self) }
-        guard let blockingWork else {
-            // No thread could be had (no descriptors left): the work still gets done, here.
+        if blockingThread == nil, let queue = try? completions() {
+            blockingThread = SerialWorkThread(name: "faas-blocking", completions: queue)
+        }
+        guard let blockingThread else {
+            // No eventfd could be had (no descriptors left): the work still gets done, here.
             let result = work()
             execute { completion(result) }
             return
         }
-        blockingWork.submit(work, then: completion)
+        blockingThread.submit(work, completion: completion)
+    }
+
+    /// This loop's queue for results coming back from other threads (made on first use, on the
+    /// loop's thread).
+    public func completions() throws -> LoopCompletionQueue {
+        if let completionQueue { return completionQueue }
+        let queue = try LoopCompletionQueue(loop: self)
+        completionQueue = queue
+        return queue
     }
 
     // MARK: signals
