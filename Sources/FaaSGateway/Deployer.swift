@@ -25,6 +25,8 @@ final class Deployer {
         var mode: FunctionMode?
         /// Who may call it without a key; nil on an update: as the previous version.
         var access: FunctionAccess? = nil
+        /// `&event`: how a JS or Python handler's event is made (nil: by the body's content).
+        var event: EventMode? = nil
     }
 
     struct Failure: Error {
@@ -133,6 +135,7 @@ final class Deployer {
                 // disk never freezes HTTP. The name stays reserved until the answer is back.
                 let (store, name, timeout, memory, update, concurrency) = (self.store, request.name, request.timeout, request.memory, request.update,
                                                                         request.concurrency)
+                let event = request.event
                 let access = request.access ?? FunctionAccess(existing)
                 let quota = self.options.maxStorage
                 self.loop.runBlocking({ () -> Result<FunctionMetadata, any Error> in
@@ -146,6 +149,7 @@ final class Deployer {
                                                           wasm: wasm, timeout: timeout, memory: memory, update: update) { metadata in
                             access.apply(to: &metadata)
                             metadata.concurrency = concurrency
+                            metadata.event = event
                         })
                     } catch {
                         store.discard(staged)

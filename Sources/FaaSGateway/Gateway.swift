@@ -225,7 +225,8 @@ final class Gateway {
     private func makeRouter() -> Router<Handler> {
         var router = Router<Handler>()
         typealias Endpoint = Router<Handler>.Endpoint
-        let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "concurrency", "update", "public", "cors"]
+        let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "concurrency", "update", "public", "cors",
+                                          "event"]
         router.add("invoke", .exact("/invoke"), [
             Endpoint(method: .POST, requirement: .invokeFunction, query: InvocationRoutes.invokeQuery.union(["fn"])) { [unowned self] in self.invoke($0) },
             Endpoint(method: .OPTIONS, requirement: .open, query: ["fn"]) { [unowned self] in self.preflight($0) },
@@ -458,15 +459,32 @@ final class Gateway {
         }
         var entrypoint: String?
         if let text = request.queryValue("entrypoint"), !text.isEmpty {
-            guard FunctionName.isValid(text) else {
-                return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid entrypoint \(text.debugDescription)"))
-            }
-            // Handlers and commands have no entry to name (yet): refused rather than ignored.
-            guard language.compilesToWasm else {
+            switch language {
+            case .js, .python:
+                // The handler's function: an identifier of the language (runtime.py and runtime.js call it by name).
+                guard EntryPointName.isValid(text) else {
+                    return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid entrypoint \(text.debugDescription): "
+                                                        + "the handler's function name (A-Z a-z 0-9 _, not starting with a digit, not a keyword)"))
+                }
+            case .go:
                 return reply(HTTPResponse.jsonError(status: .badRequest,
-                                                    message: "&entrypoint applies to c, cpp and rust (the export to call); \(language.rawValue) functions take none"))
+                                                    message: "&entrypoint names a c, cpp or rust export or a js or python handler; a go handler is always Handle"))
+            case .c, .cpp, .rust:
+                guard FunctionName.isValid(text) else {
+                    return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid entrypoint \(text.debugDescription)"))
+                }
             }
             entrypoint = text
+        }
+        var event: EventMode?
+        if let text = request.queryValue("event"), !text.isEmpty {
+            guard let parsed = EventMode(rawValue: text.lowercased()) else {
+                return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid event \(text.debugDescription): raw or json"))
+            }
+            guard language == .js || language == .python else {
+                return reply(HTTPResponse.jsonError(status: .badRequest, message: "&event applies to js and python handlers"))
+            }
+            event = parsed
         }
         var mode: FunctionMode?
         if let text = request.queryValue("mode"), !text.isEmpty {
@@ -479,6 +497,7 @@ final class Gateway {
         var deployRequest = Deployer.Request(name: name, language: language, source: request.body, entrypoint: entrypoint,
                                              timeout: timeout, memory: memory, update: update, mode: mode)
         deployRequest.concurrency = concurrency
+        deployRequest.event = event
         do { deployRequest.access = try FunctionAccess.parse(request) } catch { return reply(error.response) }
         deployer.deploy(deployRequest) { [unowned self] result in
             switch result {

@@ -26,11 +26,14 @@ public struct FunctionMetadata: Codable, Sendable, Equatable {
     public var isPublic: Bool?
     /// The origin (or `*`) whose pages may read a public function's answers (CORS).
     public var cors: String?
+    /// How a handler's event is made from the body (`&event=raw|json`); nil: by its content.
+    public var event: EventMode?
 
     enum CodingKeys: String, CodingKey {
         case id, name, language, entrypoint, size, version, mode, wasm, timeout, memory, concurrency, cors
         case createdAt = "created_at"
         case isPublic = "public"
+        case event
     }
 
     public init(id: String, name: String, language: Language, entrypoint: String, createdAt: String, size: Int,
