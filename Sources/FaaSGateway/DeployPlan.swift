@@ -39,7 +39,8 @@ struct DeployPlan: Equatable {
             if requested == .command {
                 return .failure(badRequest("mode=command runs the file as a program; &entrypoint=\(entrypoint) names a handler (use mode=handler, or drop &entrypoint)"))
             }
-            guard HandlerDetection.mentions(entrypoint, source, language) else {
+            // `handler` also names what module.exports holds.
+            guard HandlerDetection.mentions(entrypoint, source, language) || HandlerDetection.anyEntry(source, language) == entrypoint else {
                 return .failure(Deployer.Failure(status: .unprocessableContent,
                                                  message: "&entrypoint=\(entrypoint), but the source defines no \(entrypoint)"))
             }
