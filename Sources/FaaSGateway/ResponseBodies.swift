@@ -19,11 +19,14 @@ enum ResponseBodies {
         /// Present only when set: anyone may invoke it; `cors` the origin allowed to.
         let isPublic: Bool?
         let cors: String?
+        /// `&event`, when set (JS and Python handlers).
+        let event: EventMode?
 
         enum CodingKeys: String, CodingKey {
             case id, name, language, version, entrypoint, mode, size, timeout, memory, concurrency, cors
             case isPublic = "public"
             case createdAt = "created_at"
+            case event
         }
 
         init(_ metadata: FunctionMetadata) {
@@ -40,6 +43,7 @@ enum ResponseBodies {
             concurrency = metadata.concurrency
             isPublic = metadata.isPublic == true ? true : nil
             cors = metadata.cors
+            event = metadata.event
         }
     }
 

@@ -160,7 +160,9 @@ final class ConventionsTests: SuiteTestCase {
         let suite = try suite
         let source = "def handler(event):\n    return type(event).__name__\n"
         let raw = uniqueName("eventraw")
-        XCTAssertEqual(try suite.deploy(raw, "python", source: source, query: "&event=raw").status, 201)
+        let deployed = try suite.deploy(raw, "python", source: source, query: "&event=raw")
+        XCTAssertEqual(deployed.status, 201, "\(deployed)")
+        XCTAssertEqual(try deployed.json()["event"] as? String, "raw", "kept in the metadata and shown")
         XCTAssertEqual(try output(raw, #"{"a": 1}"#, contentType: "application/json"), "str")
         let parsed = uniqueName("eventjson")
         XCTAssertEqual(try suite.deploy(parsed, "python", source: source, query: "&event=json").status, 201)

@@ -313,10 +313,11 @@ class CommandRunner:
 
 
 class LogCapture(io.TextIOBase):
-    """sys.stdout or sys.stderr while a handler runs: what it writes goes to the call's log."""
+    """sys.stdout or sys.stderr while a handler runs: what it writes goes to the call's log
+    (kept up to about twice the cap: render_log cuts it to the cap)."""
 
-    def __init__(self, stream, entries):
-        self.stream, self.entries = stream, entries
+    def __init__(self, stream, entries, limit):
+        self.stream, self.entries, self.limit = stream, entries, limit
 
     def writable(self):
         return True
@@ -324,7 +325,9 @@ class LogCapture(io.TextIOBase):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError("write() argument must be str, not %s" % type(text).__name__)
-        self.entries.append((self.stream, text))
+        if self.limit > 0:
+            self.entries.append((self.stream, text))
+            self.limit -= len(text)
         return len(text)
 
     @property
@@ -535,7 +538,7 @@ class HandlerRunner:
         header = header or {}
         entries = []
         saved = sys.stdout, sys.stderr
-        sys.stdout, sys.stderr = LogCapture("stdout", entries), LogCapture("stderr", entries)
+        sys.stdout, sys.stderr = LogCapture("stdout", entries, 2 * self.cap), LogCapture("stderr", entries, 2 * self.cap)
         try:
             try:
                 event = self.event(payload, header)

@@ -362,3 +362,9 @@ test("conventions: Lambda handlers get the proxy event through /fn/", async (t) 
   const get = JSON.parse((await rt.call("", { http: { ...HTTP, method: "GET" } }))[2]);
   assert.equal(get.body, undefined);
 });
+
+test("handler: a handler printing without end keeps a bounded log", async (t) => {
+  const rt = new Runtime(t, "handler", "module.exports = () => { for (let i = 0; i < 100000; i++) console.log('x'.repeat(100)); return 'done'; };", 1000);
+  assert.deepEqual(await rt.call(""), [EXITED, 0, "done", ""]);
+  assert.ok(rt.log.length <= 1000 && rt.log.endsWith("stderr [log truncated]\n"), rt.log.slice(-60));
+});

@@ -282,6 +282,12 @@ class HandlerTests(unittest.TestCase):
         self.assertEqual(rt.call(b""), (Frame.EXITED, 0, b"result", b""))
         self.assertEqual(rt.log.count(b"to the log"), 1, "each call's own lines")
 
+    def test_a_handler_printing_without_end_keeps_a_bounded_log(self):
+        rt = self.start("def handler(payload):\n    for _ in range(100000):\n        print('x' * 100)\n    return 'done'\n", cap=1000)
+        self.assertEqual(rt.call(b"")[:3], (Frame.EXITED, 0, b"done"))
+        self.assertLessEqual(len(rt.log), 1000)
+        self.assertTrue(rt.log.endswith(b"stderr [log truncated]\n"), rt.log[-60:])
+
     def test_a_failing_handler_keeps_what_it_printed(self):
         rt = self.start("def handler(payload):\n    print('before')\n    raise ValueError('boom')\n")
         kind, code, _, err = rt.call(b"")
