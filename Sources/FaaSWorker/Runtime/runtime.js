@@ -249,8 +249,10 @@ function eventOf(payload, contentType, mode) {
       throw new Error(`the payload is not JSON (the function was deployed with &event=json): ${e.message}`);
     }
   }
-  const first = text === null ? "" : text.trimStart()[0];
-  if (text !== null && (isJSONType(contentType) || first === "{" || first === "[")) {
+  let start = 0;
+  while (start < payload.length && (payload[start] === 32 || payload[start] === 9 || payload[start] === 10 || payload[start] === 13)) start++;
+  const first = payload[start];
+  if (text !== null && (first === 0x7b || first === 0x5b || isJSONType(contentType))) {
     try { return JSON.parse(text); } catch (e) { /* not JSON after all: the string */ }
   }
   return body;
@@ -336,17 +338,51 @@ function loadEntry(code, entrypoint) {
   throw new Error(`the module defines no function ${entrypoint} (the entry point), exported or top-level`);
 }
 
-/** The second argument of a Lambda-style handler, with Lambda's names. */
-function makeContext(header, settle) {
-  const name = String(header.function || "");
-  return {
-    functionName: name, functionVersion: String(header.version ?? ""), awsRequestId: String(header.request_id || ""),
-    memoryLimitInMB: String(header.memory_mb ?? ""), invokedFunctionArn: `arn:minifaas:function:${name}`,
-    logGroupName: `/minifaas/${name}`, logStreamName: String(header.version ?? ""), callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => (header.deadline_ms === undefined ? 0 : Math.max(0, Math.floor(header.deadline_ms - Date.now()))),
-    done: (error, result) => settle(error, result), succeed: (result) => settle(null, result), fail: (error) => settle(error || new Error("failed")),
-  };
+/** The second argument of a Lambda-style handler, with Lambda's names. It reads the request
+ * header only when a field is used (`header` parses it once). */
+class Context {
+  #header;
+  #settle;
+
+  constructor(header, settle) {
+    this.#header = header;
+    this.#settle = settle;
+    this.callbackWaitsForEmptyEventLoop = true;
+  }
+
+  get functionName() { return String(this.#header().function || ""); }
+
+  get functionVersion() { return String(this.#header().version ?? ""); }
+
+  get awsRequestId() { return String(this.#header().request_id || ""); }
+
+  get memoryLimitInMB() { return String(this.#header().memory_mb ?? ""); }
+
+  get invokedFunctionArn() { return `arn:minifaas:function:${this.functionName}`; }
+
+  get logGroupName() { return `/minifaas/${this.functionName}`; }
+
+  get logStreamName() { return this.functionVersion; }
+
+  getRemainingTimeInMillis() {
+    const deadline = this.#header().deadline_ms;
+    return deadline === undefined ? 0 : Math.max(0, Math.floor(deadline - Date.now()));
+  }
+
+  // Lambda's legacy completion methods (the callback form's).
+  done(error, result) { this.#settle(error, result); }
+
+  succeed(result) { this.#settle(null, result); }
+
+  fail(error) { this.#settle(error || new Error("failed")); }
+
+  toJSON() {
+    const { functionName, functionVersion, awsRequestId, memoryLimitInMB, invokedFunctionArn, logGroupName, logStreamName } = this;
+    return { functionName, functionVersion, awsRequestId, memoryLimitInMB, invokedFunctionArn, logGroupName, logStreamName };
+  }
 }
+
+const ignore = () => {};
 
 /** handler mode: (payload, header) => [kind, code, stdout, stderr, log, output type]. */
 function handlerRunner(code, cap, entrypoint) {
@@ -383,33 +419,44 @@ function handlerRunner(code, cap, entrypoint) {
     if (header.http) return proxyEvent(header, payload);
     return eventOf(payload, header.content_type, mode);
   };
-  const invoke = (event, header) => new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (error, result) => {
-      if (settled) return;
-      settled = true;
-      if (error !== null && error !== undefined) reject(error); else resolve(result);
-    };
-    const context = makeContext(header, settle);
-    // Lambda's callback form, (event, context, callback): the call ends when it calls back.
-    const callback = handler.length >= 3 ? (error, result) => settle(error, result) : undefined;
-    const returned = callback ? handler(event, context, callback) : handler(event, context);
-    if (!callback) return Promise.resolve(returned).then((value) => settle(null, value), (error) => settle(error ?? new Error("rejected")));
-    if (returned && typeof returned.then === "function") returned.then((value) => { if (value !== undefined) settle(null, value); }, (error) => settle(error ?? new Error("rejected")));
-  });
-  return async (payload, headerBytes) => {
+  // The handler's result (awaited by the caller). In Lambda's callback form the call ends when
+  // it calls back (or context.done/succeed/fail), or when what it returned settles with a value.
+  const invoke = (event, header) => {
+    if (handler.length < 3) return handler(event, new Context(header, ignore));
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (error, result) => {
+        if (settled) return;
+        settled = true;
+        if (error !== null && error !== undefined) reject(error); else resolve(result);
+      };
+      const returned = handler(event, new Context(header, settle), settle);
+      if (returned && typeof returned.then === "function") returned.then((value) => { if (value !== undefined) settle(null, value); }, (error) => settle(error ?? new Error("rejected")));
+    });
+  };
+  const empty = {};
+  return async (payload, headerBytes = none) => {
     if (loadError) return [frame.kind.RUNTIME_ERROR, 1, none, loadError, none, 0];
-    let header = {};
-    try { header = headerBytes && headerBytes.length ? JSON.parse(headerBytes.toString("utf8")) : {}; } catch (e) { header = {}; }
+    let parsed = null;
+    const header = () => {
+      if (parsed === null) {
+        try { parsed = headerBytes.length ? JSON.parse(headerBytes.toString("utf8")) : {}; } catch (e) { parsed = {}; }
+      }
+      return parsed;
+    };
+    // A Lambda-style event needs from the header only the content type, the event mode and the
+    // http request: when it names neither "json" nor "raw" nor "http", it is not parsed for the
+    // event (the context parses it if the handler reads a field).
+    const plain = convention === "lambda" && !headerBytes.includes("json") && !headerBytes.includes('"raw"') && !headerBytes.includes('"http"');
     entries = [];
     logged = 0;
     try {
-      const [output, outputType] = renderTyped(await invoke(eventFor(payload, header), header));
-      const log = renderLog(entries, cap);
+      const [output, outputType] = renderTyped(await invoke(eventFor(payload, plain ? empty : header()), header));
+      const log = entries.length ? renderLog(entries, cap) : none;
       if (output.length > cap) return [frame.kind.OUTPUT_TOO_LARGE, 0, none, none, log, 0];
       return [frame.kind.EXITED, 0, output, none, log, outputType];
     } catch (e) {
-      return [frame.kind.EXITED, 1, none, Buffer.from(errorText(e)).subarray(-cap), renderLog(entries, cap), 0];
+      return [frame.kind.EXITED, 1, none, Buffer.from(errorText(e)).subarray(-cap), entries.length ? renderLog(entries, cap) : none, 0];
     } finally {
       entries = null;
     }
