@@ -78,14 +78,15 @@ enum HandlerDetection {
             let code = pythonCode(text)
             let lines = code.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if let name = pythonEntryPoints.first(where: { pythonDefines($0, code) && !pythonCalls($0, lines) }) { return .entry(name) }
-            let functions = matches(#"(?m)^(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)"#, in: code)
+            // Complete definitions only: a source that does not parse runs, and says why.
+            let functions = matches(#"(?m)^(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\([^()]*\)[ \t]*(?:->[^:\n]*)?:"#, in: code)
             if !functions.isEmpty, !pythonCanPrint(code) { return .noEntry(candidates: functions) }
             return .program
         case .js:
             let code = javaScriptCode(text)
             if let name = javaScriptExport(code) { return .entry(name) }
             if javaScriptDeclares("main", code), !javaScriptCalls("main", code) { return .entry("main") }
-            let functions = matches(#"(?m)^(?:async\s+)?function\s*\*?\s*([A-Za-z_$][A-Za-z0-9_$]*)"#, in: code)
+            let functions = matches(#"(?m)^(?:async\s+)?function\s*\*?\s*([A-Za-z_$][A-Za-z0-9_$]*)\s*\([^()]*\)\s*\{"#, in: code)
                 + matches(#"(?m)^(?:const|let|var)\s+([A-Za-z_$][A-Za-z0-9_$]*)\s*=\s*(?:async\s*)?(?:function\b|\([^)]*\)\s*=>|[A-Za-z_$][A-Za-z0-9_$]*\s*=>)"#, in: code)
             if !functions.isEmpty, !javaScriptCanPrint(code) { return .noEntry(candidates: functions) }
             return .program

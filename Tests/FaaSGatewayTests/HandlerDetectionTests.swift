@@ -33,6 +33,8 @@ final class HandlerDetectionTests: XCTestCase {
             // The same with a top-level call or an output is a program.
             ("def helper(x):\n    return x\nhelper(1)\n", .program),
             ("def helper(x):\n    sys.stdout.write(x)\n", .program),
+            // A source that does not parse runs as a program, so the call says why.
+            ("def broken(:\n", .program),
         ]
         for (source, expected) in table {
             XCTAssertEqual(find(source, .python), expected, source)
@@ -54,6 +56,7 @@ final class HandlerDetectionTests: XCTestCase {
             ("console.log(require('fs').readFileSync(0, 'utf8'));", .program),
             ("function helper(x) { return x; }\nconst run = (e) => helper(e);\n", .noEntry(candidates: ["helper", "run"])),
             ("function helper(x) { return x; }\nconsole.log(helper(1));\n", .program),
+            ("function broken( {\n", .program),
         ]
         for (source, expected) in table {
             XCTAssertEqual(find(source, .js), expected, source)
