@@ -14,14 +14,15 @@ struct DeployPlan: Equatable {
 
     /// - Parameters:
     ///   - requested: `&mode`, already parsed; nil to decide from the source.
-    ///   - entrypoint: `&entrypoint`, already validated as a name.
+    ///   - entrypoint: `&entrypoint`, already validated as a name: the export for C, C++ and
+    ///     Rust, the handler's function for JS and Python.
     static func decide(language: Language, requested: FunctionMode?, entrypoint: String?, source: [UInt8]) -> Result<DeployPlan, Deployer.Failure> {
         if let requested, !FunctionMode.modes(of: language).contains(requested) {
             return .failure(badRequest("\(language.rawValue) functions run as \(names(of: language)); \(requested.rawValue) is not one of them"))
         }
         return language.compilesToWasm
             ? decideWasm(language: language, requested: requested, entrypoint: entrypoint, source: source)
-            : decideInterpreted(language: language, requested: requested, source: source)
+            : decideInterpreted(language: language, requested: requested, entrypoint: entrypoint, source: source)
     }
 
     /// `command (alias script) or handler`, for messages.
@@ -30,10 +31,49 @@ struct DeployPlan: Equatable {
             .joined(separator: " or ")
     }
 
-    private static func decideInterpreted(language: Language, requested: FunctionMode?, source: [UInt8]) -> Result<DeployPlan, Deployer.Failure> {
-        let found = HandlerDetection.definesHandler(source, language)
-        // Go: the package says which form it is; a command must be `package main`.
-        if language == .go, (requested ?? (found ? .handler : .command)) == .command, !HandlerDetection.isGoCommand(source) {
+    private static func decideInterpreted(language: Language, requested: FunctionMode?, entrypoint: String?,
+                                          source: [UInt8]) -> Result<DeployPlan, Deployer.Failure> {
+        if language == .go { return decideGo(requested: requested, source: source) }
+        // An explicit entry point: a handler calling that function.
+        if let entrypoint {
+            if requested == .command {
+                return .failure(badRequest("mode=command runs the file as a program; &entrypoint=\(entrypoint) names a handler (use mode=handler, or drop &entrypoint)"))
+            }
+            // `handler` also names what module.exports holds.
+            guard HandlerDetection.mentions(entrypoint, source, language) || HandlerDetection.anyEntry(source, language) == entrypoint else {
+                return .failure(Deployer.Failure(status: .unprocessableContent,
+                                                 message: "&entrypoint=\(entrypoint), but the source defines no \(entrypoint)"))
+            }
+            return .success(DeployPlan(mode: .handler, entrypoint: entrypoint))
+        }
+        switch requested {
+        case .command?:
+            return .success(DeployPlan(mode: .command, entrypoint: "main"))
+        case .handler?:
+            guard let name = HandlerDetection.anyEntry(source, language) else {
+                return .failure(Deployer.Failure(status: .unprocessableContent,
+                                                 message: "mode=handler, but the source defines no handler: looked for \(HandlerDetection.lookedFor(language))"))
+            }
+            return .success(DeployPlan(mode: .handler, entrypoint: name))
+        default:
+            switch HandlerDetection.find(source, language) {
+            case .entry(let name):
+                return .success(DeployPlan(mode: .handler, entrypoint: name))
+            case .program:
+                return .success(DeployPlan(mode: .command, entrypoint: "main"))
+            case .noEntry(let candidates):
+                // Run as a program it would answer an empty output every time: never a silent success.
+                return .failure(Deployer.Failure(status: .unprocessableContent, message:
+                    "the source defines \(candidates.joined(separator: ", ")) but prints nothing as a program and has no entry point of a known "
+                    + "convention (looked for \(HandlerDetection.lookedFor(language))): name the handler with &entrypoint=NAME"))
+            }
+        }
+    }
+
+    /// Go: the package says which form it is; a command must be `package main`.
+    private static func decideGo(requested: FunctionMode?, source: [UInt8]) -> Result<DeployPlan, Deployer.Failure> {
+        let found = HandlerDetection.definesHandler(source, .go)
+        if (requested ?? (found ? .handler : .command)) == .command, !HandlerDetection.isGoCommand(source) {
             return .failure(Deployer.Failure(status: .unprocessableContent,
                                              message: "a go function is package main (a command) or package function with \(HandlerDetection.lookedFor(.go)) (a handler)"))
         }
@@ -41,7 +81,7 @@ struct DeployPlan: Equatable {
         case .handler:
             guard found else {
                 return .failure(Deployer.Failure(status: .unprocessableContent,
-                                                 message: "mode=handler, but the source defines no handler: looked for \(HandlerDetection.lookedFor(language))"))
+                                                 message: "mode=handler, but the source defines no handler: looked for \(HandlerDetection.lookedFor(.go))"))
             }
             return .success(DeployPlan(mode: .handler, entrypoint: "handler"))
         default:

@@ -69,16 +69,22 @@ struct DeployRequestParser {
             }
             entryFile = entry.file
             if let name = entry.name {
-                guard FunctionName.isValid(name) else { throw RequestRefusal(.badRequest, "invalid entrypoint name \(name.debugDescription)") }
+                try Self.checkEntrypoint(name, language: language)
                 entrypoint = name
             }
         } else if let text = entrypointText {
-            guard FunctionName.isValid(text) else { throw RequestRefusal(.badRequest, "invalid entrypoint \(text.debugDescription)") }
-            // Handlers and commands have no entry to name (yet): refused rather than ignored.
-            guard language.compilesToWasm else {
-                throw RequestRefusal(.badRequest, "&entrypoint applies to c, cpp and rust (the export to call); \(language.rawValue) functions take none")
-            }
+            try Self.checkEntrypoint(text, language: language)
             entrypoint = text
+        }
+        var event: EventMode?
+        if let text = request.queryValue("event"), !text.isEmpty {
+            guard let parsed = EventMode(rawValue: text.lowercased()) else {
+                throw RequestRefusal(.badRequest, "invalid event \(text.debugDescription): raw or json")
+            }
+            guard language == .js || language == .python else {
+                throw RequestRefusal(.badRequest, "&event applies to js and python handlers")
+            }
+            event = parsed
         }
         var mode: FunctionMode?
         if let text = request.queryValue("mode") ?? manifest?.mode, !text.isEmpty {
@@ -88,10 +94,14 @@ struct DeployRequestParser {
             }
             mode = parsed
         }
+        // A bundle's `path/file.NAME` run as a program: the path picks the file, and a program
+        // has no function to call.
+        if bundle != nil, mode == .command, !language.compilesToWasm { entrypoint = nil }
         var deployRequest = Deployer.Request(name: name, language: language, source: request.body, entrypoint: entrypoint,
                                              timeout: timeout, memory: memory, update: update, mode: mode)
         deployRequest.concurrency = concurrency
         deployRequest.cpu = cpu
+        deployRequest.event = event
         deployRequest.access = try FunctionAccess.parse(request)
         deployRequest.bundle = bundle
         deployRequest.entryFile = entryFile
@@ -108,6 +118,22 @@ struct DeployRequestParser {
             deployRequest.secrets = try secretNames(names)
         }
         return deployRequest
+    }
+
+    /// An export of C, C++ or Rust, or a JS or Python handler's function (an identifier of the
+    /// language: runtime.py and runtime.js call it by name); a Go handler is always `Handle`.
+    private static func checkEntrypoint(_ text: String, language: Language) throws(RequestRefusal) {
+        switch language {
+        case .js, .python:
+            guard EntryPointName.isValid(text) else {
+                throw RequestRefusal(.badRequest, "invalid entrypoint \(text.debugDescription): "
+                                     + "the handler's function name (A-Z a-z 0-9 _, not starting with a digit, not a keyword)")
+            }
+        case .go:
+            throw RequestRefusal(.badRequest, "&entrypoint names a c, cpp or rust export or a js or python handler; a go handler is always Handle")
+        case .c, .cpp, .rust:
+            guard FunctionName.isValid(text) else { throw RequestRefusal(.badRequest, "invalid entrypoint \(text.debugDescription)") }
+        }
     }
 
     /// Each must be a stored secret (a typo is a 400 now, not a missing file at run time).

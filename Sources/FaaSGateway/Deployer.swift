@@ -51,6 +51,8 @@ final class Deployer {
                 return bundle.contents(of: entryFile) ?? []
             }
         }
+        /// `&event`: how a JS or Python handler's event is made (nil: by the body's content).
+        var event: EventMode? = nil
     }
 
     struct Failure: Error {
@@ -210,7 +212,7 @@ final class Deployer {
                 // disk never freezes HTTP. The name stays reserved until the answer is back.
                 let (store, name, timeout, memory, update, concurrency) = (self.store, request.name, request.timeout, request.memory, request.update,
                                                                         request.concurrency)
-                let (access, cpu) = (request.access ?? FunctionAccess(existing), request.cpu)
+                let (access, cpu, event) = (request.access ?? FunctionAccess(existing), request.cpu, request.event)
                 let (env, secrets, template) = (request.env, request.secrets, request.update ? existing : nil)
                 let (quota, keep) = (self.options.maxStorage, self.options.maxVersions)
                 self.loop.runBlocking({ () -> Result<FunctionMetadata, any Error> in
@@ -226,6 +228,7 @@ final class Deployer {
                             // What the request leaves out stays as the previous version had it.
                             if let concurrency { metadata.concurrency = concurrency }
                             if let cpu { metadata.cpu = cpu }
+                            if let event { metadata.event = event }
                             if let env { metadata.env = env.isEmpty ? nil : env }
                             if let secrets { metadata.secrets = secrets.isEmpty ? nil : secrets }
                         }

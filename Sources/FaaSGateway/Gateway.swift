@@ -241,7 +241,7 @@ final class Gateway {
         var router = Router<Handler>()
         typealias Endpoint = Router<Handler>.Endpoint
         let deployQuery: Set<String> = ["name", "lang", "entrypoint", "mode", "timeout", "memory", "cpu", "concurrency", "update", "public", "cors",
-                                        "env", "secrets"]
+                                        "env", "secrets", "event"]
         router.add("invoke", .exact("/invoke"), [
             Endpoint(method: .POST, requirement: .invokeFunction, query: InvocationRoutes.invokeQuery.union(["fn"])) { [unowned self] in self.invoke($0) },
             Endpoint(method: .OPTIONS, requirement: .open, query: ["fn"]) { [unowned self] in self.preflight($0) },

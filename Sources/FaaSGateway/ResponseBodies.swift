@@ -15,6 +15,8 @@ enum ResponseBodies {
         let size: Int
         let timeout: Double?
         let memory: Int?
+        /// `&cpu`: cores for its runtime's cgroup (absent: the workers' default).
+        let cpu: Double?
         let concurrency: Int?
         /// Present only when set: anyone may invoke it; `cors` the origin allowed to.
         let isPublic: Bool?
@@ -27,12 +29,15 @@ enum ResponseBodies {
         let secrets: [String]?
         /// Only in `/function/N/versions`: the version invokes by name reach.
         var current: Bool?
+        /// `&event`, when set (JS and Python handlers).
+        let event: EventMode?
 
         enum CodingKeys: String, CodingKey {
-            case id, name, language, version, entrypoint, mode, size, timeout, memory, concurrency, cors, bundle, env, secrets, current
+            case id, name, language, version, entrypoint, mode, size, timeout, memory, cpu, concurrency, cors, bundle, env, secrets, current
             case isPublic = "public"
             case createdAt = "created_at"
             case entryFile = "entry_file"
+            case event
         }
 
         init(_ metadata: FunctionMetadata) {
@@ -46,6 +51,7 @@ enum ResponseBodies {
             size = metadata.size
             timeout = metadata.timeout
             memory = metadata.memory
+            cpu = metadata.cpu
             concurrency = metadata.concurrency
             isPublic = metadata.isPublic == true ? true : nil
             cors = metadata.cors
@@ -53,6 +59,7 @@ enum ResponseBodies {
             entryFile = metadata.entryFile
             env = metadata.env
             secrets = metadata.secrets
+            event = metadata.event
         }
     }
 

@@ -36,12 +36,15 @@ public struct FunctionMetadata: Codable, Sendable, Equatable {
     public var env: [String: String]?
     /// Names of the secrets it may read (`&secrets=`), at `/var/secrets/NAME`; never their values.
     public var secrets: [String]?
+    /// How a handler's event is made from the body (`&event=raw|json`); nil: by its content.
+    public var event: EventMode?
 
     enum CodingKeys: String, CodingKey {
         case id, name, language, entrypoint, size, version, mode, wasm, timeout, memory, cpu, concurrency, cors, bundle, env, secrets
         case entryFile = "entry_file"
         case createdAt = "created_at"
         case isPublic = "public"
+        case event
     }
 
     public init(id: String, name: String, language: Language, entrypoint: String, createdAt: String, size: Int,

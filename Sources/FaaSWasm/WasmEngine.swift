@@ -294,9 +294,9 @@ public final class WasmEngine {
 
     private func success(_ invocation: WasmInvocation, _ ctx: WasiContext, _ results: [WasmVal]) -> WasmOutcome {
         if invocation.mode == .command || results.isEmpty {
-            return .success(output: ctx.stdout)
+            return .success(output: ctx.stdout, stderr: ctx.stderr)
         }
-        return .success(output: Array(WasmArguments.render(results).utf8))
+        return .success(output: Array(WasmArguments.render(results).utf8), stderr: ctx.stderr)
     }
 
     /// Calls a function with prepared arguments; returns the trap (owned by the caller) or results.
@@ -347,7 +347,7 @@ public final class WasmEngine {
     /// proc_exit(N) an exit failure, else a trap.
     private func outcome(after failure: WasmCallFailure?, ctx: WasiContext, kind: WasmFailureKind, limit: Int?) -> WasmOutcome? {
         guard let failure else { return nil }
-        if ctx.exitCode == 0 { return .success(output: ctx.stdout) }
+        if ctx.exitCode == 0 { return .success(output: ctx.stdout, stderr: ctx.stderr) }
         if ctx.timedOut || failure.interrupted {
             return .failure(error: "time limit reached", stderr: ctx.stderr, kind: .timeout)
         }

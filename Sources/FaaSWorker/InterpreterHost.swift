@@ -134,12 +134,12 @@ final class InterpreterHost {
             // A command's outer realm: no code from strings, frozen intrinsics (runtime.js, COMMAND_NODE_OPTIONS).
             let sealing = mode == .command ? ["--frozen-intrinsics", "--disallow-code-generation-from-strings"] : []
             program = [interpreter, "--max-old-space-size=\(memory)"] + sealing + ["\(shimDirectory)/runtime.js", mode.rawValue,
-                       codePath, String(options.outputCap), isolation]
+                       codePath, String(options.outputCap), isolation] + (mode == .handler ? [metadata.entrypoint] : [])
         } else if let interpreter {
             // Python's own modes, or `exec` for a Go command.
             let runtimeMode = metadata.language == .go ? "exec" : mode.rawValue
             program = [interpreter, "-I", "\(shimDirectory)/runtime.py", runtimeMode, codePath,
-                       String(options.outputCap), isolation, String(Self.cpuSeconds(timeout))]
+                       String(options.outputCap), isolation, String(Self.cpuSeconds(timeout))] + (mode == .handler ? [metadata.entrypoint] : [])
         } else {
             program = [codePath, "handler", String(options.outputCap)]
         }
@@ -160,7 +160,8 @@ final class InterpreterHost {
                 return .failure(id: job.id, .internal, "cannot start the \(metadata.language.rawValue) runtime: \(error)")
             }
         }
-        runtime.call(payload, timeout: timeout, outputCap: options.outputCap) { [weak self, weak runtime] reply in
+        let header = RuntimeCallHeader(job: job, metadata: metadata, memory: memory, timeout: timeout, now: Date().timeIntervalSince1970)
+        runtime.call(payload, header: header.bytes, timeout: timeout, outputCap: options.outputCap) { [weak self, weak runtime] reply in
             guard let self else { return }
             if let runtime, !runtime.isUsable, self.runtimes[metadata.id] === runtime { self.runtimes.removeValue(forKey: metadata.id) }
             // The cgroup's OOM killer acted during the call (on the runtime or anything the call forked).
@@ -172,8 +173,12 @@ final class InterpreterHost {
                 completion(.failure(id: job.id, .timeout, "timed out after \(timeout) s"))
             case .died(let why):
                 completion(.failure(id: job.id, .failed, "the function's runtime died: \(why)"))
-            case .answer(let kind, let code, let output, let errors):
-                completion(self.result(job, kind: kind, code: code, output: output, errors: errors, memory: memory))
+            case .answer(let kind, let code, let output, let errors, let log, let outputType):
+                var result = self.result(job, kind: kind, code: code, output: output, errors: errors, memory: memory)
+                // The call's log (a command's stderr, what a handler printed), never its output.
+                if !log.isEmpty { result.log = String(decoding: log, as: UTF8.self) }
+                if result.ok, outputType != .text { result.outputType = outputType }
+                completion(result)
             }
         }
         return nil

@@ -11,8 +11,8 @@ import Glibc
 /// request frame, its reply is parsed as it arrives, and the call's deadline is the child's.
 final class RuntimeProcess {
     enum Reply {
-        /// The runtime's answer; `code` as `kind` says.
-        case answer(kind: RuntimeReplyKind, code: Int32, output: [UInt8], errors: [UInt8])
+        /// The runtime's answer; `code` as `kind` says; `log` the call's log lines.
+        case answer(kind: RuntimeReplyKind, code: Int32, output: [UInt8], errors: [UInt8], log: [UInt8], outputType: OutputType)
         case timedOut
         /// The runtime went away or broke the protocol; `why` names its exit status when known.
         case died(String)
@@ -68,8 +68,9 @@ final class RuntimeProcess {
         return runtime
     }
 
-    /// Calls the runtime with `payload`; `completion` runs once, on the loop.
-    func call(_ payload: [UInt8], timeout: Double, outputCap: Int, completion: @escaping (Reply) -> Void) {
+    /// Calls the runtime with `payload` and the request frame's JSON `header`; `completion` runs
+    /// once, on the loop.
+    func call(_ payload: [UInt8], header: [UInt8], timeout: Double, outputCap: Int, completion: @escaping (Reply) -> Void) {
         guard isUsable, call == nil else {
             completion(.died("the runtime is not usable"))
             return
@@ -79,7 +80,7 @@ final class RuntimeProcess {
         // an earlier call) is refused and the runtime replaced.
         let nonce = Self.randomNonce()
         call = Call(nonce: nonce, outputCap: outputCap, completion: completion)
-        let frame = RuntimeFrame.request(payload: payload, nonce: nonce)
+        let frame = RuntimeFrame.request(header: header, payload: payload, nonce: nonce)
         process.setDeadline(after: timeout) { [unowned self] in self.finish(.timedOut) }
         connection.send(frame)
         // Whatever arrived between calls is parsed now (and refused unless it is this call's).
@@ -122,19 +123,22 @@ final class RuntimeProcess {
             return died("the runtime's reply did not match the call")
         }
         guard let kind = header.kind else { return died("the runtime sent an unknown reply kind \(received[0])") }
-        let outLength = header.outputLength, errLength = header.errorsLength
+        guard let outputType = header.outputType else { return died("the runtime sent an unknown output type \(received[5])") }
+        let outLength = header.outputLength, errLength = header.errorsLength, logLength = header.logLength
         // Our shim caps what it sends; a larger frame means the stream is not to be trusted.
-        guard outLength <= call.outputCap + 4096, errLength <= call.outputCap + 4096 else {
+        guard outLength <= call.outputCap + 4096, errLength <= call.outputCap + 4096, logLength <= call.outputCap + 4096 else {
             return died("runtime sent an oversized reply")
         }
-        let total = Self.headerLength + outLength + errLength
+        let errorsStart = Self.headerLength + outLength, logStart = errorsStart + errLength
+        let total = logStart + logLength
         guard received.count >= total else { return }
         let code = header.code
-        let output = Array(received[Self.headerLength..<(Self.headerLength + outLength)])
-        let errors = Array(received[(Self.headerLength + outLength)..<total])
+        let output = Array(received[Self.headerLength..<errorsStart])
+        let errors = Array(received[errorsStart..<logStart])
+        let log = Array(received[logStart..<total])
         received.removeSubrange(0..<total)
         lastUsed = EventLoop.now()
-        finish(.answer(kind: kind, code: code, output: output, errors: errors))
+        finish(.answer(kind: kind, code: code, output: output, errors: errors, log: log, outputType: outputType))
     }
 
     /// The reply stream ended or failed: the runtime is gone or going. Its exit status says how

@@ -50,16 +50,32 @@ final class WasmExecutor {
         invocation.memoryLimit = (job.memory ?? metadata.memory ?? options.defaultMemory) << 20
         invocation.timeout = timeout
         switch engine.run(module, invocation) {
-        case .success(let output):
-            return .success(id: job.id, output: output)
+        case .success(let output, let stderr):
+            var result = ResultMessage.success(id: job.id, output: output)
+            result.log = Self.log(stderr)
+            return result
         case .failure(let error, let stderr, let kind):
-            let detail = stderr.isEmpty ? error : "\(error): \(String(decoding: stderr, as: UTF8.self))"
-            switch kind {
-            case .badArguments: return .failure(id: job.id, .badRequest, detail)
-            case .outputTooLarge: return .failure(id: job.id, .failed, "output exceeds the \(options.outputCap)-byte limit")
-            case .timeout: return .failure(id: job.id, .timeout, "timed out after \(timeout) s")
-            case .trap, .exit, .instantiation, .memoryLimit: return .failure(id: job.id, .failed, detail)
-            }
+            var result = failure(job, error: error, stderr: stderr, kind: kind, timeout: timeout)
+            result.log = Self.log(stderr)
+            return result
+        }
+    }
+
+    /// What the program wrote to WASI fd 2, as the call's log lines (`stderr TEXT`).
+    static func log(_ stderr: [UInt8]) -> String? {
+        guard !stderr.isEmpty else { return nil }
+        var lines = String(decoding: stderr, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.map { "stderr \($0)\n" }.joined()
+    }
+
+    private func failure(_ job: JobMessage, error: String, stderr: [UInt8], kind: WasmFailureKind, timeout: Double) -> ResultMessage {
+        let detail = stderr.isEmpty ? error : "\(error): \(String(decoding: stderr, as: UTF8.self))"
+        switch kind {
+        case .badArguments: return .failure(id: job.id, .badRequest, detail)
+        case .outputTooLarge: return .failure(id: job.id, .failed, "output exceeds the \(options.outputCap)-byte limit")
+        case .timeout: return .failure(id: job.id, .timeout, "timed out after \(timeout) s")
+        case .trap, .exit, .instantiation, .memoryLimit: return .failure(id: job.id, .failed, detail)
         }
     }
 

@@ -155,19 +155,21 @@ final class FunctionModeTests: SuiteTestCase {
         XCTAssertTrue(noEntry.text.contains("entrypoint"), "\(noEntry)")
     }
 
-    /// issue 17: `&entrypoint` on Python or JS was silently ignored (201); it only names a
-    /// C/Rust export, so it is refused with 400, and nothing is stored.
-    func testEntrypointOnAnInterpretedLanguageIsRefused() throws {
+    /// issue 17: `&entrypoint` on Python or JS was silently ignored (201). Since issue 12 it names
+    /// the handler's function: it is used (and a source without that function is refused, 422,
+    /// storing nothing), never ignored.
+    func testEntrypointOnAnInterpretedLanguageIsUsedNeverIgnored() throws {
         let suite = try suite
-        for (language, source) in [("python", "def handler(p):\n    return p\n"), ("js", "module.exports = (p) => p;"), ("py", "print(1)\n")] {
+        for (language, source) in [("python", "def handler(p):\n    return 'called ' + p\n"), ("js", "module.exports = (p) => 'called ' + p;")] {
             let name = uniqueName("entry")
             let response = try suite.deploy(name, language, source: source, query: "&entrypoint=handler")
-            XCTAssertEqual(response.status, 400, "\(language): \(response)")
-            XCTAssertTrue(response.text.contains("entrypoint applies to c, cpp and rust"), "\(language): \(response)")
-            XCTAssertEqual(try suite.request("GET", "/function/\(name)").status, 404, "\(language): nothing stored")
+            XCTAssertEqual(response.status, 201, "\(language): \(response)")
+            XCTAssertEqual(try suite.invokeText(name, "x"), "called x")
         }
-        // Without it, the same sources deploy.
-        XCTAssertEqual(try suite.deploy(uniqueName("entry"), "python", source: "def handler(p):\n    return p\n").status, 201)
+        let name = uniqueName("entry")
+        let response = try suite.deploy(name, "py", source: "print(1)\n", query: "&entrypoint=handler")
+        XCTAssertEqual(response.status, 422, "\(response)")
+        XCTAssertEqual(try suite.request("GET", "/function/\(name)").status, 404, "nothing stored")
     }
 
     /// issue 17: `&lang=` takes aliases (py, node, rs, ...) but the 400 listed only four names.

@@ -73,7 +73,7 @@ final class WasmEngineTests: XCTestCase {
 
     private func output(_ o: WasmOutcome, file: StaticString = #filePath, line: UInt = #line) -> String? {
         switch o {
-        case .success(let out): return String(decoding: out, as: UTF8.self)
+        case .success(let out, _): return String(decoding: out, as: UTF8.self)
         case .failure(let error, let stderr, let kind):
             XCTFail("expected success, got \(kind): \(error) stderr=\(String(decoding: stderr, as: UTF8.self))", file: file, line: line)
             return nil
@@ -82,7 +82,7 @@ final class WasmEngineTests: XCTestCase {
 
     private func failure(_ o: WasmOutcome, file: StaticString = #filePath, line: UInt = #line) -> (error: String, stderr: String, kind: WasmFailureKind)? {
         switch o {
-        case .success(let out):
+        case .success(let out, _):
             XCTFail("expected failure, got output \(String(decoding: out, as: UTF8.self))", file: file, line: line)
             return nil
         case .failure(let error, let stderr, let kind):

@@ -16,22 +16,35 @@ type parsedReply struct {
 }
 
 func request(nonce string, payload string) []byte {
-	frame := make([]byte, 4)
-	binary.BigEndian.PutUint32(frame, uint32(len(payload)))
-	return append(append(frame, nonce...), payload...)
+	return requestWithHeader(nonce, "{}", payload)
 }
+
+func requestWithHeader(nonce, header, payload string) []byte {
+	frame := make([]byte, 8)
+	binary.BigEndian.PutUint32(frame, uint32(len(header)))
+	binary.BigEndian.PutUint32(frame[4:], uint32(len(payload)))
+	return append(append(append(frame, nonce...), header...), payload...)
+}
+
+// logs of the replies parse saw, in order.
+var logs []string
 
 func parse(t *testing.T, data []byte) []parsedReply {
 	var replies []parsedReply
+	logs = nil
 	for len(data) > 0 {
-		if len(data) < 21 {
+		if len(data) < 26 {
 			t.Fatalf("short reply header: %q", data)
 		}
-		out, errs := binary.BigEndian.Uint32(data[5:]), binary.BigEndian.Uint32(data[9:])
-		body := data[21:]
-		replies = append(replies, parsedReply{data[0], int32(binary.BigEndian.Uint32(data[1:])), string(data[13:21]),
+		if data[5] != 0 {
+			t.Fatalf("a Go handler's output is text: %q", data[:26])
+		}
+		out, errs, logged := binary.BigEndian.Uint32(data[6:]), binary.BigEndian.Uint32(data[10:]), binary.BigEndian.Uint32(data[14:])
+		body := data[26:]
+		replies = append(replies, parsedReply{data[0], int32(binary.BigEndian.Uint32(data[1:])), string(data[18:26]),
 			string(body[:out]), string(body[out : out+errs])})
-		data = body[out+errs:]
+		logs = append(logs, string(body[out+errs:out+errs+logged]))
+		data = body[out+errs+logged:]
 	}
 	return replies
 }
@@ -70,6 +83,49 @@ func TestServeAnswersEachFrameWithItsNonce(t *testing.T) {
 	}
 	if r := replies[5]; r != (parsedReply{kindExited, 0, "nonce006", "POST again", ""}) {
 		t.Errorf("the runtime serves on after a panic: %+v", r)
+	}
+}
+
+func TestTheRequestIsTheCallersThroughFn(t *testing.T) {
+	var in bytes.Buffer
+	header := `{"request_id":"r1","http":{"method":"GET","path":"/a/b","query":"q=1","headers":[["x-test","yes"],["host","example"]],"source_ip":"127.0.0.1"}}`
+	in.Write(requestWithHeader("nonce001", header, "request"))
+	in.Write(requestWithHeader("nonce002", `{"request_id":"r2"}`, "request"))
+	in.Write(requestWithHeader("nonce003", "{}", "log"))
+	in.Write(requestWithHeader("nonce004", "{}", "plain"))
+	var out bytes.Buffer
+	if err := serve(&in, &out, 100); err != nil {
+		t.Fatal(err)
+	}
+	replies := parse(t, out.Bytes())
+	if len(replies) != 4 {
+		t.Fatalf("4 replies expected, got %d: %+v", len(replies), replies)
+	}
+	if r := replies[0]; r.out != "GET /a/b 1 yes example " {
+		t.Errorf("through /fn/, the caller's method, path, query and headers: %+v", r)
+	}
+	if r := replies[1]; r.out != "POST /    application/octet-stream" {
+		t.Errorf("without an http context, POST / as before: %+v", r)
+	}
+	if r := replies[2]; r.out != "done" || !strings.HasPrefix(logs[2], "stderr ") || !strings.HasSuffix(logs[2], "logged 42\n") {
+		t.Errorf("what the handler logs is the call's log: %+v %q", r, logs[2])
+	}
+	if logs[3] != "" {
+		t.Errorf("each call's own log: %q", logs[3])
+	}
+}
+
+func TestAMalformedHeaderFailsTheCallOnly(t *testing.T) {
+	var in bytes.Buffer
+	in.Write(requestWithHeader("nonce001", "{", "x"))
+	in.Write(request("nonce002", "again"))
+	var out bytes.Buffer
+	if err := serve(&in, &out, 100); err != nil {
+		t.Fatal(err)
+	}
+	replies := parse(t, out.Bytes())
+	if len(replies) != 2 || replies[0].kind != kindRuntimeError || replies[1].out != "POST again" {
+		t.Errorf("%+v", replies)
 	}
 }
 

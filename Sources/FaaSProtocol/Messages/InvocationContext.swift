@@ -43,6 +43,31 @@ public struct InvocationContext: Sendable, Equatable {
             a.method == b.method && a.path == b.path && a.query == b.query && a.sourceIP == b.sourceIP
                 && a.headers.count == b.headers.count && zip(a.headers, b.headers).allSatisfy { $0.name == $1.name && $0.value == $1.value }
         }
+
+        /// Appends the request as one JSON object (`"http"` of the context).
+        public func appendJSON(to out: inout [UInt8]) {
+            out.append(contentsOf: #"{"method":"#.utf8)
+            JSONText.appendString(method, to: &out)
+            out.append(contentsOf: #","path":"#.utf8)
+            JSONText.appendString(path, to: &out)
+            out.append(contentsOf: #","query":"#.utf8)
+            JSONText.appendString(query, to: &out)
+            out.append(contentsOf: #","headers":["#.utf8)
+            for (index, header) in headers.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(UInt8(ascii: "["))
+                JSONText.appendString(header.name, to: &out)
+                out.append(UInt8(ascii: ","))
+                JSONText.appendString(header.value, to: &out)
+                out.append(UInt8(ascii: "]"))
+            }
+            out.append(UInt8(ascii: "]"))
+            if let sourceIP {
+                out.append(contentsOf: #","source_ip":"#.utf8)
+                JSONText.appendString(sourceIP, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
     }
 
     /// Appends the context as one JSON object.
@@ -54,27 +79,8 @@ public struct InvocationContext: Sendable, Equatable {
             JSONText.appendString(contentType, to: &out)
         }
         if let http {
-            out.append(contentsOf: #","http":{"method":"#.utf8)
-            JSONText.appendString(http.method, to: &out)
-            out.append(contentsOf: #","path":"#.utf8)
-            JSONText.appendString(http.path, to: &out)
-            out.append(contentsOf: #","query":"#.utf8)
-            JSONText.appendString(http.query, to: &out)
-            out.append(contentsOf: #","headers":["#.utf8)
-            for (index, header) in http.headers.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(UInt8(ascii: "["))
-                JSONText.appendString(header.name, to: &out)
-                out.append(UInt8(ascii: ","))
-                JSONText.appendString(header.value, to: &out)
-                out.append(UInt8(ascii: "]"))
-            }
-            out.append(UInt8(ascii: "]"))
-            if let sourceIP = http.sourceIP {
-                out.append(contentsOf: #","source_ip":"#.utf8)
-                JSONText.appendString(sourceIP, to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+            out.append(contentsOf: #","http":"#.utf8)
+            http.appendJSON(to: &out)
         }
         out.append(UInt8(ascii: "}"))
     }

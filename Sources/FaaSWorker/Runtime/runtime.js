@@ -12,35 +12,42 @@ const util = require("util");
 
 // The frame format (README.md), defined once for JavaScript.
 const frame = {
-  REQUEST_HEADER: 12, // u32 payload length, 8-byte nonce
-  REPLY_HEADER: 21, // u8 kind, i32 code, u32 stdout length, u32 stderr length, 8-byte nonce
+  REQUEST_HEADER: 16, // u32 header length, u32 payload length, 8-byte nonce
+  REPLY_HEADER: 26, // u8 kind, i32 code, u8 output type, u32 stdout, stderr and log lengths, 8-byte nonce
   NONCE_LENGTH: 8,
   kind: { EXITED: 0, SIGNALED: 1, OUTPUT_TOO_LARGE: 2, RUNTIME_ERROR: 3 },
+  // The output is text (as is) or the JSON of a value.
+  outputType: { TEXT: 0, JSON: 1 },
 
-  request(nonce, payload) {
-    const header = Buffer.alloc(4);
-    header.writeUInt32BE(payload.length, 0);
-    return Buffer.concat([header, nonce, payload]);
+  request(nonce, payload, header = Buffer.from("{}")) {
+    const lengths = Buffer.alloc(8);
+    lengths.writeUInt32BE(header.length, 0);
+    lengths.writeUInt32BE(payload.length, 4);
+    return Buffer.concat([lengths, nonce, header, payload]);
   },
 
-  reply(kind, code, nonce, out, err) {
-    const header = Buffer.alloc(13);
+  reply(kind, code, nonce, out, err, log = Buffer.alloc(0), outputType = 0) {
+    const header = Buffer.alloc(18);
     header.writeUInt8(kind, 0);
     header.writeInt32BE(code, 1);
-    header.writeUInt32BE(out.length, 5);
-    header.writeUInt32BE(err.length, 9);
-    return Buffer.concat([header, nonce, out, err]);
+    header.writeUInt8(outputType, 5);
+    header.writeUInt32BE(out.length, 6);
+    header.writeUInt32BE(err.length, 10);
+    header.writeUInt32BE(log.length, 14);
+    return Buffer.concat([header, nonce, out, err, log]);
   },
 
-  /** Splits complete requests off the front of `buffered`: [[nonce, payload]...], rest. */
+  /** Splits complete requests off the front of `buffered`: [[nonce, payload, header]...], rest. */
   takeRequests(buffered) {
     const requests = [];
     while (buffered.length >= frame.REQUEST_HEADER) {
-      const length = buffered.readUInt32BE(0);
-      if (buffered.length < frame.REQUEST_HEADER + length) break;
-      const nonce = Buffer.from(buffered.subarray(4, frame.REQUEST_HEADER));
-      requests.push([nonce, buffered.subarray(frame.REQUEST_HEADER, frame.REQUEST_HEADER + length)]);
-      buffered = buffered.subarray(frame.REQUEST_HEADER + length);
+      const headerLength = buffered.readUInt32BE(0), length = buffered.readUInt32BE(4);
+      const end = frame.REQUEST_HEADER + headerLength + length;
+      if (buffered.length < end) break;
+      const nonce = Buffer.from(buffered.subarray(8, frame.REQUEST_HEADER));
+      const header = buffered.subarray(frame.REQUEST_HEADER, frame.REQUEST_HEADER + headerLength);
+      requests.push([nonce, buffered.subarray(frame.REQUEST_HEADER + headerLength, end), header]);
+      buffered = buffered.subarray(end);
     }
     return [requests, buffered];
   },
@@ -48,15 +55,44 @@ const frame = {
   /** The first reply in `data` (the worker's side), or null when incomplete. */
   parseReply(data) {
     if (data.length < frame.REPLY_HEADER) return null;
-    const outLength = data.readUInt32BE(5), errLength = data.readUInt32BE(9);
-    const end = frame.REPLY_HEADER + outLength + errLength;
+    const outLength = data.readUInt32BE(6), errLength = data.readUInt32BE(10), logLength = data.readUInt32BE(14);
+    const start = frame.REPLY_HEADER, end = start + outLength + errLength + logLength;
     if (data.length < end) return null;
     return {
-      kind: data.readUInt8(0), code: data.readInt32BE(1), nonce: data.subarray(13, 21),
-      out: data.subarray(21, 21 + outLength), err: data.subarray(21 + outLength, end), rest: data.subarray(end),
+      kind: data.readUInt8(0), code: data.readInt32BE(1), outputType: data.readUInt8(5), nonce: data.subarray(18, 26),
+      out: data.subarray(start, start + outLength), err: data.subarray(start + outLength, start + outLength + errLength),
+      log: data.subarray(start + outLength + errLength, end), rest: data.subarray(end),
     };
   },
 };
+
+/** Bytes written to one stream as log lines (`STREAM TEXT\n` each), at most `cap` bytes. */
+function logLines(stream, data, cap) {
+  if (!data.length) return Buffer.alloc(0);
+  const lines = data.toString("utf8").split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  return capLog(Buffer.from(lines.map((line) => `${stream} ${line}\n`).join("")), cap);
+}
+
+function capLog(log, cap) {
+  if (log.length <= cap) return log;
+  const cut = log.lastIndexOf(10, cap - 40) + 1;
+  return Buffer.concat([log.subarray(0, cut), Buffer.from("stderr [log truncated]\n")]);
+}
+
+/** A call's [stream, text] writes as log lines, in the order written, at most `cap` bytes. */
+function renderLog(entries, cap) {
+  const lines = [], partial = new Map();
+  for (const [stream, text] of entries) {
+    const pieces = text.split("\n");
+    pieces[0] = (partial.get(stream) || "") + pieces[0];
+    partial.delete(stream);
+    for (const line of pieces.slice(0, -1)) lines.push(`${stream} ${line}\n`);
+    if (pieces[pieces.length - 1]) partial.set(stream, pieces[pieces.length - 1]);
+  }
+  for (const [stream, line] of partial) lines.push(`${stream} ${line}\n`);
+  return capLog(Buffer.from(lines.join("")), cap);
+}
 
 const HANDLER_NOT_CALLED = "the module exports a function but runs as a command (mode=command), which only runs the file: "
   + "the export was never called and nothing was printed. Deploy it with &mode=handler, or print the output.\n";
@@ -74,13 +110,19 @@ function exportsHandler(moduleObject) {
   try { return exportedHandler(moduleObject.exports) !== undefined; } catch (e) { return false; }
 }
 
-function render(result) {
-  if (result === undefined || result === null) return Buffer.alloc(0);
-  if (Buffer.isBuffer(result)) return result;
-  if (result instanceof Uint8Array) return Buffer.from(result);
-  if (typeof result === "string") return Buffer.from(result);
-  return Buffer.from(JSON.stringify(result));
+/** A handler's return value as [output, output type]: a string or bytes as is (text),
+ * undefined and null as nothing, anything else its JSON. */
+function renderTyped(result) {
+  const { TEXT, JSON: AS_JSON } = frame.outputType;
+  if (result === undefined || result === null) return [Buffer.alloc(0), TEXT];
+  if (Buffer.isBuffer(result)) return [result, TEXT];
+  if (result instanceof Uint8Array) return [Buffer.from(result), TEXT];
+  if (typeof result === "string") return [Buffer.from(result), TEXT];
+  const text = JSON.stringify(result);
+  return text === undefined ? [Buffer.alloc(0), TEXT] : [Buffer.from(text), AS_JSON];
 }
+
+const render = (result) => renderTyped(result)[0];
 
 const errorText = (e) => String((e && e.stack) || e);
 
@@ -96,12 +138,15 @@ const COMMAND_NODE_OPTIONS = ["--frozen-intrinsics", "--disallow-code-generation
 // The command call in progress: uncaught errors from its callbacks land there (else the log).
 let current = null;
 
-module.exports = { frame, exportedHandler, render, emptyFolder, HANDLER_NOT_CALLED, COMMAND_NODE_OPTIONS };
+module.exports = {
+  frame, exportedHandler, render, renderTyped, renderLog, logLines, emptyFolder, HANDLER_NOT_CALLED, COMMAND_NODE_OPTIONS,
+  eventOf, proxyEvent, openwhiskParams, conventionOf,
+};
 
 function main(argv) {
-  const [mode, code, capText, isolation] = argv;
-  if (argv.length !== 4 || (mode !== "command" && mode !== "handler")) {
-    fs.writeSync(2, "usage: runtime.js command|handler CODE CAP pidns|shared\n");
+  const [mode, code, capText, isolation, entrypoint = "handler"] = argv;
+  if ((argv.length !== 4 && argv.length !== 5) || (mode !== "command" && mode !== "handler")) {
+    fs.writeSync(2, "usage: runtime.js command|handler CODE CAP pidns|shared [ENTRYPOINT]\n");
     process.exit(2);
   }
   // "pidns": a PID namespace of our own (the sandbox), where kill(-1) reaches only what our
@@ -127,12 +172,13 @@ function main(argv) {
     }
   };
 
-  const runner = mode === "handler" ? handlerRunner(code, cap) : commandRunner(code, cap);
+  const runner = mode === "handler" ? handlerRunner(code, cap, entrypoint) : commandRunner(code, cap);
   let queue = Promise.resolve();
-  async function call(nonce, payload) {
+  async function call(nonce, payload, header) {
     try {
-      const [kind, status, out, err] = await runner(payload);
-      send(frame.reply(kind, status, nonce, out, err));
+      // A command's log is what it wrote to stderr (which also explains a failure).
+      const [kind, status, out, err, log = logLines("stderr", err, cap), outputType = 0] = await runner(payload, header);
+      send(frame.reply(kind, status, nonce, out, err, log, outputType));
     } finally {
       // Whatever the call started (child processes, detached or not) ends with it: in this PID
       // namespace, kill(-1) reaches every process but the sandbox's init and ourselves.
@@ -149,7 +195,7 @@ function main(argv) {
   requests.on("data", (chunk) => {
     const [complete, rest] = frame.takeRequests(buffered.length ? Buffer.concat([buffered, chunk]) : chunk);
     buffered = rest;
-    for (const [nonce, payload] of complete) queue = queue.then(() => call(nonce, payload));
+    for (const [nonce, payload, header] of complete) queue = queue.then(() => call(nonce, payload, header));
   });
   requests.on("end", () => process.exit(0));
   requests.on("error", () => process.exit(0));
@@ -168,24 +214,251 @@ function emptyFolder(folder) {
   }
 }
 
-/** handler mode: (payload) => [kind, code, stdout, stderr]. */
-function handlerRunner(code, cap) {
+// Events and context: the peers' conventions (README.md, "Events").
+
+/** How an entry point is called, by its name: OpenFaaS's handle(req) gets the body,
+ * OpenWhisk's main(params) an object, anything else Lambda's (event, context[, callback]). */
+function conventionOf(entrypoint) {
+  return entrypoint === "handle" ? "openfaas" : entrypoint === "main" ? "openwhisk" : "lambda";
+}
+
+const isUtf8 = require("buffer").isUtf8 || ((bytes) => {
+  try { new TextDecoder("utf-8", { fatal: true }).decode(bytes); return true; } catch (e) { return false; }
+});
+
+/** The body as a string when it is UTF-8, else a Buffer. */
+const bodyValue = (payload) => (isUtf8(payload) ? payload.toString("utf8") : Buffer.from(payload));
+
+function isJSONType(contentType) {
+  const media = String(contentType || "").split(";")[0].trim().toLowerCase();
+  return media === "application/json" || media.endsWith("+json");
+}
+
+/** The event for a body: its parsed JSON (mode json; or auto and the content type is JSON or
+ * the body a JSON object or array), else the body (a string, or a Buffer when not UTF-8). */
+function eventOf(payload, contentType, mode) {
+  const body = bodyValue(payload);
+  if (mode === "raw") return body;
+  const text = typeof body === "string" ? body : null;
+  if (mode === "json") {
+    if (!payload.toString("latin1").trim()) return null;
+    try {
+      if (text === null) throw new Error("the payload is not UTF-8");
+      return JSON.parse(text);
+    } catch (e) {
+      throw new Error(`the payload is not JSON (the function was deployed with &event=json): ${e.message}`);
+    }
+  }
+  let start = 0;
+  while (start < payload.length && (payload[start] === 32 || payload[start] === 9 || payload[start] === 10 || payload[start] === 13)) start++;
+  const first = payload[start];
+  if (text !== null && (first === 0x7b || first === 0x5b || isJSONType(contentType))) {
+    try { return JSON.parse(text); } catch (e) { /* not JSON after all: the string */ }
+  }
+  return body;
+}
+
+/** Lower-cased names to values, repeated headers joined with commas (as Lambda does). */
+function httpHeaders(http) {
+  const headers = {};
+  for (const [name, value] of http.headers || []) headers[name] = name in headers ? `${headers[name]},${value}` : value;
+  return headers;
+}
+
+function queryParameters(query) {
+  const parameters = {};
+  for (const [name, value] of new URLSearchParams(query || "")) {
+    parameters[name] = name in parameters ? `${parameters[name]},${value}` : value;
+  }
+  return parameters;
+}
+
+/** Lambda's function-URL (API Gateway v2 proxy) event for an HTTP request (/fn/). */
+function proxyEvent(header, payload) {
+  const http = header.http;
+  const headers = httpHeaders(http);
+  const now = new Date();
+  const event = {
+    version: "2.0", routeKey: "$default", rawPath: http.path || "/", rawQueryString: http.query || "", headers,
+    requestContext: {
+      accountId: "anonymous", apiId: header.function || "", domainName: headers.host || "",
+      http: { method: http.method || "GET", path: http.path || "/", protocol: "HTTP/1.1", sourceIp: http.source_ip || "",
+              userAgent: headers["user-agent"] || "" },
+      requestId: header.request_id || "", routeKey: "$default", stage: "$default", time: now.toUTCString(), timeEpoch: now.getTime(),
+    },
+    isBase64Encoded: false,
+  };
+  if (headers.cookie) event.cookies = headers.cookie.split(";").map((c) => c.trim()).filter(Boolean);
+  if (event.rawQueryString) event.queryStringParameters = queryParameters(event.rawQueryString);
+  if (payload.length) {
+    const body = bodyValue(payload);
+    if (typeof body === "string") event.body = body;
+    else [event.body, event.isBase64Encoded] = [body.toString("base64"), true];
+  }
+  return event;
+}
+
+/** OpenWhisk's params: the body's JSON object (and, through /fn/, the query's parameters and
+ * __ow_method, __ow_headers, __ow_path, as its web actions give). */
+function openwhiskParams(header, payload, mode) {
+  const value = eventOf(payload, header.content_type, mode);
+  const isObject = value !== null && typeof value === "object" && !Array.isArray(value) && !Buffer.isBuffer(value);
+  let params = isObject ? { ...value } : {};
+  if (payload.length && !isObject) params.__ow_body = Buffer.isBuffer(value) ? value.toString("base64") : (typeof value === "string" ? value : JSON.stringify(value));
+  const http = header.http;
+  if (http) {
+    params = { ...queryParameters(http.query), ...params };
+    params.__ow_method = String(http.method || "GET").toLowerCase();
+    params.__ow_headers = httpHeaders(http);
+    params.__ow_path = http.path || "/";
+  }
+  return params;
+}
+
+/** The entry point of the module at `code`: an export named `entrypoint` (for "handler", also
+ * module.exports itself or exports.default), else a top-level function of that name. The
+ * module is loaded as require would, plus one line at its end that reads the name. */
+function loadEntry(code, entrypoint) {
+  const Module = require("module");
+  const path = require("path");
+  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(entrypoint)) throw new Error(`invalid entry point ${JSON.stringify(entrypoint)}`);
+  const loaded = new Module(code, null);
+  loaded.filename = code;
+  loaded.paths = Module._nodeModulePaths(path.dirname(code));
+  Module._cache[code] = loaded;
+  const key = Symbol.for("minifaas.entry");
+  const reader = `\n;try { module[Symbol.for("minifaas.entry")] = typeof ${entrypoint} === "function" ? ${entrypoint} : undefined; } catch (e) {}\n`;
+  loaded._compile(fs.readFileSync(code, "utf8") + reader, code);
+  loaded.loaded = true;
+  const exported = loaded.exports;
+  if (exported && typeof exported[entrypoint] === "function" && exported[entrypoint] !== Object.prototype[entrypoint]) return exported[entrypoint];
+  if (entrypoint === "handler" && exportedHandler(exported)) return exportedHandler(exported);
+  if (typeof loaded[key] === "function") return loaded[key];
+  if (entrypoint === "handler") throw new Error("the module exports no function (module.exports = async (event, context) => ...)");
+  throw new Error(`the module defines no function ${entrypoint} (the entry point), exported or top-level`);
+}
+
+/** The second argument of a Lambda-style handler, with Lambda's names. It reads the request
+ * header only when a field is used (`header` parses it once). */
+class Context {
+  #header;
+  #settle;
+
+  constructor(header, settle) {
+    this.#header = header;
+    this.#settle = settle;
+    this.callbackWaitsForEmptyEventLoop = true;
+  }
+
+  get functionName() { return String(this.#header().function || ""); }
+
+  get functionVersion() { return String(this.#header().version ?? ""); }
+
+  get awsRequestId() { return String(this.#header().request_id || ""); }
+
+  get memoryLimitInMB() { return String(this.#header().memory_mb ?? ""); }
+
+  get invokedFunctionArn() { return `arn:minifaas:function:${this.functionName}`; }
+
+  get logGroupName() { return `/minifaas/${this.functionName}`; }
+
+  get logStreamName() { return this.functionVersion; }
+
+  getRemainingTimeInMillis() {
+    const deadline = this.#header().deadline_ms;
+    return deadline === undefined ? 0 : Math.max(0, Math.floor(deadline - Date.now()));
+  }
+
+  // Lambda's legacy completion methods (the callback form's).
+  done(error, result) { this.#settle(error, result); }
+
+  succeed(result) { this.#settle(null, result); }
+
+  fail(error) { this.#settle(error || new Error("failed")); }
+
+  toJSON() {
+    const { functionName, functionVersion, awsRequestId, memoryLimitInMB, invokedFunctionArn, logGroupName, logStreamName } = this;
+    return { functionName, functionVersion, awsRequestId, memoryLimitInMB, invokedFunctionArn, logGroupName, logStreamName };
+  }
+}
+
+const ignore = () => {};
+
+/** handler mode: (payload, header) => [kind, code, stdout, stderr, log, output type]. */
+function handlerRunner(code, cap, entrypoint) {
   const none = Buffer.alloc(0);
+  const convention = conventionOf(entrypoint);
+  // What the handler prints goes to the call's log (between calls, nowhere).
+  let entries = null, logged = 0;
+  const write = (stream, chunk) => {
+    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    if (entries === null) return;
+    if (logged <= 2 * cap) entries.push([stream, text]);
+    logged += text.length;
+  };
+  const out = (...args) => write("stdout", util.format(...args) + "\n");
+  const err = (...args) => write("stderr", util.format(...args) + "\n");
+  if (!Object.isFrozen(console)) Object.assign(console, { log: out, info: out, debug: out, error: err, warn: err, trace: err });
+  process.stdout.write = (chunk, encoding, callback) => { write("stdout", chunk); if (typeof callback === "function") callback(); return true; };
+  process.stderr.write = (chunk, encoding, callback) => { write("stderr", chunk); if (typeof callback === "function") callback(); return true; };
+  for (const event of ["uncaughtException", "unhandledRejection"]) {
+    process.removeAllListeners(event);
+    process.on(event, (e) => write("stderr", errorText(e) + "\n"));
+  }
+
   let handler = null, loadError = null;
   try {
-    handler = exportedHandler(require(code));
-    if (typeof handler !== "function") throw new Error("the module exports no function (module.exports = async (payload) => ...)");
+    handler = loadEntry(code, entrypoint);
   } catch (e) {
     loadError = Buffer.from(errorText(e));
   }
-  return async (payload) => {
-    if (loadError) return [frame.kind.RUNTIME_ERROR, 1, none, loadError];
+  const eventFor = (payload, header) => {
+    const mode = header.event || "auto";
+    if (convention === "openfaas") return eventOf(payload, null, mode === "json" ? "json" : "raw");
+    if (convention === "openwhisk") return openwhiskParams(header, payload, mode);
+    if (header.http) return proxyEvent(header, payload);
+    return eventOf(payload, header.content_type, mode);
+  };
+  // The handler's result (awaited by the caller). In Lambda's callback form the call ends when
+  // it calls back (or context.done/succeed/fail), or when what it returned settles with a value.
+  const invoke = (event, header) => {
+    if (handler.length < 3) return handler(event, new Context(header, ignore));
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (error, result) => {
+        if (settled) return;
+        settled = true;
+        if (error !== null && error !== undefined) reject(error); else resolve(result);
+      };
+      const returned = handler(event, new Context(header, settle), settle);
+      if (returned && typeof returned.then === "function") returned.then((value) => { if (value !== undefined) settle(null, value); }, (error) => settle(error ?? new Error("rejected")));
+    });
+  };
+  const empty = {};
+  return async (payload, headerBytes = none) => {
+    if (loadError) return [frame.kind.RUNTIME_ERROR, 1, none, loadError, none, 0];
+    let parsed = null;
+    const header = () => {
+      if (parsed === null) {
+        try { parsed = headerBytes.length ? JSON.parse(headerBytes.toString("utf8")) : {}; } catch (e) { parsed = {}; }
+      }
+      return parsed;
+    };
+    // A Lambda-style event needs from the header only the content type, the event mode and the
+    // http request: when it names neither "json" nor "raw" nor "http", it is not parsed for the
+    // event (the context parses it if the handler reads a field).
+    const plain = convention === "lambda" && !headerBytes.includes("json") && !headerBytes.includes('"raw"') && !headerBytes.includes('"http"');
+    entries = [];
+    logged = 0;
     try {
-      const out = render(await handler(payload.toString("utf8")));
-      if (out.length > cap) return [frame.kind.OUTPUT_TOO_LARGE, 0, none, none];
-      return [frame.kind.EXITED, 0, out, none];
+      const [output, outputType] = renderTyped(await invoke(eventFor(payload, plain ? empty : header()), header));
+      const log = entries.length ? renderLog(entries, cap) : none;
+      if (output.length > cap) return [frame.kind.OUTPUT_TOO_LARGE, 0, none, none, log, 0];
+      return [frame.kind.EXITED, 0, output, none, log, outputType];
     } catch (e) {
-      return [frame.kind.EXITED, 1, none, Buffer.from(errorText(e))];
+      return [frame.kind.EXITED, 1, none, Buffer.from(errorText(e)).subarray(-cap), entries.length ? renderLog(entries, cap) : none, 0];
+    } finally {
+      entries = null;
     }
   };
 }

@@ -8,19 +8,20 @@ const { spawn } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
-const { frame, exportedHandler, render, emptyFolder, COMMAND_NODE_OPTIONS } = require("./runtime.js");
+const { frame, exportedHandler, render, renderTyped, renderLog, logLines, emptyFolder, COMMAND_NODE_OPTIONS } = require("./runtime.js");
 
 const CAP = 4096;
 const { EXITED, SIGNALED, OUTPUT_TOO_LARGE, RUNTIME_ERROR } = frame.kind;
 
 /** A runtime.js process and the worker's end of its fds 3 and 4. */
 class Runtime {
-  constructor(t, mode, source, cap = CAP) {
+  constructor(t, mode, source, cap = CAP, entrypoint = undefined) {
     this.folder = fs.mkdtempSync(path.join(os.tmpdir(), "runtime-js-test-"));
     this.code = path.join(this.folder, "code.js");
     fs.writeFileSync(this.code, source);
     const options = mode === "command" ? COMMAND_NODE_OPTIONS : [];
-    this.child = spawn(process.execPath, [...options, path.join(__dirname, "runtime.js"), mode, this.code, String(cap), "shared"],
+    this.child = spawn(process.execPath, [...options, path.join(__dirname, "runtime.js"), mode, this.code, String(cap), "shared",
+                                                  ...(entrypoint ? [entrypoint] : [])],
                        { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
     this.stderr = "";
     this.child.stderr.on("data", (chunk) => { this.stderr += chunk; });
@@ -35,6 +36,8 @@ class Runtime {
       if (this.waiting) this.waiting.reject(new Error(`the runtime exited (${code}, ${signal}): ${this.stderr}`));
     }));
     this.counter = 0;
+    this.log = "";
+    this.outputType = 0; // the last call's
     t.after(() => this.stop());
   }
 
@@ -45,16 +48,18 @@ class Runtime {
     const { resolve, nonce } = this.waiting;
     this.waiting = null;
     assert.deepEqual(reply.nonce, nonce, "the reply carries the call's nonce");
+    this.log = reply.log.toString();
+    this.outputType = reply.outputType;
     resolve([reply.kind, reply.code, reply.out.toString("latin1"), reply.err.toString()]);
   }
 
-  /** [kind, code, stdout (latin1), stderr] of one call. */
-  call(payload) {
+  /** [kind, code, stdout (latin1), stderr] of one call (its log and output type in this.log, this.outputType). */
+  call(payload, header = {}) {
     const nonce = Buffer.alloc(frame.NONCE_LENGTH);
     nonce.writeUInt32BE(++this.counter, 4);
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject, nonce };
-      this.child.stdio[3].write(frame.request(nonce, Buffer.from(payload)));
+      this.child.stdio[3].write(frame.request(nonce, Buffer.from(payload), Buffer.from(JSON.stringify(header))));
     });
   }
 
@@ -69,18 +74,30 @@ class Runtime {
 
 test("frame: request and reply layout", () => {
   const nonce = Buffer.from("NONCE-01");
-  assert.deepEqual(frame.request(nonce, Buffer.from("abc")), Buffer.concat([Buffer.from([0, 0, 0, 3]), nonce, Buffer.from("abc")]));
-  const reply = frame.reply(SIGNALED, -2, nonce, Buffer.from("out"), Buffer.from("error"));
-  assert.equal(reply.length, frame.REPLY_HEADER + 8);
-  assert.deepEqual(reply.subarray(0, 13), Buffer.from([1, 255, 255, 255, 254, 0, 0, 0, 3, 0, 0, 0, 5]));
+  assert.deepEqual(frame.request(nonce, Buffer.from("abc"), Buffer.from("{}")),
+                   Buffer.concat([Buffer.from([0, 0, 0, 2, 0, 0, 0, 3]), nonce, Buffer.from("{}abc")]));
+  const reply = frame.reply(SIGNALED, -2, nonce, Buffer.from("out"), Buffer.from("error"), Buffer.from("stderr x\n"), 1);
+  assert.equal(reply.length, frame.REPLY_HEADER + 17);
+  assert.deepEqual(reply.subarray(0, 18), Buffer.from([1, 255, 255, 255, 254, 1, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 9]));
   const parsed = frame.parseReply(Buffer.concat([reply, Buffer.from("next")]));
   assert.equal(parsed.kind, SIGNALED);
   assert.equal(parsed.code, -2);
+  assert.equal(parsed.outputType, 1);
   assert.equal(parsed.out.toString(), "out");
   assert.equal(parsed.err.toString(), "error");
+  assert.equal(parsed.log.toString(), "stderr x\n");
   assert.equal(parsed.rest.toString(), "next");
   assert.equal(frame.parseReply(reply.subarray(0, reply.length - 1)), null, "incomplete");
   assert.deepEqual([EXITED, SIGNALED, OUTPUT_TOO_LARGE, RUNTIME_ERROR], [0, 1, 2, 3]);
+});
+
+test("log lines", () => {
+  assert.equal(logLines("stderr", Buffer.from("a\nb"), 100).toString(), "stderr a\nstderr b\n");
+  assert.equal(logLines("stderr", Buffer.alloc(0), 100).length, 0);
+  assert.equal(renderLog([["stdout", "a\npart"], ["stderr", "e\n"], ["stdout", "ial\n"], ["stderr", "end"]], 100).toString(),
+               "stdout a\nstderr e\nstdout partial\nstderr end\n");
+  const capped = logLines("stderr", Buffer.from("x\n".repeat(100)), 60);
+  assert.ok(capped.length <= 60 && capped.toString().endsWith("stderr [log truncated]\n"), capped.toString());
 });
 
 test("frame: requests split across and within chunks", () => {
@@ -106,6 +123,8 @@ test("exportedHandler and render", () => {
   assert.equal(render(undefined).length, 0);
   assert.equal(render({ a: 1 }).toString(), '{"a":1}');
   assert.equal(render(new Uint8Array([255]))[0], 255);
+  assert.deepEqual(renderTyped(3), [Buffer.from("3"), frame.outputType.JSON]);
+  assert.deepEqual(renderTyped(null), [Buffer.alloc(0), frame.outputType.TEXT]);
 });
 
 test("command: stdin to stdout", async (t) => {
@@ -130,6 +149,7 @@ test("command: no state survives a call", async (t) => {
 test("command: exit status, exceptions, syntax errors", async (t) => {
   const exits = new Runtime(t, "command", "console.error('bad'); process.exit(3);");
   assert.deepEqual(await exits.call(""), [EXITED, 3, "", "bad\n"]);
+  assert.equal(exits.log, "stderr bad\n", "a command's stderr is its log");
   const throws = new Runtime(t, "command", "throw new TypeError('boom');");
   const [kind, code, , err] = await throws.call("");
   assert.deepEqual([kind, code], [EXITED, 1]);
@@ -165,7 +185,9 @@ test("command: a module exporting a handler and printing nothing is not a silent
 test("handler: results, state, payload as a string", async (t) => {
   const rt = new Runtime(t, "handler", "let n=0; module.exports = (p) => p === 'json' ? { n: ++n } : String(++n) + p;");
   assert.deepEqual(await rt.call("a"), [EXITED, 0, "1a", ""]);
+  assert.equal(rt.outputType, frame.outputType.TEXT);
   assert.deepEqual(await rt.call("json"), [EXITED, 0, '{"n":2}', ""]);
+  assert.equal(rt.outputType, frame.outputType.JSON);
   assert.deepEqual(await rt.call("é"), [EXITED, 0, Buffer.from("3é").toString("latin1"), ""]);
 });
 
@@ -187,9 +209,18 @@ test("handler: output over the cap", async (t) => {
   assert.deepEqual(await rt.call(""), [OUTPUT_TOO_LARGE, 0, "", ""]);
 });
 
-test("handler: what it prints is not its output", async (t) => {
-  const rt = new Runtime(t, "handler", "module.exports = () => { console.log('log'); process.stdout.write('raw'); return 'result'; };");
+test("handler: what it prints goes to the log, not its output", async (t) => {
+  const rt = new Runtime(t, "handler", `module.exports = () => {
+    console.log('log', 1); console.error('warned'); process.stdout.write('raw'); process.stderr.write('e\\n'); return 'result'; };`);
   assert.deepEqual(await rt.call(""), [EXITED, 0, "result", ""]);
+  assert.equal(rt.log, "stdout log 1\nstderr warned\nstderr e\nstdout raw\n");
+  await rt.call("");
+  assert.equal(rt.log.split("log 1").length, 2, "each call's own lines");
+  const failing = new Runtime(t, "handler", "module.exports = () => { console.log('before'); throw new Error('boom'); };");
+  const [kind, code, , err] = await failing.call("");
+  assert.deepEqual([kind, code], [EXITED, 1]);
+  assert.match(err, /boom/);
+  assert.equal(failing.log, "stdout before\n");
 });
 
 test("handler: a module without an exported function is a runtime error", async (t) => {
@@ -273,4 +304,95 @@ test("emptyFolder removes everything a call left, read-only folders included", (
   emptyFolder(root);
   assert.deepEqual(fs.readdirSync(root), []);
   fs.rmSync(root, { recursive: true, force: true });
+});
+
+// Entry points, events and context: the peers' conventions (README.md).
+const HTTP = {
+  method: "POST", path: "/a/b", query: "x=1&y=2&x=3", source_ip: "127.0.0.1",
+  headers: [["content-type", "application/json"], ["cookie", "a=1; b=2"], ["x-many", "1"], ["x-many", "2"]],
+};
+
+test("conventions: the event is parsed JSON for JSON content or an object body, else the string", async (t) => {
+  const rt = new Runtime(t, "handler", "module.exports = (event) => ({ type: Buffer.isBuffer(event) ? 'buffer' : typeof event, event });");
+  const call = async (payload, header) => JSON.parse((await rt.call(payload, header))[2]);
+  assert.deepEqual(await call('{"n": 2}'), { type: "object", event: { n: 2 } });
+  assert.equal(rt.outputType, frame.outputType.JSON);
+  assert.deepEqual(await call("[1]"), { type: "object", event: [1] });
+  assert.deepEqual(await call("42", { content_type: "application/json" }), { type: "number", event: 42 });
+  assert.deepEqual(await call("42"), { type: "string", event: "42" });
+  assert.deepEqual(await call("{broken"), { type: "string", event: "{broken" });
+  assert.deepEqual(await call('{"a":1}', { event: "raw" }), { type: "string", event: '{"a":1}' });
+  assert.deepEqual(await call("7", { event: "json" }), { type: "number", event: 7 });
+  assert.deepEqual(await call(Buffer.from([0xff])), { type: "buffer", event: { type: "Buffer", data: [255] } });
+  const [kind, code, , err] = await rt.call("nope", { event: "json" });
+  assert.deepEqual([kind, code], [EXITED, 1]);
+  assert.match(err, /not JSON/);
+});
+
+test("conventions: Lambda's async exports.handler with a context", async (t) => {
+  const rt = new Runtime(t, "handler", `exports.handler = async (event, context) => ({ statusCode: 200, body: JSON.stringify({ n: event.n * 2 }),
+    name: context.functionName, version: context.functionVersion, id: context.awsRequestId, memory: context.memoryLimitInMB,
+    remaining: context.getRemainingTimeInMillis() });`);
+  const header = { request_id: "req-1", function: "double", version: 3, memory_mb: 128, deadline_ms: Date.now() + 5000 };
+  const got = JSON.parse((await rt.call('{"n": 21}', header))[2]);
+  const remaining = got.remaining;
+  delete got.remaining;
+  assert.deepEqual(got, { statusCode: 200, body: '{"n":42}', name: "double", version: "3", id: "req-1", memory: "128" });
+  assert.ok(remaining > 0 && remaining <= 5000, String(remaining));
+});
+
+test("conventions: Lambda's callback form", async (t) => {
+  const rt = new Runtime(t, "handler", `exports.handler = (event, context, callback) => {
+    if (event.fail) return setTimeout(() => callback(new Error("asked to fail")), 5);
+    setTimeout(() => callback(null, { doubled: event.n * 2 }), 5);
+  };`);
+  assert.deepEqual(await rt.call('{"n": 4}'), [EXITED, 0, '{"doubled":8}', ""]);
+  const [kind, code, , err] = await rt.call('{"fail": true}');
+  assert.deepEqual([kind, code], [EXITED, 1]);
+  assert.match(err, /asked to fail/);
+});
+
+test("conventions: OpenWhisk's top-level main(params), never called", async (t) => {
+  const rt = new Runtime(t, "handler", "function main(params) {\n  return { payload: 'Hello, ' + (params.name || 'stranger') };\n}", CAP, "main");
+  assert.deepEqual(await rt.call('{"name": "x"}'), [EXITED, 0, '{"payload":"Hello, x"}', ""]);
+  const withHTTP = new Runtime(t, "handler", "function main(params) { return params; }", CAP, "main");
+  assert.deepEqual(JSON.parse((await withHTTP.call('{"name": "x"}', { http: HTTP }))[2]), {
+    x: "1,3", y: "2", name: "x", __ow_method: "post", __ow_path: "/a/b",
+    __ow_headers: { "content-type": "application/json", cookie: "a=1; b=2", "x-many": "1,2" },
+  });
+  const exported = new Runtime(t, "handler", "exports.main = (params) => ({ got: params });", CAP, "main");
+  assert.deepEqual(await exported.call(""), [EXITED, 0, '{"got":{}}', ""]);
+});
+
+test("conventions: any named entry point, exported or top-level; a missing one names it", async (t) => {
+  const rt = new Runtime(t, "handler", "function compute(e) { return e.a + 1; }\nexports.other = () => 0;", CAP, "compute");
+  assert.deepEqual(await rt.call('{"a": 1}'), [EXITED, 0, "2", ""]);
+  const missing = new Runtime(t, "handler", "exports.other = () => 0;", CAP, "compute");
+  const [kind, , , err] = await missing.call("");
+  assert.equal(kind, RUNTIME_ERROR);
+  assert.match(err, /compute/);
+});
+
+test("conventions: Lambda handlers get the proxy event through /fn/", async (t) => {
+  const rt = new Runtime(t, "handler", "module.exports = async (event) => event;");
+  const event = JSON.parse((await rt.call('{"n": 1}', { http: HTTP, request_id: "r-9", function: "f" }))[2]);
+  assert.equal(event.version, "2.0");
+  assert.deepEqual([event.rawPath, event.rawQueryString], ["/a/b", "x=1&y=2&x=3"]);
+  assert.deepEqual(event.queryStringParameters, { x: "1,3", y: "2" });
+  assert.equal(event.headers["x-many"], "1,2");
+  assert.deepEqual(event.cookies, ["a=1", "b=2"]);
+  assert.deepEqual(event.requestContext.http, { method: "POST", path: "/a/b", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "" });
+  assert.equal(event.requestContext.requestId, "r-9");
+  assert.deepEqual([event.body, event.isBase64Encoded], ['{"n": 1}', false]);
+  const binary = JSON.parse((await rt.call(Buffer.from([0xff, 0]), { http: { ...HTTP, query: "" } }))[2]);
+  assert.deepEqual([binary.body, binary.isBase64Encoded], ["/wA=", true]);
+  assert.equal(binary.queryStringParameters, undefined);
+  const get = JSON.parse((await rt.call("", { http: { ...HTTP, method: "GET" } }))[2]);
+  assert.equal(get.body, undefined);
+});
+
+test("handler: a handler printing without end keeps a bounded log", async (t) => {
+  const rt = new Runtime(t, "handler", "module.exports = () => { for (let i = 0; i < 100000; i++) console.log('x'.repeat(100)); return 'done'; };", 1000);
+  assert.deepEqual(await rt.call(""), [EXITED, 0, "done", ""]);
+  assert.ok(rt.log.length <= 1000 && rt.log.endsWith("stderr [log truncated]\n"), rt.log.slice(-60));
 });

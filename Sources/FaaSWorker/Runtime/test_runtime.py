@@ -3,7 +3,7 @@ as the worker drives it (without the sandbox: isolation "shared").
 
 Run: /usr/bin/python3 -B -m unittest discover -s Sources/FaaSWorker/Runtime -p 'test_*.py'
 """
-import fcntl, os, select, shutil, signal, subprocess, sys, tempfile, textwrap, unittest
+import fcntl, os, select, shutil, signal, subprocess, sys, tempfile, textwrap, time, unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -17,7 +17,7 @@ CAP = 4096
 class Runtime:
     """A runtime.py process and the worker's end of its two pipes."""
 
-    def __init__(self, mode, source, cap=CAP):
+    def __init__(self, mode, source, cap=CAP, entrypoint=None):
         self.folder = tempfile.mkdtemp(prefix="runtime-py-test-")
         self.code = os.path.join(self.folder, "code.py")
         with open(self.code, "w") as f:
@@ -33,12 +33,14 @@ class Runtime:
         moves = "3<&%d 4>&%d %d<&- %d>&-" % (requests_r, replies_w, requests_r, replies_w)
         self.process = subprocess.Popen(
             ["/bin/bash", "-c", 'exec "$@" ' + moves, "bash",
-             sys.executable, "-I", os.path.join(HERE, "runtime.py"), mode, self.code, str(cap), "shared", "5"],
+             sys.executable, "-I", os.path.join(HERE, "runtime.py"), mode, self.code, str(cap), "shared", "5"]
+            + ([entrypoint] if entrypoint else []),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             pass_fds=(requests_r, replies_w))
         os.close(requests_r)
         os.close(replies_w)
         self.counter = 0
+        self.log, self.output_type = b"", Frame.TEXT  # the last call's
 
     @staticmethod
     def above_10(fd):
@@ -46,16 +48,19 @@ class Runtime:
         os.close(fd)
         return moved
 
-    def call(self, payload, timeout=20):
-        """(kind, code, stdout, stderr) of one call; checks that the reply carries its nonce."""
+    def call(self, payload, timeout=20, header=None):
+        """(kind, code, stdout, stderr) of one call (its log and output type in self.log and
+        self.output_type); checks that the reply carries its nonce."""
+        import json
         self.counter += 1
         nonce = self.counter.to_bytes(Frame.NONCE_LENGTH, "big")
-        data = memoryview(Frame.request(nonce, payload))
+        data = memoryview(Frame.request(nonce, payload, json.dumps(header or {}).encode()))
         while data:
             data = data[os.write(self.requests, data):]
-        header = self.receive(Frame.REPLY.size, timeout)
-        _, _, out_length, err_length, _ = Frame.REPLY.unpack(header)
-        kind, code, got_nonce, out, err, rest = Frame.parse_reply(header + self.receive(out_length + err_length, timeout))
+        head = self.receive(Frame.REPLY.size, timeout)
+        _, _, _, out_length, err_length, log_length, _ = Frame.REPLY.unpack(head)
+        body = self.receive(out_length + err_length + log_length, timeout)
+        kind, code, self.output_type, got_nonce, out, err, self.log, rest = Frame.parse_reply(head + body)
         assert got_nonce == nonce, (got_nonce, nonce)
         assert rest == b"", rest
         return kind, code, out, err
@@ -88,13 +93,23 @@ class Runtime:
 
 class FrameTests(unittest.TestCase):
     def test_request_layout(self):
-        self.assertEqual(Frame.request(b"12345678", b"abc"), b"\x00\x00\x00\x03" + b"12345678" + b"abc")
+        self.assertEqual(Frame.request(b"12345678", b"abc", b"{}"),
+                         b"\x00\x00\x00\x02" + b"\x00\x00\x00\x03" + b"12345678" + b"{}" + b"abc")
 
     def test_reply_layout_and_parse(self):
-        data = Frame.reply(Frame.SIGNALED, -2, b"NONCE-01", b"out", b"error")
-        self.assertEqual(len(data), 21 + 3 + 5)
-        self.assertEqual(data[:13], bytes([1]) + (-2).to_bytes(4, "big", signed=True) + (3).to_bytes(4, "big") + (5).to_bytes(4, "big"))
-        self.assertEqual(Frame.parse_reply(data + b"next"), (Frame.SIGNALED, -2, b"NONCE-01", b"out", b"error", b"next"))
+        data = Frame.reply(Frame.SIGNALED, -2, b"NONCE-01", b"out", b"error", b"stderr x\n", Frame.JSON)
+        self.assertEqual(len(data), 26 + 3 + 5 + 9)
+        self.assertEqual(data[:18], bytes([1]) + (-2).to_bytes(4, "big", signed=True) + bytes([1]) + (3).to_bytes(4, "big")
+                         + (5).to_bytes(4, "big") + (9).to_bytes(4, "big"))
+        self.assertEqual(Frame.parse_reply(data + b"next"),
+                         (Frame.SIGNALED, -2, Frame.JSON, b"NONCE-01", b"out", b"error", b"stderr x\n", b"next"))
+
+    def test_log_lines(self):
+        self.assertEqual(runtime.log_lines("stderr", b"a\nb", 100), b"stderr a\nstderr b\n")
+        self.assertEqual(runtime.log_lines("stderr", b"", 100), b"")
+        capped = runtime.log_lines("stderr", b"x\n" * 100, 60)
+        self.assertLessEqual(len(capped), 60)
+        self.assertTrue(capped.endswith(b"stderr [log truncated]\n"), capped)
 
     def test_kinds(self):
         self.assertEqual((Frame.EXITED, Frame.SIGNALED, Frame.OUTPUT_TOO_LARGE, Frame.RUNTIME_ERROR), (0, 1, 2, 3))
@@ -130,6 +145,12 @@ class CommandTests(unittest.TestCase):
     def test_exit_status_and_stderr(self):
         rt = self.start("import sys\nsys.stderr.write('bad')\nsys.exit(3)\n")
         self.assertEqual(rt.call(b""), (Frame.EXITED, 3, b"", b"bad"))
+        self.assertEqual(rt.log, b"stderr bad\n")
+
+    def test_stderr_goes_to_the_log_stdout_to_the_output(self):
+        rt = self.start("import sys\nprint('out')\nprint('one\\ntwo', file=sys.stderr)\n")
+        self.assertEqual(rt.call(b"")[:3], (Frame.EXITED, 0, b"out\n"))
+        self.assertEqual((rt.log, rt.output_type), (b"stderr one\nstderr two\n", Frame.TEXT))
 
     def test_exception_is_exit_1_with_traceback(self):
         rt = self.start("raise ValueError('boom')\n")
@@ -210,8 +231,11 @@ class HandlerTests(unittest.TestCase):
         """)
         self.assertEqual(rt.call(b"World"), (Frame.EXITED, 0, b"Hello, World", b""))
         self.assertEqual(rt.call(b"bytes"), (Frame.EXITED, 0, b"\xff", b""))
+        self.assertEqual(rt.output_type, Frame.TEXT)
         self.assertEqual(rt.call(b"json"), (Frame.EXITED, 0, b'{"n": 1}', b""))
+        self.assertEqual(rt.output_type, Frame.JSON)
         self.assertEqual(rt.call(b"none"), (Frame.EXITED, 0, b"", b""))
+        self.assertEqual(rt.output_type, Frame.TEXT)
 
     def test_payload_is_str_when_utf8_else_bytes(self):
         rt = self.start("def handler(payload):\n    return type(payload).__name__\n")
@@ -243,9 +267,139 @@ class HandlerTests(unittest.TestCase):
         self.assertEqual((kind, code, out), (Frame.RUNTIME_ERROR, 1, b""))
         self.assertIn(b"defines no handler", err)
 
-    def test_what_a_handler_prints_is_not_its_output(self):
-        rt = self.start("def handler(payload):\n    print('to the log')\n    return 'result'\n")
+    def test_what_a_handler_prints_goes_to_the_log_not_its_output(self):
+        rt = self.start("""
+            import sys
+            def handler(payload):
+                print('to the log')
+                sys.stderr.write('partial ')
+                print('warned', file=sys.stderr)
+                sys.stdout.write('no newline')
+                return 'result'
+        """)
         self.assertEqual(rt.call(b""), (Frame.EXITED, 0, b"result", b""))
+        self.assertEqual(rt.log, b"stdout to the log\nstderr partial warned\nstdout no newline\n")
+        self.assertEqual(rt.call(b""), (Frame.EXITED, 0, b"result", b""))
+        self.assertEqual(rt.log.count(b"to the log"), 1, "each call's own lines")
+
+    def test_a_handler_printing_without_end_keeps_a_bounded_log(self):
+        rt = self.start("def handler(payload):\n    for _ in range(100000):\n        print('x' * 100)\n    return 'done'\n", cap=1000)
+        self.assertEqual(rt.call(b"")[:3], (Frame.EXITED, 0, b"done"))
+        self.assertLessEqual(len(rt.log), 1000)
+        self.assertTrue(rt.log.endswith(b"stderr [log truncated]\n"), rt.log[-60:])
+
+    def test_a_failing_handler_keeps_what_it_printed(self):
+        rt = self.start("def handler(payload):\n    print('before')\n    raise ValueError('boom')\n")
+        kind, code, _, err = rt.call(b"")
+        self.assertEqual((kind, code), (Frame.EXITED, 1))
+        self.assertIn(b"ValueError: boom", err)
+        self.assertEqual(rt.log, b"stdout before\n")
+
+
+class ConventionTests(unittest.TestCase):
+    """Entry points, events and context: the peers' handler conventions (README.md)."""
+
+    HTTP = {"method": "POST", "path": "/a/b", "query": "x=1&y=2&x=3",
+            "headers": [["content-type", "application/json"], ["cookie", "a=1; b=2"], ["x-many", "1"], ["x-many", "2"]],
+            "source_ip": "127.0.0.1"}
+
+    def start(self, source, entrypoint=None, cap=CAP):
+        rt = Runtime("handler", source, cap, entrypoint)
+        self.addCleanup(rt.stop)
+        return rt
+
+    def test_event_is_parsed_json_for_json_content_or_an_object_body(self):
+        rt = self.start("def handler(event):\n    return {'type': type(event).__name__, 'event': event}\n")
+        self.assertEqual(rt.call(b'{"sleep": 0.2}')[2], b'{"type": "dict", "event": {"sleep": 0.2}}')
+        self.assertEqual(rt.output_type, Frame.JSON)
+        self.assertEqual(rt.call(b"[1, 2]")[2], b'{"type": "list", "event": [1, 2]}')
+        self.assertEqual(rt.call(b"42", header={"content_type": "application/json; charset=utf-8"})[2], b'{"type": "int", "event": 42}')
+        self.assertEqual(rt.call(b"42")[2], b'{"type": "str", "event": "42"}', "not JSON content, not an object: the string")
+        self.assertEqual(rt.call(b"{broken")[2], b'{"type": "str", "event": "{broken"}')
+        self.assertEqual(rt.call(b'{"a":1}', header={"event": "raw"})[2], b'{"type": "str", "event": "{\\"a\\":1}"}')
+        self.assertEqual(rt.call(b"7", header={"event": "json"})[2], b'{"type": "int", "event": 7}')
+        kind, code, _, err = rt.call(b"not json", header={"event": "json"})
+        self.assertEqual((kind, code), (Frame.EXITED, 1))
+        self.assertIn(b"not JSON", err)
+
+    def test_lambda_handler_gets_a_context_with_lambdas_names(self):
+        rt = self.start("""
+            import time
+            def lambda_handler(event, context):
+                return {"n": event["n"] * 2, "name": context.function_name, "version": context.function_version,
+                        "id": context.aws_request_id, "memory": context.memory_limit_in_mb,
+                        "remaining": context.get_remaining_time_in_millis()}
+        """, entrypoint="lambda_handler")
+        deadline = int(time.time() * 1000) + 5000
+        rt.call(b'{"n": 21}', header={"request_id": "req-1", "function": "double", "version": 3, "memory_mb": 128,
+                                       "deadline_ms": deadline})
+        import json
+        got = json.loads(rt.call(b'{"n": 21}', header={"request_id": "req-1", "function": "double", "version": 3, "memory_mb": 128,
+                                                        "deadline_ms": deadline})[2])
+        remaining = got.pop("remaining")
+        self.assertEqual(got, {"n": 42, "name": "double", "version": "3", "id": "req-1", "memory": 128})
+        self.assertTrue(0 < remaining <= 5000, remaining)
+
+    def test_openfaas_handle_gets_the_raw_body(self):
+        rt = self.start("def handle(req):\n    return type(req).__name__ + ':' + req\n", entrypoint="handle")
+        self.assertEqual(rt.call(b'{"a": 1}', header={"content_type": "application/json"})[2], b'str:{"a": 1}')
+        self.assertEqual(rt.call(b'{"a": 1}', header={"http": self.HTTP})[2], b'str:{"a": 1}', "through /fn/ too")
+
+    def test_openwhisk_main_gets_params(self):
+        rt = self.start("def main(params):\n    return {'payload': params}\n", entrypoint="main")
+        import json
+        self.assertEqual(json.loads(rt.call(b'{"name": "x"}')[2]), {"payload": {"name": "x"}})
+        self.assertEqual(json.loads(rt.call(b"")[2]), {"payload": {}})
+        got = json.loads(rt.call(b'{"name": "x"}', header={"http": self.HTTP})[2])["payload"]
+        self.assertEqual(got, {"name": "x", "x": "1,3", "y": "2", "__ow_method": "post", "__ow_path": "/a/b",
+                               "__ow_headers": {"content-type": "application/json", "cookie": "a=1; b=2", "x-many": "1,2"}})
+
+    def test_lambda_handlers_get_the_proxy_event_through_fn(self):
+        rt = self.start("def handler(event, context):\n    return event\n")
+        import json
+        event = json.loads(rt.call(b'{"n": 1}', header={"http": self.HTTP, "request_id": "r-9", "function": "f"})[2])
+        self.assertEqual(event["version"], "2.0")
+        self.assertEqual((event["rawPath"], event["rawQueryString"]), ("/a/b", "x=1&y=2&x=3"))
+        self.assertEqual(event["queryStringParameters"], {"x": "1,3", "y": "2"})
+        self.assertEqual(event["headers"]["x-many"], "1,2")
+        self.assertEqual(event["cookies"], ["a=1", "b=2"])
+        self.assertEqual(event["requestContext"]["http"], {"method": "POST", "path": "/a/b", "protocol": "HTTP/1.1",
+                                                           "sourceIp": "127.0.0.1", "userAgent": ""})
+        self.assertEqual(event["requestContext"]["requestId"], "r-9")
+        self.assertEqual((event["body"], event["isBase64Encoded"]), ('{"n": 1}', False))
+        binary = json.loads(rt.call(b"\xff\x00", header={"http": dict(self.HTTP, query="")})[2])
+        self.assertEqual((binary["body"], binary["isBase64Encoded"]), ("/wA=", True))
+        self.assertNotIn("queryStringParameters", binary)
+        self.assertNotIn("body", json.loads(rt.call(b"", header={"http": dict(self.HTTP, method="GET")})[2]))
+
+    def test_any_named_entrypoint_and_one_argument_handlers(self):
+        rt = self.start("def compute(event):\n    return event['a'] + 1\n", entrypoint="compute")
+        self.assertEqual(rt.call(b'{"a": 1}')[2], b"2")
+        self.assertEqual(rt.output_type, Frame.JSON)
+        rt = self.start("class H:\n    def __call__(self, event, context):\n        return context.function_name\nhandler = H()\n")
+        self.assertEqual(rt.call(b"", header={"function": "obj"})[2], b"obj")
+        rt = self.start("def handler(*args):\n    return len(args)\n")
+        self.assertEqual(rt.call(b"")[2], b"2")
+
+    def test_a_missing_entrypoint_names_it(self):
+        rt = self.start("def handler(e):\n    return e\n", entrypoint="lambda_handler")
+        kind, _, _, err = rt.call(b"")
+        self.assertEqual(kind, Frame.RUNTIME_ERROR)
+        self.assertIn(b"lambda_handler", err)
+
+    def test_async_lambda_handler_with_context(self):
+        rt = self.start("async def handler(event, context):\n    return [event, context.aws_request_id]\n")
+        self.assertEqual(rt.call(b'{"a": 1}', header={"request_id": "x"})[2], b'[{"a": 1}, "x"]')
+
+    def test_uncalled_entry_of_a_command(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".py") as f:
+            f.write("def lambda_handler(e, c):\n    return e\n")
+            f.flush()
+            self.assertEqual(runtime.uncalled_entry(f.name), "lambda_handler")
+        with tempfile.NamedTemporaryFile("w", suffix=".py") as f:
+            f.write("def main():\n    pass\nif __name__ == '__main__':\n    main()\n")
+            f.flush()
+            self.assertIsNone(runtime.uncalled_entry(f.name), "a script that calls its main")
 
 
 class IsolationTests(unittest.TestCase):

@@ -1,0 +1,6 @@
+// A Node.js module whose export is the handler: module.exports = fn. The event is the parsed
+// JSON of a JSON body, else the body as a string; a string result is the output as is.
+module.exports = async (event) => {
+  if (typeof event === "string") return event.toUpperCase();
+  return { keys: Object.keys(event).sort() };
+};
