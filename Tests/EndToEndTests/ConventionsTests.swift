@@ -90,6 +90,67 @@ final class ConventionsTests: SuiteTestCase {
         XCTAssertEqual(try output(name, #"{"b": 1, "a": 2}"#), #"{"keys":["a","b"]}"#)
     }
 
+    /// Each example above through the raw route as a browser or an HTTP client calls it: the
+    /// Lambda handlers get the function-URL event and their `{statusCode, headers, body}` is
+    /// the HTTP answer; OpenFaaS gets the body; OpenWhisk's params carry the query; other
+    /// values are JSON or text (issue 12, items 4 and 9).
+    func testEveryConventionThroughTheRawRoute() throws {
+        let suite = try suite
+        func call(_ method: String, _ path: String, _ body: String = "", _ headers: [(String, String)] = []) throws -> HTTPResult {
+            try suite.request(method, path, body: Data(body.utf8), headers: headers)
+        }
+        let lambdaPython = try deployExample("lambda_handler.py", "python", entrypoint: "lambda_handler")
+        var answer = try call("POST", "/fn/\(lambdaPython)/double?x=1", #"{"n": 21}"#, [("Content-Type", "application/json")])
+        XCTAssertEqual(answer.status, 200, "\(answer)")
+        XCTAssertEqual(answer.header("content-type"), "application/json", "the handler's own header: \(answer.headers)")
+        XCTAssertEqual(try answer.json()["n"] as? Int, 42, "the body it returned is the HTTP body: \(answer)")
+        XCTAssertEqual(try answer.json()["request_id"] as? String, answer.header("x-request-id"), "context.aws_request_id is the request's id")
+
+        let lambdaJS = try deployExample("lambda_async.js", "js", entrypoint: "handler")
+        answer = try call("PUT", "/fn/\(lambdaJS)", #"{"n": 4}"#, [("Content-Type", "application/json")])
+        XCTAssertEqual(answer.status, 200, "\(answer)")
+        XCTAssertEqual(try answer.json() as NSDictionary, ["n": 8, "function": lambdaJS] as NSDictionary)
+
+        let sebs = try deployExample("sebs_sleep.py", "python", entrypoint: "handler")
+        answer = try call("POST", "/fn/\(sebs)", #"{"sleep": 0}"#, [("Content-Type", "application/json")])
+        XCTAssertEqual(answer.status, 200, "\(answer)")
+        XCTAssertTrue(answer.header("content-type")?.hasPrefix("application/json") == true, "a dict is JSON: \(answer.headers)")
+
+        let openfaas = try deployExample("openfaas_handle.py", "python", entrypoint: "handle")
+        answer = try call("POST", "/fn/\(openfaas)", "hi")
+        XCTAssertEqual(answer.status, 200, "\(answer)")
+        XCTAssertEqual(answer.text, "Hello! You said: hi", "the raw body in, a string out as text")
+        XCTAssertTrue(answer.header("content-type")?.hasPrefix("text/plain") == true, "\(answer.headers)")
+
+        let openwhisk = try deployExample("openwhisk_main.js", "js", entrypoint: "main")
+        answer = try call("GET", "/fn/\(openwhisk)?name=Grace")
+        XCTAssertEqual(answer.status, 200, "a browser's GET: \(answer)")
+        XCTAssertEqual(try answer.json()["payload"] as? String, "Hello, Grace!", "the query's parameters are params, as in a web action")
+
+        let callback = try deployExample("lambda_callback.js", "js", entrypoint: "handler")
+        answer = try call("POST", "/fn/\(callback)", #"{"text": "a b c"}"#, [("Content-Type", "application/json")])
+        XCTAssertEqual(answer.status, 200, "\(answer)")
+        XCTAssertEqual(try answer.json()["words"] as? Int, 3)
+        XCTAssertEqual(try call("POST", "/fn/\(callback)", "{}", [("Content-Type", "application/json")]).status, 500,
+                       "callback(error) is the function's failure")
+
+        let exports = try deployExample("module_exports.js", "js", entrypoint: "handler")
+        answer = try call("POST", "/fn/\(exports)", "loud")
+        XCTAssertEqual(answer.status, 200, "\(answer)")
+        XCTAssertEqual(answer.text, "LOUD")
+
+        // A handler's own status and headers; the framing ones it may not set are dropped.
+        let custom = uniqueName("status")
+        XCTAssertEqual(try suite.deploy(custom, "python", source: Data("""
+            def lambda_handler(event, context):
+                return {"statusCode": 418, "headers": {"X-Teapot": "yes", "Content-Length": "1"}, "body": event["rawPath"]}
+            """.utf8)).status, 201)
+        answer = try call("GET", "/fn/\(custom)/brew/tea")
+        XCTAssertEqual(answer.status, 418, "\(answer)")
+        XCTAssertEqual(answer.header("x-teapot"), "yes")
+        XCTAssertEqual(answer.text, "/brew/tea", "rawPath is the path below the function")
+    }
+
     // MARK: entry points
 
     func testEntrypointNamesAnyFunction() throws {
