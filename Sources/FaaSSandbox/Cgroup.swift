@@ -56,7 +56,7 @@ public struct Cgroup: Sendable, Equatable {
 
     /// Pids of the processes in it (the memory hierarchy's view).
     public func processes() -> [pid_t] {
-        guard let text = try? String(contentsOfFile: "\(memoryDirectory)/cgroup.procs", encoding: .utf8) else { return [] }
+        guard let text = KernelFile.text("\(memoryDirectory)/cgroup.procs") else { return [] }
         return text.split(separator: "\n").compactMap { pid_t($0) }
     }
 

@@ -15,8 +15,8 @@ public final class CgroupManager: @unchecked Sendable {
 
     /// Detects the interface and makes this daemon's folder; throws `CgroupError.unavailable`.
     public init(role: String, selfCgroup: String = "/proc/self/cgroup", mountInfo: String = "/proc/self/mountinfo") throws {
-        let membership = (try? String(contentsOfFile: selfCgroup, encoding: .utf8)) ?? ""
-        let mounts = (try? String(contentsOfFile: mountInfo, encoding: .utf8)) ?? ""
+        let membership = KernelFile.text(selfCgroup) ?? ""
+        let mounts = KernelFile.text(mountInfo) ?? ""
         let found = Self.detect(selfCgroup: membership, mountInfo: mounts, usable: Self.isUsable)
         guard let version = found.version else { throw CgroupError.unavailable(found.why) }
         let name = "faas-\(role)-\(getpid())"
@@ -118,7 +118,7 @@ public final class CgroupManager: @unchecked Sendable {
         guard access(folder, W_OK) == 0, access("\(folder)/cgroup.procs", W_OK) == 0 else { return false }
         guard !controllers.isEmpty else { return true }
         guard access("\(folder)/cgroup.subtree_control", W_OK) == 0,
-              let offered = try? String(contentsOfFile: "\(folder)/cgroup.controllers", encoding: .utf8) else { return false }
+              let offered = KernelFile.text("\(folder)/cgroup.controllers") else { return false }
         let names = Set(offered.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
         return controllers.allSatisfy(names.contains)
     }
