@@ -162,10 +162,6 @@ final class Deployer {
             }
         }
         let plan = decided
-        if request.bundle != nil, request.language == .go, plan.mode == .handler {
-            return completion(.failure(Failure(status: .unprocessableContent, message: "go bundles are commands (package main); "
-                                               + "a go handler (package function) is deployed as a single file")))
-        }
         // The quota walks the whole functions folder and staging writes the source (a bundle's
         // tree: many files, each fsynced): both on the blocking-work thread, so a big store or a
         // slow disk never freezes HTTP. The name is reserved from here on.

@@ -51,13 +51,32 @@ struct GoBuild {
         }
     }
 
-    /// A bundle: its tree is the module (its go.mod, or ours when it has none; its `vendor/`
-    /// is used, `-mod=vendor`, as nothing is ever downloaded).
+    /// A bundle: a command's tree is the module (its go.mod, or ours when it has none); a
+    /// handler's is package `function` of ours. Its `vendor/` is used (`-mod=vendor`): nothing
+    /// is ever downloaded.
     var isBundle: Bool { tree != nil }
     var vendored: Bool { tree.map { access($0 + "/vendor/modules.txt", F_OK) == 0 } ?? false }
 
     /// Writes the build folder (the deploy's blocking setup; the folder is the deploy's own).
     func writeFiles(source: [UInt8]) throws {
+        if let tree, mode == .handler {
+            // An OpenFaaS golang-http function folder (package `function`; the template's go.mod
+            // says `module handler/function`) beside our shim as `main`, in one module `handler`:
+            // the folder's requirements and its vendor/ tree become the module's.
+            let function = buildDirectory + "/function"
+            try syscall("mkdir") { mkdir(buildDirectory, 0o755) }
+            try FileManager.default.copyItem(atPath: tree, toPath: function)
+            let own = (try? String(contentsOfFile: function + "/go.mod", encoding: .utf8)) ?? ""
+            for file in ["go.mod", "go.sum"] where access(function + "/" + file, F_OK) == 0 {
+                try FileManager.default.removeItem(atPath: function + "/" + file)
+            }
+            if access(function + "/vendor", F_OK) == 0 {
+                try FileManager.default.moveItem(atPath: function + "/vendor", toPath: buildDirectory + "/vendor")
+            }
+            try write("go.mod", Array(("module handler\n\ngo 1.19\n" + Self.requirements(of: own)).utf8))
+            try write("main.go", PackageResources.main_go)
+            return
+        }
         if let tree {
             try FileManager.default.copyItem(atPath: tree, toPath: buildDirectory)
             if access(buildDirectory + "/go.mod", F_OK) != 0 {
@@ -68,10 +87,32 @@ struct GoBuild {
         }
         try syscall("mkdir") { mkdir(buildDirectory, 0o755) }
         if mode == .handler { try syscall("mkdir") { mkdir(buildDirectory + "/function", 0o755) } }
-        for file in files(source: source) {
-            let fd = try FileDescriptor.open(buildDirectory + "/" + file.path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
-            try fd.closeAfter { try $0.writeAll(file.contents) }
+        for file in files(source: source) { try write(file.path, file.contents) }
+    }
+
+    private func write(_ path: String, _ contents: [UInt8]) throws {
+        let fd = try FileDescriptor.open(buildDirectory + "/" + path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+        try fd.closeAfter { try $0.writeAll(contents) }
+    }
+
+    /// The `require` and `replace` directives of a go.mod (single lines and blocks), for the
+    /// module a handler bundle is built in.
+    static func requirements(of goMod: String) -> String {
+        var kept = ""
+        var inBlock = false
+        for line in goMod.split(separator: "\n", omittingEmptySubsequences: false) {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if inBlock {
+                kept += line + "\n"
+                if text == ")" { inBlock = false }
+            } else if text.hasPrefix("require (") || text.hasPrefix("replace (") {
+                kept += "\n" + line + "\n"
+                inBlock = true
+            } else if text.hasPrefix("require ") || text.hasPrefix("replace ") {
+                kept += "\n" + line + "\n"
+            }
         }
+        return kept
     }
 
     var environment: [String: String] {

@@ -118,6 +118,23 @@ final class BundleTests: SuiteTestCase {
         XCTAssertEqual(offline.status, 422, "\(offline)")
     }
 
+    /// An OpenFaaS golang-http function folder as it is: package `function` over several files,
+    /// its go.mod (`module handler/function`) and its vendor/ tree, behind our shim.
+    func testGoHandlerBundleWithSeveralFilesAndItsVendorTree() throws {
+        let suite = try suite
+        let archive = try ArchiveMaker.tarGzip([
+            ("go.mod", "module handler/function\n\ngo 1.19\n\nrequire example.com/greet v1.0.0\n"),
+            ("handler.go", "package function\n\nimport (\n\t\"io\"\n\t\"net/http\"\n\n\t\"example.com/greet\"\n)\n\n"
+                + "func Handle(w http.ResponseWriter, r *http.Request) {\n\tb, _ := io.ReadAll(r.Body)\n\tw.Write([]byte(greet.Hello(shout(string(b)))))\n}\n"),
+            ("shout.go", "package function\n\nimport \"strings\"\n\nfunc shout(s string) string { return strings.ToUpper(s) }\n"),
+            ("vendor/modules.txt", "# example.com/greet v1.0.0\n## explicit\nexample.com/greet\n"),
+            ("vendor/example.com/greet/greet.go", "package greet\n\nfunc Hello(s string) string { return \"hello, \" + s }\n"),
+        ])
+        let name = uniqueName("gohbundle")
+        XCTAssertEqual(try deploy(name, "go", archive)["mode"] as? String, "handler")
+        XCTAssertEqual(try suite.invokeText(name, "hi"), "hello, HI")
+    }
+
     func testManifestNamesTheFunctionAndQueryOverridesIt() throws {
         let suite = try suite
         let name = uniqueName("manifest")
