@@ -103,40 +103,39 @@ enum WasiHost {
         UInt32(truncatingIfNeeded: a[i].bits)
     }
 
+    /// `args_sizes_get` / `environ_sizes_get`: how many strings, and their bytes with NULs.
+    private static func storeSizes(_ strings: [[UInt8]], _ ctx: WasiContext, count: UInt32, size: UInt32) throws -> Int32 {
+        let mem = try ctx.guestMemory()
+        try mem.store(count, u32: UInt32(strings.count))
+        try mem.store(size, u32: UInt32(strings.reduce(0) { $0 + $1.count + 1 }))
+        return WasiErrno.success
+    }
+
+    /// `args_get` / `environ_get`: each string NUL-terminated in `buffer`, its address in `pointers`.
+    private static func storeStrings(_ strings: [[UInt8]], _ ctx: WasiContext, pointers: UInt32, buffer: UInt32) throws -> Int32 {
+        let mem = try ctx.guestMemory()
+        var buf = buffer
+        for (i, string) in strings.enumerated() {
+            try mem.store(pointers &+ UInt32(4 * i), u32: buf)
+            try mem.copyIn(buf, string[...])
+            try mem.store(buf &+ UInt32(string.count), u8: 0)
+            buf = buf &+ UInt32(string.count + 1)
+        }
+        return WasiErrno.success
+    }
+
     private static func perform(_ f: WasiFunction, _ ctx: WasiContext, _ a: WasiArgs) throws -> Int32 {
         switch f {
+        // args and environ have one layout: a count and a byte size, then pointers into a
+        // buffer of NUL-terminated strings.
         case .argsSizesGet:
-            let mem = try ctx.guestMemory()
-            try mem.store(u32(a, 0), u32: UInt32(ctx.args.count))
-            try mem.store(u32(a, 1), u32: UInt32(ctx.args.reduce(0) { $0 + $1.count + 1 }))
-            return WasiErrno.success
+            return try storeSizes(ctx.args, ctx, count: u32(a, 0), size: u32(a, 1))
         case .argsGet:
-            let mem = try ctx.guestMemory()
-            let argv = u32(a, 0)
-            var buf = u32(a, 1)
-            for (i, arg) in ctx.args.enumerated() {
-                try mem.store(argv &+ UInt32(4 * i), u32: buf)
-                try mem.copyIn(buf, arg[...])
-                try mem.store(buf &+ UInt32(arg.count), u8: 0)
-                buf = buf &+ UInt32(arg.count + 1)
-            }
-            return WasiErrno.success
+            return try storeStrings(ctx.args, ctx, pointers: u32(a, 0), buffer: u32(a, 1))
         case .environSizesGet:
-            let mem = try ctx.guestMemory()
-            try mem.store(u32(a, 0), u32: UInt32(ctx.environment.count))
-            try mem.store(u32(a, 1), u32: UInt32(ctx.environment.reduce(0) { $0 + $1.count + 1 }))
-            return WasiErrno.success
+            return try storeSizes(ctx.environment, ctx, count: u32(a, 0), size: u32(a, 1))
         case .environGet:
-            let mem = try ctx.guestMemory()
-            let environ = u32(a, 0)
-            var buf = u32(a, 1)
-            for (i, variable) in ctx.environment.enumerated() {
-                try mem.store(environ &+ UInt32(4 * i), u32: buf)
-                try mem.copyIn(buf, variable[...])
-                try mem.store(buf &+ UInt32(variable.count), u8: 0)
-                buf = buf &+ UInt32(variable.count + 1)
-            }
-            return WasiErrno.success
+            return try storeStrings(ctx.environment, ctx, pointers: u32(a, 0), buffer: u32(a, 1))
         case .fdRead:
             return try fdRead(ctx, fd: a[0].asI32, iovs: u32(a, 1), count: u32(a, 2), nread: u32(a, 3))
         case .fdWrite:
