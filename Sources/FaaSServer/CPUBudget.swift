@@ -1,3 +1,4 @@
+import FaaSSystem
 import Foundation
 
 /// How many CPUs this process may use: the online processors it may run on, capped by the
@@ -5,7 +6,7 @@ import Foundation
 enum CPUBudget {
     static func available(cgroupFile: String = "/sys/fs/cgroup/cpu.max") -> Double {
         let cpus = Double(ProcessInfo.processInfo.activeProcessorCount)
-        guard let text = try? String(contentsOfFile: cgroupFile, encoding: .utf8) else { return cpus }
+        guard let text = KernelFile.text(cgroupFile) else { return cpus }
         return min(cpus, quota(text) ?? cpus)
     }
 

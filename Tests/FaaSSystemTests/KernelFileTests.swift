@@ -1,7 +1,7 @@
 import Glibc
 import XCTest
 
-@testable import FaaSSandbox
+@testable import FaaSSystem
 
 final class KernelFileTests: XCTestCase {
     /// A /proc file hands out about a page per read(2). Foundation's String(contentsOfFile:)
