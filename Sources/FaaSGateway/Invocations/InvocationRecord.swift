@@ -37,11 +37,7 @@ struct InvocationRecord: Sendable {
     /// The JSON object `GET /invocations/ID` answers (the payload is not repeated); the result,
     /// when finished, is the envelope a synchronous invoke answers.
     func json() -> [UInt8] {
-        let view = View(id: id, kind: kind.rawValue, function: function, functionID: functionID, version: version, state: state,
-                        caller: caller, submittedAt: submittedAt, startedAt: startedAt, finishedAt: finishedAt, duration: duration,
-                        attempts: attempts, maxRetries: kind == .async ? maxRetries : nil, status: status, idempotencyKey: idempotencyKey, requestID: requestID,
-                        callback: callbackURL.map { View.Callback(url: $0, attempts: callbackAttempts, state: callbackState, error: callbackError) })
-        var out = HTTPResponse.json(status: .ok, view).body
+        var out = HTTPResponse.json(status: .ok, self).body
         // The result is the wire's own envelope, spliced in as it is (not re-encoded).
         if let result, out.last == UInt8(ascii: "}") {
             out.removeLast()
@@ -50,45 +46,6 @@ struct InvocationRecord: Sendable {
             out.append(UInt8(ascii: "}"))
         }
         return out
-    }
-
-    /// The record's fields as `json()` shows them (absent when not set).
-    struct View: Encodable {
-        struct Callback: Encodable {
-            let url: String
-            let attempts: Int
-            let state: String?
-            let error: String?
-        }
-
-        let id: String
-        let kind: String
-        let function: String
-        let functionID: String
-        let version: Int?
-        let state: InvocationState
-        let caller: String?
-        let submittedAt: Double
-        let startedAt: Double?
-        let finishedAt: Double?
-        let duration: Double?
-        let attempts: Int
-        let maxRetries: Int?
-        let status: Int?
-        let idempotencyKey: String?
-        let requestID: String?
-        let callback: Callback?
-
-        enum CodingKeys: String, CodingKey {
-            case id, kind, function, version, state, caller, duration, attempts, status, callback
-            case functionID = "function_id"
-            case requestID = "request_id"
-            case submittedAt = "submitted_at"
-            case startedAt = "started_at"
-            case finishedAt = "finished_at"
-            case maxRetries = "max_retries"
-            case idempotencyKey = "idempotency_key"
-        }
     }
 
     /// The same envelope a synchronous invoke answers: `{"ok":true,"output":...}` or `{"ok":false,"error":...}`.
@@ -109,5 +66,49 @@ struct InvocationRecord: Sendable {
         }
         body.append(UInt8(ascii: "}"))
         return body
+    }
+}
+
+/// The record's fields as `json()` shows them (absent when not set; not the payload, and the
+/// result is spliced in by `json()`).
+extension InvocationRecord: Encodable {
+    private enum Key: String, CodingKey {
+        case id, kind, function, version, state, caller, duration, attempts, status, callback
+        case functionID = "function_id"
+        case requestID = "request_id"
+        case submittedAt = "submitted_at"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case maxRetries = "max_retries"
+        case idempotencyKey = "idempotency_key"
+    }
+
+    private enum CallbackKey: String, CodingKey { case url, attempts, state, error }
+
+    func encode(to encoder: any Encoder) throws {
+        var fields = encoder.container(keyedBy: Key.self)
+        try fields.encode(id, forKey: .id)
+        try fields.encode(kind.rawValue, forKey: .kind)
+        try fields.encode(function, forKey: .function)
+        try fields.encode(functionID, forKey: .functionID)
+        try fields.encodeIfPresent(version, forKey: .version)
+        try fields.encode(state, forKey: .state)
+        try fields.encodeIfPresent(caller, forKey: .caller)
+        try fields.encode(submittedAt, forKey: .submittedAt)
+        try fields.encodeIfPresent(startedAt, forKey: .startedAt)
+        try fields.encodeIfPresent(finishedAt, forKey: .finishedAt)
+        try fields.encodeIfPresent(duration, forKey: .duration)
+        try fields.encode(attempts, forKey: .attempts)
+        if kind == .async { try fields.encode(maxRetries, forKey: .maxRetries) }
+        try fields.encodeIfPresent(status, forKey: .status)
+        try fields.encodeIfPresent(idempotencyKey, forKey: .idempotencyKey)
+        try fields.encodeIfPresent(requestID, forKey: .requestID)
+        if let callbackURL {
+            var callback = fields.nestedContainer(keyedBy: CallbackKey.self, forKey: .callback)
+            try callback.encode(callbackURL, forKey: .url)
+            try callback.encode(callbackAttempts, forKey: .attempts)
+            try callback.encodeIfPresent(callbackState, forKey: .state)
+            try callback.encodeIfPresent(callbackError, forKey: .error)
+        }
     }
 }
