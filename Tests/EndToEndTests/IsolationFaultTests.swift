@@ -339,6 +339,9 @@ extension FaultIsolationTests {
                       let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
                       let cgroup = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8) else { continue }
                 let line = { (key: String) in status.split(separator: "\n").first { $0.hasPrefix(key + ":") }.map(String.init) ?? "" }
+                // A process that has just exited (a zombie) is shown in the root cgroup by the
+                // kernel: it is looked at again while it still runs, or not at all.
+                if line("State").contains("Z") { continue }
                 let memory = cgroup.split(separator: "\n").first { $0.split(separator: ":").dropFirst().first == "memory" }.map(String.init) ?? ""
                 seen[pid] = (line("Uid"), line("Seccomp"), line("CapEff"), memory)
             }
