@@ -65,7 +65,7 @@ public struct GatewayOptions: Sendable {
                                CommonSettings.bundleMaxFiles, CommonSettings.bundleMaxUnpacked, CommonSettings.bundleMaxRatio, CommonSettings.maxVersions,
                                CommonSettings.clang, CommonSettings.wasmLinker, CommonSettings.rustc, CommonSettings.go,
                                CommonSettings.sandbox, CommonSettings.bwrap, CommonSettings.shutdownGrace, CommonSettings.queueTimeout,
-                               CommonSettings.logLevel, CommonSettings.functionLogMax] + AuthOptions.known + InvocationOptions.known
+                               CommonSettings.logLevel, CommonSettings.functionLogMax, CommonSettings.cpuPolicy] + AuthOptions.known + InvocationOptions.known
 
     /// Bytes of log per function before rotation (`functions/.logs/NAME.log`).
     public var functionLogMax: Int

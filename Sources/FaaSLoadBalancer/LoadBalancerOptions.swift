@@ -11,7 +11,7 @@ public struct LoadBalancerOptions: Sendable {
     public var functionConcurrency: Int
     public var logLevel: Logger.Level
 
-    public static let known = [CommonSettings.lbSocket, CommonSettings.strategy, CommonSettings.queueSize, CommonSettings.queueTimeout,
+    public static let known = [CommonSettings.cpuPolicy, CommonSettings.lbSocket, CommonSettings.strategy, CommonSettings.queueSize, CommonSettings.queueTimeout,
                                CommonSettings.functionConcurrency, CommonSettings.logLevel]
 
     public init(socketPath: String, strategy: Strategy = .rr, queueSize: Int = 1024, queueTimeout: Double = 30, functionConcurrency: Int = 0,

@@ -23,7 +23,7 @@ public struct ServerOptions: Sendable {
     /// them on their command line, never through the environment.
     public var workerSettings: [String]
 
-    public static let known = [CommonSettings.serverSocket, CommonSettings.lbSocket, CommonSettings.workers, CommonSettings.minWorkers, CommonSettings.maxWorkers,
+    public static let known = [CommonSettings.cpuPolicy, CommonSettings.serverSocket, CommonSettings.lbSocket, CommonSettings.workers, CommonSettings.minWorkers, CommonSettings.maxWorkers,
                                CommonSettings.scaleUpWait, CommonSettings.scaleDownIdle, CommonSettings.workerPath,
                                CommonSettings.shutdownGrace] + CommonSettings.handedToWorkers
 

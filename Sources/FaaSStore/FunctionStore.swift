@@ -19,8 +19,9 @@ import FaaSSystem
 /// by a counter in `.lock` that every publish and delete bumps under the lock (exact, where the
 /// root folder's modification time can stay the same across two publishes within one clock
 /// tick), and by that modification time for changes made by hand. Lookups check both before
-/// answering (an open, a read and a stat), so a function published, updated or deleted by
-/// another process is seen by the next lookup here, not only by this process's next write.
+/// answering (a `pread` and an `fstat` on kept descriptors; see `StoreChangeProbe`), so a
+/// function published, updated or deleted by another process is seen by the next lookup here,
+/// not only by this process's next write.
 ///
 /// `publish` and `delete` (fsyncs, a blocking flock) run on the gateway's blocking-work thread
 /// while its loop keeps answering lookups: the in-memory index is guarded by `indexLock`, held
@@ -38,6 +39,7 @@ public final class FunctionStore: @unchecked Sendable {
     /// `publish` and `discard` once the folder is gone.
     private var claims: [String: StagingClaim] = [:]
     private let claimsLock = NSLock()
+    private let probe: StoreChangeProbe
 
     public init(root: String, cleanLeftovers: Bool = true) throws {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
@@ -45,6 +47,7 @@ public final class FunctionStore: @unchecked Sendable {
         for folder in [".staging", ".trash"] {
             try FileManager.default.createDirectory(atPath: "\(self.root)/\(folder)", withIntermediateDirectories: true)
         }
+        probe = StoreChangeProbe(root: self.root, lockPath: "\(self.root)/.lock")
         if cleanLeftovers { removeLeftovers() }
         reload()
     }
@@ -54,8 +57,8 @@ public final class FunctionStore: @unchecked Sendable {
     /// Rebuilds the in-memory index from disk.
     public func reload() {
         // Read before listing: a publish landing in between makes the next refresh list again.
-        let generation = try? FileDescriptor.open(lockPath, O_RDWR | O_CREAT, mode: 0o644).closeAfter { try Self.generation($0) }
-        let change = rootChange()
+        let generation = probe.generation()
+        let change = probe.rootChange()
         var found: [FunctionMetadata] = []
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where !entry.hasPrefix(".") {
             if let metadata = try? FunctionStore.loadMetadata(root: root, id: entry) { found.append(metadata) }
@@ -333,7 +336,7 @@ public final class FunctionStore: @unchecked Sendable {
     /// Runs under the index lock; `generation` is read before the listing (a publish landing
     /// in between makes the next check list again).
     private func refreshFromDisk(generation: UInt64?) {
-        let change = rootChange()
+        let change = probe.rootChange()
         if generation == indexedGeneration, let change, let seen = indexedRootChange,
            change.tv_sec == seen.tv_sec, change.tv_nsec == seen.tv_nsec { return }
         indexedGeneration = generation
@@ -354,17 +357,10 @@ public final class FunctionStore: @unchecked Sendable {
 
     /// A lookup's check for changes made by other processes: no file lock (a publish renames
     /// a complete folder into place and a delete renames it away, so a listing never sees half
-    /// a function), only the counter, read through a fresh descriptor (which on NFS revalidates
-    /// the file: close-to-open consistency), and the root's modification time.
+    /// a function), only the counter and the root's modification time (`StoreChangeProbe`).
     private func refreshIfChanged() {
-        let generation = try? FileDescriptor.open(lockPath, O_RDONLY).closeAfter { try Self.generation($0) }
+        let generation = probe.generation()
         withIndex { refreshFromDisk(generation: generation ?? 0) }
-    }
-
-    private func rootChange() -> timespec? {
-        var info = stat()
-        guard stat(root, &info) == 0 else { return nil }
-        return info.st_mtim
     }
 
     private var lockPath: String { "\(root)/.lock" }
@@ -376,12 +372,7 @@ public final class FunctionStore: @unchecked Sendable {
         return try body(lock)
     }
 
-    /// The change counter in `.lock` (0 while the file is empty).
-    private static func generation(_ lock: FileDescriptor) throws -> UInt64 {
-        var value: UInt64 = 0
-        let n = try syscall("pread") { pread(lock.rawValue, &value, MemoryLayout<UInt64>.size, 0) }
-        return n == MemoryLayout<UInt64>.size ? UInt64(littleEndian: value) : 0
-    }
+    private static func generation(_ lock: FileDescriptor) throws -> UInt64 { try StoreChangeProbe.generation(lock) }
 
     /// After a publish or delete, under the lock: bumps the counter, and notes that this index
     /// matches the disk.
@@ -390,7 +381,7 @@ public final class FunctionStore: @unchecked Sendable {
         var value = next.littleEndian
         let n = try syscall("pwrite") { pwrite(lock.rawValue, &value, MemoryLayout<UInt64>.size, 0) }
         guard n == MemoryLayout<UInt64>.size else { throw SystemError("pwrite", errno: EIO) }
-        let change = rootChange()
+        let change = probe.rootChange()
         withIndex {
             indexedGeneration = next
             indexedRootChange = change

@@ -17,6 +17,8 @@ enum WasmEngineTuning {
     static let slots: UInt32 = 4
     /// Linear memory kept mapped between instances in a reused slot.
     static let keepResidentBytes = 1 << 20
+    /// The same for a slot's table: without it every call ends in a madvise of the table.
+    static let tableKeepResidentBytes = 64 << 10
 
     /// The largest linear memory a slot holds: all of wasm32's 4 GiB. A function's own limit
     /// (any the gateway accepted, up to its `--max-memory`) is checked around each call; the
@@ -48,6 +50,8 @@ enum WasmEngineTuning {
         if epochInterruption && epochs == nil { return nil }
         typealias Pooling = (new: New, delete: Delete, instances: SetU32, memories: SetU32, tables: SetU32,
                              keepResident: SetSize, maxMemorySize: SetSize, strategy: SetStrategy)
+        // Optional: an older library without it decommits tables each call, as before.
+        let tableKeepResident = pooling ? symbol("wasmtime_pooling_allocation_config_table_keep_resident_set", as: SetSize.self) : nil
         var poolingAPI: Pooling?
         if pooling,
            let poolingNew = symbol("wasmtime_pooling_allocation_config_new", as: New.self),
@@ -69,6 +73,7 @@ enum WasmEngineTuning {
                 p.memories(pooling, slots)
                 p.tables(pooling, slots)
                 p.keepResident(pooling, keepResidentBytes)
+                tableKeepResident?(pooling, tableKeepResidentBytes)
                 // The slot holds wasm32's whole range; each call's own limit is its store's (or,
                 // with the standard API, checked around the call).
                 p.maxMemorySize(pooling, maxMemoryBytes)

@@ -1,5 +1,5 @@
 // Linux system headers the Glibc module does not bring into Swift (epoll, signalfd, eventfd,
-// pidfd, spawn extensions, prctl, mallopt). Only system headers are included here; nothing is vendored.
+// pidfd, spawn extensions, prctl, mallopt, statfs). Only system headers are included here; nothing is vendored.
 #ifndef CFAAS_SYSTEM_H
 #define CFAAS_SYSTEM_H
 
@@ -14,6 +14,7 @@
 #include <dlfcn.h>
 #include <sys/socket.h>
 #include <malloc.h>
+#include <sys/statfs.h>
 
 // glibc declares these only under _GNU_SOURCE; their signatures, declared here directly.
 int pipe2(int pipefd[2], int flags);

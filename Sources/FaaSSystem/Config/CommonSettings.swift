@@ -24,6 +24,8 @@ public enum CommonSettings {
     public static let strategy = Setting("strategy", env: "FAAS_LB_STRATEGY", default: "rr", kind: .choice(["rr", "fifo", "weighted"]),
                                          help: "worker choice: rr, fifo or weighted")
     public static let workerPath = Setting("worker-path", env: "FAAS_WORKER_PATH", default: "", help: "faas-worker executable (default: beside this executable)")
+    public static let cpuPolicy = Setting("cpu-policy", env: "FAAS_CPU_POLICY", default: "batch", kind: .choice(CPUPolicy.allCases.map(\.rawValue)),
+                                          help: "kernel scheduling policy of the daemons and what they start: batch (a woken process waits for the busy one's turn, so messages are handled in batches) or normal")
     public static let logLevel = Setting("log-level", env: "FAAS_LOG_LEVEL", default: "info", kind: .choice(["debug", "info", "warn", "warning", "error"]),
                                          help: "debug, info, warn or error")
 

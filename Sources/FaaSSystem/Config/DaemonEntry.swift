@@ -15,9 +15,12 @@ public enum DaemonEntry {
         let checkOnly = arguments.contains("--check-config")
         arguments.removeAll { $0 == "--check-config" }
         let options: Options
+        let policy: CPUPolicy?
         do {
             let settings = try Settings(arguments: arguments, environment: ProcessInfo.processInfo.environment, known: known, program: program)
             options = try parse(settings)
+            policy = known.contains(where: { $0.flag == CommonSettings.cpuPolicy.flag })
+                ? try settings.choice(CommonSettings.cpuPolicy, as: CPUPolicy.self) : nil
             if checkOnly {
                 print(settings.report(), terminator: "")
                 exit(0)
@@ -35,6 +38,8 @@ public enum DaemonEntry {
             exit(2)
         }
         do {
+            // Before any thread starts, so that every thread and child inherits it.
+            try policy?.apply()
             try run(options)
             exit(0)
         } catch {
