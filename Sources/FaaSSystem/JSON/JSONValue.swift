@@ -90,6 +90,8 @@ public enum JSONValue: Equatable, Sendable {
         mutating func object(depth: Int) throws -> JSONValue {
             index += 1
             var members: [(String, JSONValue)] = []
+            // A wire message has about ten members: one allocation, not four regrowths.
+            members.reserveCapacity(12)
             skipSpace()
             if index < bytes.count && bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
             while true {
@@ -149,17 +151,22 @@ public enum JSONValue: Equatable, Sendable {
         mutating func string() throws -> String {
             index += 1
             let start = index
+            var ascii = true
             // Fast path: no escapes.
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                     index += 1
+                    // ASCII is valid UTF-8 as it is, and decoding it is a copy (the wire's
+                    // keys, ids and names); the generic validation costs several times more.
+                    if ascii { return String(decoding: slice, as: UTF8.self) }
                     guard let text = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8 in string") }
                     return text
                 }
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw fail("control byte in string") }
+                if byte >= 0x80 { ascii = false }
                 index += 1
             }
             var buffer = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
