@@ -51,6 +51,35 @@ final class ConfigurationTests: OwnSuiteTestCase {
         XCTAssertTrue(over.text.contains("grow failed"), "\(over)")
     }
 
+    /// The scheduling policy field of /proc/<pid>/stat (0: SCHED_OTHER, 3: SCHED_BATCH).
+    private static func schedulingPolicy(_ pid: Int32) throws -> Int {
+        let text = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        // Fields after the command name (which may hold spaces): state is field 3, policy 41.
+        let fields = text[text.index(after: try XCTUnwrap(text.lastIndex(of: ")")))...].split(separator: " ")
+        return try XCTUnwrap(Int(fields[41 - 3]))
+    }
+
+    func testDaemonsRunUnderTheBatchPolicyAndTheirChildrenInheritIt() throws {
+        let suite = try start(workers(1))
+        let daemons = [suite.loadBalancer, suite.server, suite.gateway].compactMap { $0?.processIdentifier }
+        XCTAssertEqual(daemons.count, 3)
+        for pid in daemons { XCTAssertEqual(try Self.schedulingPolicy(pid), 3, "pid \(pid) runs SCHED_BATCH") }
+        let worker = try XCTUnwrap(suite.workerPIDs().first)
+        XCTAssertEqual(try Self.schedulingPolicy(worker), 3, "the worker inherits it")
+        // What a function runs inherits it too.
+        let id = try suite.deployOK("policy", "python", source: "print(open('/proc/self/stat').read().rsplit(')', 1)[1].split()[38], end='')\n")
+        XCTAssertEqual(try suite.invokeText(id, ""), "3")
+    }
+
+    func testNormalPolicyIsKeptWhenAsked() throws {
+        var options = workers(1)
+        options.environment = ["FAAS_CPU_POLICY": "normal"]
+        let suite = try start(options)
+        for pid in [suite.loadBalancer, suite.server, suite.gateway].compactMap({ $0?.processIdentifier }) + suite.workerPIDs() {
+            XCTAssertEqual(try Self.schedulingPolicy(pid), 0, "pid \(pid) runs SCHED_OTHER")
+        }
+    }
+
     func testServerHandsWorkersTheirSettingsAsFlagsNotTheEnvironment() throws {
         var options = workers(1)
         options.serverArguments = ["--output-cap", "8", "--python", "/usr/bin/python3.11"]
