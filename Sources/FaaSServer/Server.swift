@@ -181,14 +181,19 @@ final class Server {
         slot.process?.cancelDeadline()
         slot.timedJob = nil
         armDeadline(slot)
-        answer(id, result)
         if slot.jobs.isEmpty { slot.idleSince = EventLoop.now() }
+        // The load balancer hears first (its write leaves first at the end of this turn): the
+        // worker's next job waits on its answer, the caller only on ours.
         if slot.registered {
             balancer.send(.workerDone(WorkerDoneMessage(workerID: slot.id, pid: pid, id: id)))
-        } else if slot.retired {
-            if slot.jobs.isEmpty { stopRetired(slot) }
-        } else {
-            registerWithBalancer(slot)
+        }
+        answer(id, result)
+        if !slot.registered {
+            if slot.retired {
+                if slot.jobs.isEmpty { stopRetired(slot) }
+            } else {
+                registerWithBalancer(slot)
+            }
         }
     }
 
