@@ -13,6 +13,8 @@ public struct FairQueue<Element> {
     public init(capacity: Int) { self.capacity = capacity }
 
     public var isEmpty: Bool { count == 0 }
+    /// Functions with calls waiting.
+    public var functionsWaiting: Int { ring.count }
     /// Calls of `key` waiting.
     public func waiting(_ key: String) -> Int { queues[key]?.count ?? 0 }
 

@@ -23,7 +23,7 @@ final class LoadBalancer {
         init(channel: MessageChannel, options: LoadBalancerOptions) {
             self.channel = channel
             self.scheduler = Scheduler(strategy: options.strategy, queueSize: options.queueSize, queueTimeout: options.queueTimeout,
-                                       defaultShare: options.functionConcurrency)
+                                       defaultShare: options.functionConcurrency, burstBelow: options.burstBelow)
         }
     }
 
@@ -49,7 +49,8 @@ final class LoadBalancer {
         }
         scheduleQueueSweep()
         log.info("listening", ["socket": options.socketPath, "strategy": options.strategy.rawValue, "queue": options.queueSize,
-                               "function_concurrency": options.functionConcurrency == 0 ? "half the pool" : String(options.functionConcurrency)])
+                               "function_concurrency": options.functionConcurrency == 0 ? "half the pool" : String(options.functionConcurrency),
+                               "burst_below_s": options.burstBelow])
     }
 
     func shutdown() {

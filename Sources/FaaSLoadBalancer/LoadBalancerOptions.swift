@@ -9,18 +9,22 @@ public struct LoadBalancerOptions: Sendable {
     public var queueTimeout: Double
     /// Workers one function may use at once unless it carries its own limit; 0: half the pool.
     public var functionConcurrency: Int
+    /// Seconds: a function whose recent calls averaged less may go beyond its default share
+    /// while nothing else waits (see `Scheduler`); 0: never.
+    public var burstBelow: Double
     public var logLevel: Logger.Level
 
     public static let known = [CommonSettings.cpuPolicy, CommonSettings.lbSocket, CommonSettings.strategy, CommonSettings.queueSize, CommonSettings.queueTimeout,
-                               CommonSettings.functionConcurrency, CommonSettings.logLevel]
+                               CommonSettings.functionConcurrency, CommonSettings.burstBelow, CommonSettings.logLevel]
 
     public init(socketPath: String, strategy: Strategy = .rr, queueSize: Int = 1024, queueTimeout: Double = 30, functionConcurrency: Int = 0,
-                logLevel: Logger.Level = .info) {
+                burstBelow: Double = 0.005, logLevel: Logger.Level = .info) {
         self.socketPath = socketPath
         self.strategy = strategy
         self.queueSize = queueSize
         self.queueTimeout = queueTimeout
         self.functionConcurrency = functionConcurrency
+        self.burstBelow = burstBelow
         self.logLevel = logLevel
     }
 
@@ -35,6 +39,7 @@ public struct LoadBalancerOptions: Sendable {
             queueSize: try settings.integer(CommonSettings.queueSize),
             queueTimeout: try settings.number(CommonSettings.queueTimeout),
             functionConcurrency: try settings.integer(CommonSettings.functionConcurrency),
+            burstBelow: try settings.number(CommonSettings.burstBelow),
             logLevel: try settings.logLevel(CommonSettings.logLevel))
     }
 }

@@ -10,6 +10,12 @@ import FaaSProtocol
 ///   balancer's `--function-concurrency`, 0: half the pool), which never takes the whole pool
 ///   when there is more than one worker. So a call of another function always finds a worker
 ///   the first one may not take.
+/// - Short calls may burst past the default share: a function without its own `concurrency`
+///   whose recent calls took under `burstBelow` on average (after a few calls) may take more
+///   workers while no call of another function waits. A half-idle pool serving one hot function
+///   wastes half the machine; a call of another function arriving meanwhile waits about one
+///   such short call, then the freed worker goes to it (the burster is over its share, the
+///   newcomer is not). Long or unknown calls never burst, so the rule above still holds for them.
 /// - Calls beyond that wait, one FIFO per function; a freed worker goes to the next function in
 ///   round robin that has calls waiting and is under its limit.
 /// - Waiting counts against the call's own time limit: a call never waits longer than its
@@ -28,16 +34,30 @@ public struct Scheduler {
         case refused(FailureCode, String)
     }
 
+    /// A function's recent call durations (from the pick to the worker's done).
+    public struct CallTimes: Equatable {
+        public var average: Double
+        public var count: Int
+    }
+
     public private(set) var pool: WorkerPool
     public private(set) var queue: FairQueue<Waiting>
     public let defaultShare: Int
     public let queueTimeout: Double
+    /// Seconds; 0: no function bursts past its share.
+    public let burstBelow: Double
+    public private(set) var times: [String: CallTimes] = [:]
+    /// Calls a function must have finished before it may burst.
+    static let burstHistory = 4
+    /// Weight of the newest call in `CallTimes.average`.
+    private static let smoothing = 0.3
 
-    public init(strategy: Strategy, queueSize: Int, queueTimeout: Double, defaultShare: Int) {
+    public init(strategy: Strategy, queueSize: Int, queueTimeout: Double, defaultShare: Int, burstBelow: Double = 0) {
         pool = WorkerPool(strategy: strategy)
         queue = FairQueue(capacity: queueSize)
         self.defaultShare = defaultShare
         self.queueTimeout = queueTimeout
+        self.burstBelow = burstBelow
     }
 
     /// Workers a function may use at once in a pool of `pool` workers.
@@ -51,14 +71,23 @@ public struct Scheduler {
         Self.limit(requested: invoke.concurrency, defaultShare: defaultShare, pool: pool.workers.count)
     }
 
-    private func mayRun(_ invoke: InvokeMessage) -> Bool {
-        pool.running(invoke.fn) < limit(for: invoke)
+    /// Whether `function` may run one more call now: under its limit, or bursting past the
+    /// default share (its recent calls short, no call of another function waiting). Static, on
+    /// copies of the pool and the times: `dispatch` asks it while the queue is being popped.
+    private static func mayRun(_ function: String, concurrency: Int?, othersWaiting: Bool, pool: WorkerPool,
+                               times: [String: CallTimes], defaultShare: Int, burstBelow: Double) -> Bool {
+        if pool.running(function) < limit(requested: concurrency, defaultShare: defaultShare, pool: pool.workers.count) { return true }
+        guard concurrency == nil, burstBelow > 0, !othersWaiting, let recent = times[function], recent.count >= burstHistory else { return false }
+        return recent.average < burstBelow
     }
 
     public mutating func submit(_ invoke: InvokeMessage, now: Double) -> Decision {
         if pool.isEmpty { return .refused(.noWorker, "no worker is available") }
         // Calls of the same function already waiting go first: its order is kept.
-        if queue.waiting(invoke.fn) == 0, mayRun(invoke), let worker = pool.pick(now: now, for: invoke.fn) {
+        if queue.waiting(invoke.fn) == 0,
+           Self.mayRun(invoke.fn, concurrency: invoke.concurrency, othersWaiting: !queue.isEmpty, pool: pool, times: times,
+                       defaultShare: defaultShare, burstBelow: burstBelow),
+           let worker = pool.pick(now: now, for: invoke.fn) {
             return .forward(worker, invoke.job)
         }
         guard queue.append(Waiting(invoke: invoke, since: now), for: invoke.fn) else {
@@ -71,9 +100,12 @@ public struct Scheduler {
     public mutating func dispatch(now: Double) -> [(WorkerPool.Worker, JobMessage)] {
         var out: [(WorkerPool.Worker, JobMessage)] = []
         while !queue.isEmpty, pool.hasIdle {
-            let pool = self.pool, share = defaultShare
+            let pool = self.pool, times = self.times, share = defaultShare, burst = burstBelow
+            // The function asked about has calls waiting: others wait too when more than one does.
+            let othersWaiting = queue.functionsWaiting > 1
             guard let next = queue.popNext(where: { key, waiting in
-                pool.running(key) < Self.limit(requested: waiting.invoke.concurrency, defaultShare: share, pool: pool.workers.count)
+                Self.mayRun(key, concurrency: waiting.invoke.concurrency, othersWaiting: othersWaiting, pool: pool, times: times,
+                            defaultShare: share, burstBelow: burst)
             }) else { break }
             guard let worker = self.pool.pick(now: now, for: next.key) else { break }
             var job = next.element.invoke.job
@@ -87,7 +119,18 @@ public struct Scheduler {
 
     public mutating func unregister(id: Int, pid: Int32) { pool.unregister(id: id, pid: pid) }
 
-    public mutating func done(id: Int, pid: Int32, now: Double) { pool.done(id: id, pid: pid, now: now) }
+    public mutating func done(id: Int, pid: Int32, now: Double) {
+        guard let (function, took) = pool.done(id: id, pid: pid, now: now), let function else { return }
+        // Deleted functions leave entries behind: bounded, the way the worker's caches are.
+        if times.count >= 100_000 && times[function] == nil { times.removeAll(keepingCapacity: true) }
+        if var recent = times[function] {
+            recent.average += Self.smoothing * (took - recent.average)
+            recent.count += 1
+            times[function] = recent
+        } else {
+            times[function] = CallTimes(average: took, count: 1)
+        }
+    }
 
     /// Calls that waited as long as they may: past their own time limit, or the queue timeout.
     public mutating func expire(now: Double) -> [(id: UInt64, code: FailureCode, why: String)] {

@@ -56,13 +56,17 @@ public struct WorkerPool {
         if cursor >= workers.count { cursor = 0 }
     }
 
-    /// A job finished at `now`. Messages about a replaced process are ignored.
-    public mutating func done(id: Int, pid: Int32, now: Double) {
-        guard let index = workers.firstIndex(where: { $0.id == id && $0.pid == pid }), workers[index].inFlight > 0 else { return }
+    /// A job finished at `now`: its function and how long it took from the pick, or nil for a
+    /// message about a replaced process (ignored).
+    @discardableResult
+    public mutating func done(id: Int, pid: Int32, now: Double) -> (function: String?, took: Double)? {
+        guard let index = workers.firstIndex(where: { $0.id == id && $0.pid == pid }), workers[index].inFlight > 0 else { return nil }
+        let function = workers[index].function
         workers[index].inFlight = 0
         workers[index].function = nil
         let took = max(0, now - workers[index].startedAt)
         workers[index].recentDuration = workers[index].recentDuration.map { $0 + smoothing * (took - $0) } ?? took
+        return (function, took)
     }
 
     /// Picks an idle worker and counts the job (of `function`) against it from `now`; nil when

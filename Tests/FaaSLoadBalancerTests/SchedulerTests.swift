@@ -4,8 +4,8 @@ import XCTest
 @testable import FaaSLoadBalancer
 
 final class SchedulerTests: XCTestCase {
-    private func scheduler(workers: Int, share: Int = 0, queueTimeout: Double = 30) -> Scheduler {
-        var scheduler = Scheduler(strategy: .rr, queueSize: 100, queueTimeout: queueTimeout, defaultShare: share)
+    private func scheduler(workers: Int, share: Int = 0, queueTimeout: Double = 30, burstBelow: Double = 0.005) -> Scheduler {
+        var scheduler = Scheduler(strategy: .rr, queueSize: 100, queueTimeout: queueTimeout, defaultShare: share, burstBelow: burstBelow)
         for id in 0..<workers { scheduler.register(id: id, pid: Int32(100 + id)) }
         return scheduler
     }
@@ -108,5 +108,82 @@ final class SchedulerTests: XCTestCase {
         scheduler.unregister(id: worker.id, pid: worker.pid)
         scheduler.register(id: worker.id, pid: worker.pid + 1000)
         XCTAssertEqual(scheduler.dispatch(now: 1).map(\.1.id), [3])
+    }
+
+    // MARK: short calls burst past the share
+
+    /// Runs `count` calls of `fn` one after another, each taking `took` seconds; returns the
+    /// clock after them.
+    @discardableResult
+    private func warm(_ scheduler: inout Scheduler, _ fn: String, count: Int = 4, took: Double, concurrency: Int? = nil, from start: Double = 0) -> Double {
+        var now = start
+        for n in 0..<count {
+            guard case .forward(let worker, _) = scheduler.submit(invoke(UInt64(1000 + n), fn, concurrency: concurrency), now: now) else {
+                XCTFail("warm-up call \(n) of \(fn) was not forwarded")
+                return now
+            }
+            now += took
+            scheduler.done(id: worker.id, pid: worker.pid, now: now)
+        }
+        return now
+    }
+
+    private func forwardedCount(_ scheduler: inout Scheduler, _ fn: String, ids: ClosedRange<UInt64>, now: Double, concurrency: Int? = nil) -> Int {
+        ids.reduce(0) { count, id in
+            if case .forward = scheduler.submit(invoke(id, fn, concurrency: concurrency), now: now) { return count + 1 }
+            return count
+        }
+    }
+
+    func testShortCallsTakeTheWholePoolWhileNothingElseWaits() {
+        var scheduler = scheduler(workers: 4)
+        let now = warm(&scheduler, "hot", took: 0.001)
+        XCTAssertEqual(scheduler.times["hot"]?.count, 4)
+        XCTAssertEqual(forwardedCount(&scheduler, "hot", ids: 1...6, now: now), 4, "past its share of 2: the whole pool")
+        XCTAssertEqual(scheduler.queue.waiting("hot"), 2)
+        // A freed worker goes on to the next hot call: nothing else waits.
+        let busy = scheduler.pool.workers[0]
+        scheduler.done(id: busy.id, pid: busy.pid, now: now + 0.001)
+        XCTAssertEqual(scheduler.dispatch(now: now + 0.001).map(\.1.id), [5])
+    }
+
+    func testABurstingFunctionGivesTheNextFreeWorkerToAnotherFunctionsCall() {
+        var scheduler = scheduler(workers: 4)
+        let now = warm(&scheduler, "hot", took: 0.001)
+        XCTAssertEqual(forwardedCount(&scheduler, "hot", ids: 1...6, now: now), 4)
+        guard case .queued = scheduler.submit(invoke(9, "other"), now: now) else { return XCTFail("no worker is idle") }
+        let busy = scheduler.pool.workers[2]
+        scheduler.done(id: busy.id, pid: busy.pid, now: now + 0.001)
+        XCTAssertEqual(scheduler.dispatch(now: now + 0.001).map(\.1.id), [9], "the other function's call, not a third hot one")
+        // While it waits no more, hot is over its share with calls of another function running,
+        // but nothing of another function waits: hot may take freed workers again.
+        let next = scheduler.pool.workers[0]
+        scheduler.done(id: next.id, pid: next.pid, now: now + 0.002)
+        XCTAssertEqual(scheduler.dispatch(now: now + 0.002).map(\.1.id), [5])
+    }
+
+    func testLongUnknownOrLimitedFunctionsNeverBurst() {
+        var scheduler = scheduler(workers: 4)
+        XCTAssertEqual(forwardedCount(&scheduler, "new", ids: 1...4, now: 0), 2, "no history yet: its share")
+
+        var slow = self.scheduler(workers: 4)
+        let later = warm(&slow, "slow", took: 0.5)
+        XCTAssertEqual(forwardedCount(&slow, "slow", ids: 1...4, now: later), 2, "calls of half a second are not short")
+
+        var narrow = self.scheduler(workers: 4)
+        let after = warm(&narrow, "narrow", took: 0.001, concurrency: 1)
+        XCTAssertEqual(forwardedCount(&narrow, "narrow", ids: 1...4, now: after, concurrency: 1), 1, "its own concurrency is a promise")
+
+        var off = self.scheduler(workers: 4, burstBelow: 0)
+        let then = warm(&off, "hot", took: 0.001)
+        XCTAssertEqual(forwardedCount(&off, "hot", ids: 1...4, now: then), 2, "--burst-below 0: shares are strict")
+    }
+
+    func testAFunctionWhoseCallsTurnLongStopsBursting() {
+        var scheduler = scheduler(workers: 4)
+        var now = warm(&scheduler, "moody", took: 0.001)
+        now = warm(&scheduler, "moody", count: 3, took: 0.2, from: now)
+        XCTAssertGreaterThan(scheduler.times["moody"]?.average ?? 0, 0.005)
+        XCTAssertEqual(forwardedCount(&scheduler, "moody", ids: 1...4, now: now), 2)
     }
 }
