@@ -9,7 +9,8 @@ import FaaSSystem
 /// see another process's write at once (one page cache), and a lookup costs two syscalls, not
 /// an open, a read, a close and a path walk. On NFS a kept descriptor may answer from the
 /// client's cache, so there each lookup opens the counter afresh (close-to-open consistency)
-/// and stats the root by path, as before.
+/// and stats the root by path, as before. (A functions folder deleted and made anew under a
+/// running gateway is not followed: the kept descriptors still name the old one.)
 final class StoreChangeProbe: @unchecked Sendable {
     private let root: String
     private let lockPath: String

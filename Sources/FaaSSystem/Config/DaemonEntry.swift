@@ -38,8 +38,17 @@ public enum DaemonEntry {
             exit(2)
         }
         do {
-            // Before any thread starts, so that every thread and child inherits it.
-            try policy?.apply()
+            // Before any thread starts, so that every thread and child inherits it. A tuning, not
+            // a promise: where it is refused (a seccomp filter, a container) the daemon says so
+            // and runs with the policy it has.
+            if let policy {
+                do {
+                    try policy.apply()
+                } catch {
+                    Logger(daemon: String(program.dropFirst(program.hasPrefix("faas-") ? 5 : 0)))
+                        .warn("cannot set the CPU policy; running with the inherited one", ["policy": policy.rawValue, "error": error])
+                }
+            }
             try run(options)
             exit(0)
         } catch {

@@ -16,10 +16,14 @@ public enum CPUPolicy: String, Sendable, CaseIterable {
     /// Linux's SCHED_BATCH (uapi sched.h); glibc declares it only under _GNU_SOURCE.
     private static let schedBatch: Int32 = 3
 
+    /// Sets it for the calling thread, unless it is already the one (a systemd unit's
+    /// `CPUSchedulingPolicy=` sets it before exec, where a seccomp filter may then refuse the call).
     public func apply() throws {
+        if sched_getscheduler(0) == policyNumber { return }
         var parameters = sched_param()
         parameters.sched_priority = 0
-        let policy: Int32 = self == .batch ? Self.schedBatch : SCHED_OTHER
-        try syscall("sched_setscheduler") { sched_setscheduler(0, policy, &parameters) }
+        try syscall("sched_setscheduler") { sched_setscheduler(0, policyNumber, &parameters) }
     }
+
+    private var policyNumber: Int32 { self == .batch ? Self.schedBatch : SCHED_OTHER }
 }
