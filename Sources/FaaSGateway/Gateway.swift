@@ -33,6 +33,7 @@ final class Gateway {
     private let deployer: Deployer
     /// Secret values by name (`/secrets`); functions name the ones they may read.
     private let secrets: SecretStore
+    private let secretRoutes: SecretRoutes
     private var listener: FileDescriptor?
     private var sessions: [ObjectIdentifier: HTTPSession] = [:]
     /// Connections, requests in flight and body memory, in total and per client address.
@@ -61,6 +62,7 @@ final class Gateway {
         self.chain = ChainMonitor(link: server, loop: loop, log: log)
         self.deployer = Deployer(options: options, store: store, loop: loop, log: log)
         self.secrets = try SecretStore(functionsRoot: store.root)
+        self.secretRoutes = SecretRoutes(secrets: secrets, log: log)
         self.authenticator = try Authenticator(options: options.auth, log: log)
         let log = self.log
         self.keyManagement = authenticator.keys.map { KeyManagement(keys: $0, log: log) }
@@ -294,13 +296,11 @@ final class Gateway {
             Endpoint(method: .POST, requirement: .scope(.deploy), query: ["version"]) { [unowned self] in self.rollback($0) },
         ])
         router.add("secrets", .exact("/secrets"), [
-            Endpoint(method: .GET, requirement: .scope(.admin), query: []) { [unowned self] call in
-                call.reply(HTTPResponse.json(status: .ok, ResponseBodies.SecretList(secrets: self.secrets.names())))
-            },
+            Endpoint(method: .GET, requirement: .scope(.admin), query: []) { [unowned self] in self.secretRoutes.list($0) },
         ])
         router.add("secret", .prefix("/secrets/"), [
-            Endpoint(method: .PUT, requirement: .scope(.admin), query: []) { [unowned self] in self.secret($0) },
-            Endpoint(method: .DELETE, requirement: .scope(.admin), query: []) { [unowned self] in self.secret($0) },
+            Endpoint(method: .PUT, requirement: .scope(.admin), query: []) { [unowned self] in self.secretRoutes.change($0) },
+            Endpoint(method: .DELETE, requirement: .scope(.admin), query: []) { [unowned self] in self.secretRoutes.change($0) },
         ])
         router.add("function", .prefix("/function/"), [
             Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] in self.functionResource($0) },
@@ -574,34 +574,6 @@ final class Gateway {
             case .failure(let failure):
                 call.reply(HTTPResponse.json(status: failure.status, HTTPResponse.ErrorBody(error: failure.message, details: failure.details)))
             }
-        }
-    }
-
-    /// `PUT /secrets/NAME` (body = the value) and `DELETE /secrets/NAME`. The value is never
-    /// logged nor returned.
-    private func secret(_ call: RouteCall) {
-        let name = call.parameter ?? ""
-        guard SecretStore.isValidName(name) else {
-            return call.reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid secret name \(name.debugDescription): use 1-64 of A-Z a-z 0-9 _ -, starting with a letter or digit"))
-        }
-        do {
-            if call.request.method == .PUT {
-                guard call.request.body.count <= SecretStore.maxValueBytes else {
-                    return call.reply(HTTPResponse.jsonError(status: .payloadTooLarge, message: "a secret's value is at most \(SecretStore.maxValueBytes) bytes"))
-                }
-                try secrets.put(name, value: call.request.body)
-                log.info("secret stored", ["name": name])
-                call.reply(HTTPResponse.json(status: .ok, ResponseBodies.SecretStored(name: name)))
-            } else {
-                guard try secrets.delete(name) else {
-                    return call.reply(HTTPResponse.jsonError(status: .notFound, message: "no secret \(name.debugDescription)"))
-                }
-                log.info("secret deleted", ["name": name])
-                call.reply(HTTPResponse.json(status: .ok, ResponseBodies.SecretStored(name: name)))
-            }
-        } catch {
-            log.error("cannot change secret", ["name": name, "error": error])
-            call.reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot store the secret: \(error)"))
         }
     }
 
