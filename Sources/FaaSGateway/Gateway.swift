@@ -46,7 +46,7 @@ final class Gateway {
     private var requestIDs = RequestIDs()
     private let limits: HTTPParserLimits
     private let authenticator: Authenticator
-    private let keyManagement: KeyManagement?
+    private let keyRoutes: KeyRoutes
     private let invocations: Invocations
     private let invocationRoutes: InvocationRoutes
     /// What functions log, per function, apart from their output.
@@ -65,7 +65,7 @@ final class Gateway {
         self.secretRoutes = SecretRoutes(secrets: secrets, log: log)
         self.authenticator = try Authenticator(options: options.auth, log: log)
         let log = self.log
-        self.keyManagement = authenticator.keys.map { KeyManagement(keys: $0, log: log) }
+        self.keyRoutes = KeyRoutes(management: authenticator.keys.map { KeyManagement(keys: $0, log: log) })
         self.invocations = try Invocations(options: options.invocations, loop: loop, server: server, log: log)
         let store = self.store
         invocations.concurrencyOf = { store.function(id: $0)?.concurrency }
@@ -319,17 +319,11 @@ final class Gateway {
             Endpoint(method: .DELETE, requirement: .scope(.invoke), query: []) { [unowned self] in self.invocationRoutes.cancel($0) },
         ])
         router.add("keys", .exact("/keys"), [
-            Endpoint(method: .GET, requirement: .scope(.admin), query: []) { [unowned self] call in
-                call.reply(self.keyManagement?.list() ?? Self.authOff())
-            },
-            Endpoint(method: .POST, requirement: .scope(.admin), query: []) { [unowned self] call in
-                call.reply(self.keyManagement?.create(body: call.request.body, caller: call.principal?.id ?? "-") ?? Self.authOff())
-            },
+            Endpoint(method: .GET, requirement: .scope(.admin), query: []) { [unowned self] in self.keyRoutes.list($0) },
+            Endpoint(method: .POST, requirement: .scope(.admin), query: []) { [unowned self] in self.keyRoutes.create($0) },
         ])
         router.add("keys", .prefix("/keys/"), [
-            Endpoint(method: .DELETE, requirement: .scope(.admin), query: []) { [unowned self] call in
-                call.reply(self.keyManagement?.delete(id: call.parameter ?? "", caller: call.principal?.id ?? "-") ?? Self.authOff())
-            },
+            Endpoint(method: .DELETE, requirement: .scope(.admin), query: []) { [unowned self] in self.keyRoutes.delete($0) },
         ])
         // The web console: static files compiled in, open (the page asks for a key itself).
         router.add("ui", .exact("/ui"), [
@@ -343,10 +337,6 @@ final class Gateway {
         router.add("ui", .exact("/ui/"), [Endpoint(method: .GET, requirement: .open, query: [], handler: console)])
         router.add("ui", .prefix("/ui/"), [Endpoint(method: .GET, requirement: .open, query: [], handler: console)])
         return router
-    }
-
-    private static func authOff() -> HTTPResponse {
-        HTTPResponse.jsonError(status: .notFound, message: "keys are not used: the gateway runs with FAAS_AUTH=off")
     }
 
     /// Routes one request: 404 for an unknown path, 405 for a method the route lacks, 400 for
