@@ -24,10 +24,10 @@ final class Gateway {
     let loop: EventLoop
     private let options: GatewayOptions
     private let log: Logger
-    private let store: FunctionStore
-    private let server: ServerLink
+    let store: FunctionStore
+    let server: ServerLink
     /// Pings through the chain: `/health`'s answer and invokes' fail-fast check.
-    private let chain: ChainMonitor
+    let chain: ChainMonitor
     /// Largest `&concurrency` a deploy may ask for (the server's largest pool).
     static let maxConcurrency = 256
     private let deployer: Deployer
@@ -35,22 +35,22 @@ final class Gateway {
     private let secrets: SecretStore
     private let secretRoutes: SecretRoutes
     private var listener: FileDescriptor?
-    private var sessions: [ObjectIdentifier: HTTPSession] = [:]
+    private(set) var sessions: [ObjectIdentifier: HTTPSession] = [:]
     /// Connections, requests in flight and body memory, in total and per client address.
     var admission: Admission
     /// Sessions whose request body waits for memory, oldest first.
     private var bodyWaiters: [HTTPSession] = []
     private var wakingWaiters = false
     var maxBody: Int { options.maxBody }
-    private var metrics = GatewayMetrics()
+    var metrics = GatewayMetrics()
     private var requestIDs = RequestIDs()
     private let limits: HTTPParserLimits
-    private let authenticator: Authenticator
+    let authenticator: Authenticator
     private let keyRoutes: KeyRoutes
-    private let invocations: Invocations
+    let invocations: Invocations
     private let invocationRoutes: InvocationRoutes
     /// What functions log, per function, apart from their output.
-    private let functionLogs: FunctionLogs
+    let functionLogs: FunctionLogs
     private lazy var router = makeRouter()
 
     init(options: GatewayOptions, loop: EventLoop) throws {
@@ -266,24 +266,10 @@ final class Gateway {
             },
         ])
         router.add("health", .exact("/health"), [
-            Endpoint(method: .GET, requirement: .open, query: []) { [unowned self] call in
-                // A ping through the chain, answered within the monitor's deadline whatever happens.
-                self.chain.check { [unowned self] check in
-                    let body = ResponseBodies.Health(check, functions: self.store.count)
-                    call.reply(HTTPResponse.json(status: check.isHealthy ? .ok : .serviceUnavailable, body))
-                }
-            },
+            Endpoint(method: .GET, requirement: .open, query: []) { [unowned self] in self.health($0) },
         ])
         router.add("metrics", .exact("/metrics"), [
-            Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] call in
-                var out = PrometheusText()
-                self.metrics.render(functions: self.store.count, connections: self.sessions.count, inFlight: self.server.inFlight,
-                                    serverConnected: self.server.isConnected, workers: self.server.workers, into: &out)
-                self.authenticator.metrics.render(into: &out)
-                self.invocations.renderMetrics(into: &out)
-                out.gauge("faas_log_followers", help: "Open log streams (follow=1).", self.functionLogs.followerCount)
-                call.reply(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: out.text))
-            },
+            Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] in self.metricsRoute($0) },
         ])
         router.add("logs", .between("/function/", "/logs"), [
             Endpoint(method: .GET, requirement: .scope(.read), query: ["tail", "since", "follow"]) { [unowned self] in self.functionLogsRoute($0) },
