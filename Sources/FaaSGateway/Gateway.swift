@@ -22,17 +22,17 @@ public func runGateway(_ options: GatewayOptions, onListening: ((UInt16) -> Void
 /// over one multiplexed UNIX socket.
 final class Gateway {
     let loop: EventLoop
-    private let options: GatewayOptions
-    private let log: Logger
+    let options: GatewayOptions
+    let log: Logger
     let store: FunctionStore
     let server: ServerLink
     /// Pings through the chain: `/health`'s answer and invokes' fail-fast check.
     let chain: ChainMonitor
     /// Largest `&concurrency` a deploy may ask for (the server's largest pool).
     static let maxConcurrency = 256
-    private let deployer: Deployer
+    let deployer: Deployer
     /// Secret values by name (`/secrets`); functions name the ones they may read.
-    private let secrets: SecretStore
+    let secrets: SecretStore
     private let secretRoutes: SecretRoutes
     private var listener: FileDescriptor?
     private(set) var sessions: [ObjectIdentifier: HTTPSession] = [:]
@@ -255,10 +255,7 @@ final class Gateway {
             },
         ])
         router.add("deploy", .exact("/deploy"), [
-            Endpoint(method: .POST, requirement: .scope(.deploy), query: deployQuery) { [unowned self] call in
-                self.deploy(call.request, name: call.request.queryValue("name"), update: Self.flag(call.request.queryValue("update")),
-                            session: call.session, reply: call.reply)
-            },
+            Endpoint(method: .POST, requirement: .scope(.deploy), query: deployQuery) { [unowned self] in self.deploy($0) },
         ])
         router.add("functions", .exact("/functions"), [
             Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] call in
@@ -289,9 +286,9 @@ final class Gateway {
             Endpoint(method: .DELETE, requirement: .scope(.admin), query: []) { [unowned self] in self.secretRoutes.change($0) },
         ])
         router.add("function", .prefix("/function/"), [
-            Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] in self.functionResource($0) },
-            Endpoint(method: .PUT, requirement: .scope(.deploy), query: deployQuery.subtracting(["name", "update"])) { [unowned self] in self.functionResource($0) },
-            Endpoint(method: .DELETE, requirement: .scope(.deploy), query: []) { [unowned self] in self.functionResource($0) },
+            Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] in self.source($0) },
+            Endpoint(method: .PUT, requirement: .scope(.deploy), query: deployQuery.subtracting(["name", "update"])) { [unowned self] in self.update($0) },
+            Endpoint(method: .DELETE, requirement: .scope(.deploy), query: []) { [unowned self] in self.delete($0) },
         ])
         router.add("invocations", .exact("/invocations"), [
             Endpoint(method: .GET, requirement: .authenticated, query: ["fn", "state", "limit"]) { [unowned self] in self.invocationRoutes.list($0) },
@@ -468,50 +465,23 @@ final class Gateway {
         }
     }
 
-    private func functionResource(_ call: RouteCall) {
-        let request = call.request
-        let reply = call.reply
-        let name = call.parameter ?? ""
-        guard FunctionName.isValidID(name) else {
-            return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid function name \(name.debugDescription)"))
+    /// `GET /function/N` (and HEAD): the source as it was sent.
+    private func source(_ call: RouteCall) {
+        guard let name = functionName(call) else { return }
+        guard let metadata = store.resolve(name) else {
+            return call.reply(HTTPResponse.jsonError(status: .notFound, message: "no function \(name.debugDescription)"))
         }
-        switch request.method {
-        case .GET, .HEAD:
-            guard let metadata = store.resolve(name) else {
-                return reply(HTTPResponse.jsonError(status: .notFound, message: "no function \(name.debugDescription)"))
-            }
-            do {
-                let source = try store.source(of: metadata)
-                // A bundle comes back as the archive that was sent, byte for byte.
-                let type = metadata.bundle.map { $0 == .zip ? "application/zip" : "application/gzip" } ?? "text/plain; charset=utf-8"
-                var response = HTTPResponse(status: .ok, headers: ["Content-Type": type, "X-Function-Id": metadata.id,
-                                                                   "X-Function-Language": metadata.language.rawValue], body: source)
-                if let entry = metadata.entryFile { response.headers.add(name: "X-Function-Entry-File", value: entry) }
-                reply(response)
-            } catch {
-                log.error("cannot read function source", ["id": metadata.id, "error": error])
-                reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot read the function's source"))
-            }
-        case .PUT:
-            deploy(request, name: name, update: true, session: call.session, reply: reply)
-        default:
-            // By name or by any of its ids (as GET): the whole function, every version.
-            // Renames, a tree removal and an fsync under the store's flock: off the loop.
-            let target = store.latest(name: name)?.name ?? store.resolve(name)?.name ?? name
-            let store = self.store
-            loop.runBlocking({ Result<[FunctionMetadata], any Error> { try store.delete(name: target) } }, then: { [unowned self] outcome in
-                switch outcome {
-                case .success(let removed):
-                    self.log.info("deleted", ["name": target, "versions": removed.count])
-                    self.functionLogs.delete(function: target)
-                    reply(HTTPResponse.json(status: .ok, ResponseBodies.Deleted(deleted: removed.map(\.id))))
-                case .failure(StoreError.notFound):
-                    reply(HTTPResponse.jsonError(status: .notFound, message: "no function named \(name.debugDescription)"))
-                case .failure(let error):
-                    self.log.error("cannot delete function", ["name": target, "error": error])
-                    reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot delete: \(error)"))
-                }
-            })
+        do {
+            let source = try store.source(of: metadata)
+            // A bundle comes back as the archive that was sent, byte for byte.
+            let type = metadata.bundle.map { $0 == .zip ? "application/zip" : "application/gzip" } ?? "text/plain; charset=utf-8"
+            var response = HTTPResponse(status: .ok, headers: ["Content-Type": type, "X-Function-Id": metadata.id,
+                                                               "X-Function-Language": metadata.language.rawValue], body: source)
+            if let entry = metadata.entryFile { response.headers.add(name: "X-Function-Entry-File", value: entry) }
+            call.reply(response)
+        } catch {
+            log.error("cannot read function source", ["id": metadata.id, "error": error])
+            call.reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot read the function's source"))
         }
     }
 
@@ -549,47 +519,6 @@ final class Gateway {
                 call.reply(HTTPResponse.json(status: .created, ResponseBodies.FunctionSummary(metadata)))
             case .failure(let failure):
                 call.reply(HTTPResponse.json(status: failure.status, HTTPResponse.ErrorBody(error: failure.message, details: failure.details)))
-            }
-        }
-    }
-
-    // MARK: deploy
-
-    private func deploy(_ request: HTTPRequest, name: String?, update: Bool, session: HTTPSession, reply: @escaping (HTTPResponse) -> Void) {
-        // An archive is read and checked whole (inflating up to the bundle limits) off the loop.
-        if let format = ArchiveFormat(detecting: request.body) {
-            let (body, limits) = (request.body, options.bundleLimits)
-            loop.runBlocking({ Result { try BundleArchive(format: format, bytes: body, limits: limits) } }, then: { [unowned self] read in
-                switch read {
-                case .success(let bundle): self.deploy(request, name: name, update: update, bundle: bundle, session: session, reply: reply)
-                case .failure(let error): reply(HTTPResponse.jsonError(status: .badRequest, message: "\(error)"))
-                }
-            })
-            return
-        }
-        deploy(request, name: name, update: update, bundle: nil, session: session, reply: reply)
-    }
-
-    private func deploy(_ request: HTTPRequest, name: String?, update: Bool, bundle: BundleArchive?, session: HTTPSession,
-                        reply: @escaping (HTTPResponse) -> Void) {
-        var deployRequest: Deployer.Request
-        do {
-            deployRequest = try DeployRequestParser(options: options, store: store, secrets: secrets).parse(request, name: name, update: update, bundle: bundle)
-        } catch {
-            return reply(error.response)
-        }
-        // A client that leaves stops its compile: nothing is stored.
-        let cancellation = DeployCancellation()
-        deployRequest.cancellation = cancellation
-        session.onClientGone = { cancellation.cancel() }
-        deployer.deploy(deployRequest) { [unowned self] result in
-            switch result {
-            case .success(let metadata):
-                self.metrics.deploys[metadata.language.rawValue, default: 0] += 1
-                self.log.info("deployed", ["id": metadata.id, "language": metadata.language.rawValue, "version": metadata.version])
-                reply(HTTPResponse.json(status: .created, ResponseBodies.FunctionSummary(metadata)))
-            case .failure(let failure):
-                reply(HTTPResponse.json(status: failure.status, HTTPResponse.ErrorBody(error: failure.message, details: failure.details)))
             }
         }
     }
@@ -725,8 +654,14 @@ final class Gateway {
         return response
     }
 
-    private static func flag(_ value: String?) -> Bool {
-        guard let value else { return false }
-        return ["1", "true", "yes"].contains(value.lowercased())
+    /// The name or id a `/function/N` route was given; nil when it is neither, and the 400 has
+    /// been answered.
+    func functionName(_ call: RouteCall) -> String? {
+        let name = call.parameter ?? ""
+        guard FunctionName.isValidID(name) else {
+            call.reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid function name \(name.debugDescription)"))
+            return nil
+        }
+        return name
     }
 }
