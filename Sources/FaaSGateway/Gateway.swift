@@ -19,37 +19,41 @@ public func runGateway(_ options: GatewayOptions, onListening: ((UInt16) -> Void
 }
 
 /// The HTTP API on :8080. Deploys are handled here (store + compile); invokes go to the server
-/// over one multiplexed UNIX socket.
+/// over one multiplexed UNIX socket. This file holds the connections, the route table and
+/// `handle`; the handlers live by route group: `Gateway+Invoke.swift`, `Gateway+Deploy.swift`,
+/// `Gateway+Functions.swift`, `Gateway+Monitoring.swift`, and the types `InvocationRoutes`,
+/// `SecretRoutes` and `KeyRoutes`.
 final class Gateway {
     let loop: EventLoop
-    private let options: GatewayOptions
-    private let log: Logger
-    private let store: FunctionStore
-    private let server: ServerLink
+    let options: GatewayOptions
+    let log: Logger
+    let store: FunctionStore
+    let server: ServerLink
     /// Pings through the chain: `/health`'s answer and invokes' fail-fast check.
-    private let chain: ChainMonitor
+    let chain: ChainMonitor
     /// Largest `&concurrency` a deploy may ask for (the server's largest pool).
     static let maxConcurrency = 256
-    private let deployer: Deployer
+    let deployer: Deployer
     /// Secret values by name (`/secrets`); functions name the ones they may read.
-    private let secrets: SecretStore
+    let secrets: SecretStore
+    private let secretRoutes: SecretRoutes
     private var listener: FileDescriptor?
-    private var sessions: [ObjectIdentifier: HTTPSession] = [:]
+    private(set) var sessions: [ObjectIdentifier: HTTPSession] = [:]
     /// Connections, requests in flight and body memory, in total and per client address.
     var admission: Admission
     /// Sessions whose request body waits for memory, oldest first.
     private var bodyWaiters: [HTTPSession] = []
     private var wakingWaiters = false
     var maxBody: Int { options.maxBody }
-    private var metrics = GatewayMetrics()
-    private var requestIDs = RequestIDs()
+    var metrics = GatewayMetrics()
+    var requestIDs = RequestIDs()
     private let limits: HTTPParserLimits
-    private let authenticator: Authenticator
-    private let keyManagement: KeyManagement?
-    private let invocations: Invocations
-    private let invocationRoutes: InvocationRoutes
+    let authenticator: Authenticator
+    private let keyRoutes: KeyRoutes
+    let invocations: Invocations
+    let invocationRoutes: InvocationRoutes
     /// What functions log, per function, apart from their output.
-    private let functionLogs: FunctionLogs
+    let functionLogs: FunctionLogs
     private lazy var router = makeRouter()
 
     init(options: GatewayOptions, loop: EventLoop) throws {
@@ -61,9 +65,10 @@ final class Gateway {
         self.chain = ChainMonitor(link: server, loop: loop, log: log)
         self.deployer = Deployer(options: options, store: store, loop: loop, log: log)
         self.secrets = try SecretStore(functionsRoot: store.root)
+        self.secretRoutes = SecretRoutes(secrets: secrets, log: log)
         self.authenticator = try Authenticator(options: options.auth, log: log)
         let log = self.log
-        self.keyManagement = authenticator.keys.map { KeyManagement(keys: $0, log: log) }
+        self.keyRoutes = KeyRoutes(management: authenticator.keys.map { KeyManagement(keys: $0, log: log) })
         self.invocations = try Invocations(options: options.invocations, loop: loop, server: server, log: log)
         let store = self.store
         invocations.concurrencyOf = { store.function(id: $0)?.concurrency }
@@ -253,35 +258,16 @@ final class Gateway {
             },
         ])
         router.add("deploy", .exact("/deploy"), [
-            Endpoint(method: .POST, requirement: .scope(.deploy), query: deployQuery) { [unowned self] call in
-                self.deploy(call.request, name: call.request.queryValue("name"), update: Self.flag(call.request.queryValue("update")),
-                            session: call.session, reply: call.reply)
-            },
+            Endpoint(method: .POST, requirement: .scope(.deploy), query: deployQuery) { [unowned self] in self.deploy($0) },
         ])
         router.add("functions", .exact("/functions"), [
-            Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] call in
-                call.reply(HTTPResponse.json(status: .ok, ResponseBodies.FunctionList(functions: self.store.list().map(ResponseBodies.FunctionSummary.init))))
-            },
+            Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] in self.functionList($0) },
         ])
         router.add("health", .exact("/health"), [
-            Endpoint(method: .GET, requirement: .open, query: []) { [unowned self] call in
-                // A ping through the chain, answered within the monitor's deadline whatever happens.
-                self.chain.check { [unowned self] check in
-                    let body = ResponseBodies.Health(check, functions: self.store.count)
-                    call.reply(HTTPResponse.json(status: check.isHealthy ? .ok : .serviceUnavailable, body))
-                }
-            },
+            Endpoint(method: .GET, requirement: .open, query: []) { [unowned self] in self.health($0) },
         ])
         router.add("metrics", .exact("/metrics"), [
-            Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] call in
-                var out = PrometheusText()
-                self.metrics.render(functions: self.store.count, connections: self.sessions.count, inFlight: self.server.inFlight,
-                                    serverConnected: self.server.isConnected, workers: self.server.workers, into: &out)
-                self.authenticator.metrics.render(into: &out)
-                self.invocations.renderMetrics(into: &out)
-                out.gauge("faas_log_followers", help: "Open log streams (follow=1).", self.functionLogs.followerCount)
-                call.reply(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: out.text))
-            },
+            Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] in self.metricsRoute($0) },
         ])
         router.add("logs", .between("/function/", "/logs"), [
             Endpoint(method: .GET, requirement: .scope(.read), query: ["tail", "since", "follow"]) { [unowned self] in self.functionLogsRoute($0) },
@@ -294,18 +280,16 @@ final class Gateway {
             Endpoint(method: .POST, requirement: .scope(.deploy), query: ["version"]) { [unowned self] in self.rollback($0) },
         ])
         router.add("secrets", .exact("/secrets"), [
-            Endpoint(method: .GET, requirement: .scope(.admin), query: []) { [unowned self] call in
-                call.reply(HTTPResponse.json(status: .ok, ResponseBodies.SecretList(secrets: self.secrets.names())))
-            },
+            Endpoint(method: .GET, requirement: .scope(.admin), query: []) { [unowned self] in self.secretRoutes.list($0) },
         ])
         router.add("secret", .prefix("/secrets/"), [
-            Endpoint(method: .PUT, requirement: .scope(.admin), query: []) { [unowned self] in self.secret($0) },
-            Endpoint(method: .DELETE, requirement: .scope(.admin), query: []) { [unowned self] in self.secret($0) },
+            Endpoint(method: .PUT, requirement: .scope(.admin), query: []) { [unowned self] in self.secretRoutes.change($0) },
+            Endpoint(method: .DELETE, requirement: .scope(.admin), query: []) { [unowned self] in self.secretRoutes.change($0) },
         ])
         router.add("function", .prefix("/function/"), [
-            Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] in self.functionResource($0) },
-            Endpoint(method: .PUT, requirement: .scope(.deploy), query: deployQuery.subtracting(["name", "update"])) { [unowned self] in self.functionResource($0) },
-            Endpoint(method: .DELETE, requirement: .scope(.deploy), query: []) { [unowned self] in self.functionResource($0) },
+            Endpoint(method: .GET, requirement: .scope(.read), query: []) { [unowned self] in self.source($0) },
+            Endpoint(method: .PUT, requirement: .scope(.deploy), query: deployQuery.subtracting(["name", "update"])) { [unowned self] in self.update($0) },
+            Endpoint(method: .DELETE, requirement: .scope(.deploy), query: []) { [unowned self] in self.delete($0) },
         ])
         router.add("invocations", .exact("/invocations"), [
             Endpoint(method: .GET, requirement: .authenticated, query: ["fn", "state", "limit"]) { [unowned self] in self.invocationRoutes.list($0) },
@@ -319,17 +303,11 @@ final class Gateway {
             Endpoint(method: .DELETE, requirement: .scope(.invoke), query: []) { [unowned self] in self.invocationRoutes.cancel($0) },
         ])
         router.add("keys", .exact("/keys"), [
-            Endpoint(method: .GET, requirement: .scope(.admin), query: []) { [unowned self] call in
-                call.reply(self.keyManagement?.list() ?? Self.authOff())
-            },
-            Endpoint(method: .POST, requirement: .scope(.admin), query: []) { [unowned self] call in
-                call.reply(self.keyManagement?.create(body: call.request.body, caller: call.principal?.id ?? "-") ?? Self.authOff())
-            },
+            Endpoint(method: .GET, requirement: .scope(.admin), query: []) { [unowned self] in self.keyRoutes.list($0) },
+            Endpoint(method: .POST, requirement: .scope(.admin), query: []) { [unowned self] in self.keyRoutes.create($0) },
         ])
         router.add("keys", .prefix("/keys/"), [
-            Endpoint(method: .DELETE, requirement: .scope(.admin), query: []) { [unowned self] call in
-                call.reply(self.keyManagement?.delete(id: call.parameter ?? "", caller: call.principal?.id ?? "-") ?? Self.authOff())
-            },
+            Endpoint(method: .DELETE, requirement: .scope(.admin), query: []) { [unowned self] in self.keyRoutes.delete($0) },
         ])
         // The web console: static files compiled in, open (the page asks for a key itself).
         router.add("ui", .exact("/ui"), [
@@ -343,10 +321,6 @@ final class Gateway {
         router.add("ui", .exact("/ui/"), [Endpoint(method: .GET, requirement: .open, query: [], handler: console)])
         router.add("ui", .prefix("/ui/"), [Endpoint(method: .GET, requirement: .open, query: [], handler: console)])
         return router
-    }
-
-    private static func authOff() -> HTTPResponse {
-        HTTPResponse.jsonError(status: .notFound, message: "keys are not used: the gateway runs with FAAS_AUTH=off")
     }
 
     /// Routes one request: 404 for an unknown path, 405 for a method the route lacks, 400 for
@@ -417,356 +391,9 @@ final class Gateway {
     }
 
     /// The caller's address: the peer, or what a trusted proxy says in X-Forwarded-For.
-    private func clientAddress(_ request: HTTPRequest, _ session: HTTPSession) -> String {
+    func clientAddress(_ request: HTTPRequest, _ session: HTTPSession) -> String {
         ClientAddress.effective(peer: session.peerAddress, forwardedFor: request.headers["X-Forwarded-For"],
                                 trusted: options.auth.trustedProxies)
-    }
-
-    /// CORS preflight for a public function with `&cors=`: 204 with the allowed origin, else 403.
-    private func preflight(_ call: RouteCall) {
-        let fn = call.request.queryValue("fn") ?? ""
-        preflight(call, metadata: FunctionName.isValidID(fn) ? store.resolve(fn) : nil, methods: "POST", addOrigin: true)
-    }
-
-    /// `addOrigin` false: the route's reply adds the CORS headers already (`/fn/`).
-    private func preflight(_ call: RouteCall, metadata: FunctionMetadata?, methods: String, addOrigin: Bool) {
-        let headers = FunctionAccess(metadata).corsHeaders(origin: call.request.headers.first(name: "Origin"))
-        guard !headers.isEmpty else {
-            return call.reply(HTTPResponse.jsonError(status: .forbidden, message: "no cross-origin calls to this function"))
-        }
-        var response = HTTPResponse(status: .noContent)
-        if addOrigin { for (name, value) in headers { response.headers.add(name: name, value: value) } }
-        response.headers.add(name: "Access-Control-Allow-Methods", value: methods)
-        response.headers.add(name: "Access-Control-Allow-Headers", value: "Content-Type")
-        response.headers.add(name: "Access-Control-Max-Age", value: "600")
-        call.reply(response)
-    }
-
-    /// `GET /function/N/logs?tail=100[&since=TIME][&follow=1]`: the function's log lines as
-    /// JSON lines (`application/x-ndjson`); `follow` keeps streaming new ones until the client leaves.
-    private func functionLogsRoute(_ call: RouteCall) {
-        let request = call.request
-        let name = call.parameter ?? ""
-        guard FunctionName.isValidID(name) else {
-            return call.reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid function name \(name.debugDescription)"))
-        }
-        var count = 100
-        if let text = request.queryValue("tail") {
-            guard let value = Int(text), (1...10_000).contains(value) else {
-                return call.reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid tail \(text.debugDescription): lines in 1...10000"))
-            }
-            count = value
-        }
-        var since: String?
-        if let text = request.queryValue("since") {
-            guard let parsed = LogTime.parse(text) else {
-                return call.reply(HTTPResponse.jsonError(status: .badRequest,
-                                                         message: "invalid since \(text.debugDescription): an RFC 3339 time (2026-11-28T10:00:00Z) or Unix seconds"))
-            }
-            since = parsed
-        }
-        let follow: Bool
-        switch request.queryValue("follow")?.lowercased() {
-        case nil, "0", "false", "no": follow = false
-        case "", "1", "true", "yes": follow = true
-        case let text?: return call.reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid follow \(text.debugDescription): true or false"))
-        }
-        // Logs are kept by name: a version id names its function.
-        guard let metadata = store.latest(name: name) ?? store.resolve(name) else {
-            return call.reply(HTTPResponse.jsonError(status: .notFound, message: "no function \(name.debugDescription)"))
-        }
-        let headers: HTTPHeaders = ["Content-Type": "application/x-ndjson", "Cache-Control": "no-store"]
-        if follow && request.method == .GET {
-            metrics.countRequest(route: "logs", status: 200)
-            return functionLogs.follow(function: metadata.name, count: count, since: since, session: call.session,
-                                       head: HTTPResponse(status: .ok, headers: headers))
-        }
-        functionLogs.tail(function: metadata.name, count: count, since: since) { [unowned self] outcome in
-            switch outcome {
-            case .success(let lines):
-                call.reply(HTTPResponse(status: .ok, headers: headers, body: lines))
-            case .failure(let error):
-                self.log.error("cannot read a function's log", ["function": metadata.name, "error": error])
-                call.reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot read the function's log"))
-            }
-        }
-    }
-
-    private func functionResource(_ call: RouteCall) {
-        let request = call.request
-        let reply = call.reply
-        let name = call.parameter ?? ""
-        guard FunctionName.isValidID(name) else {
-            return reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid function name \(name.debugDescription)"))
-        }
-        switch request.method {
-        case .GET, .HEAD:
-            guard let metadata = store.resolve(name) else {
-                return reply(HTTPResponse.jsonError(status: .notFound, message: "no function \(name.debugDescription)"))
-            }
-            do {
-                let source = try store.source(of: metadata)
-                // A bundle comes back as the archive that was sent, byte for byte.
-                let type = metadata.bundle.map { $0 == .zip ? "application/zip" : "application/gzip" } ?? "text/plain; charset=utf-8"
-                var response = HTTPResponse(status: .ok, headers: ["Content-Type": type, "X-Function-Id": metadata.id,
-                                                                   "X-Function-Language": metadata.language.rawValue], body: source)
-                if let entry = metadata.entryFile { response.headers.add(name: "X-Function-Entry-File", value: entry) }
-                reply(response)
-            } catch {
-                log.error("cannot read function source", ["id": metadata.id, "error": error])
-                reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot read the function's source"))
-            }
-        case .PUT:
-            deploy(request, name: name, update: true, session: call.session, reply: reply)
-        default:
-            // By name or by any of its ids (as GET): the whole function, every version.
-            // Renames, a tree removal and an fsync under the store's flock: off the loop.
-            let target = store.latest(name: name)?.name ?? store.resolve(name)?.name ?? name
-            let store = self.store
-            loop.runBlocking({ Result<[FunctionMetadata], any Error> { try store.delete(name: target) } }, then: { [unowned self] outcome in
-                switch outcome {
-                case .success(let removed):
-                    self.log.info("deleted", ["name": target, "versions": removed.count])
-                    self.functionLogs.delete(function: target)
-                    reply(HTTPResponse.json(status: .ok, ResponseBodies.Deleted(deleted: removed.map(\.id))))
-                case .failure(StoreError.notFound):
-                    reply(HTTPResponse.jsonError(status: .notFound, message: "no function named \(name.debugDescription)"))
-                case .failure(let error):
-                    self.log.error("cannot delete function", ["name": target, "error": error])
-                    reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot delete: \(error)"))
-                }
-            })
-        }
-    }
-
-    /// `GET /function/N/versions`: every kept version, oldest first, with its settings.
-    private func versions(_ call: RouteCall) {
-        let name = call.parameter ?? ""
-        guard FunctionName.isValidID(name), let current = store.resolve(name).flatMap({ self.store.latest(name: $0.name) }) else {
-            return call.reply(HTTPResponse.jsonError(status: .notFound, message: "no function \(name.debugDescription)"))
-        }
-        let versions = store.versions(name: current.name).map { metadata in
-            var summary = ResponseBodies.FunctionSummary(metadata)
-            summary.current = metadata.id == current.id
-            return summary
-        }
-        call.reply(HTTPResponse.json(status: .ok, ResponseBodies.VersionList(versions: versions)))
-    }
-
-    /// `POST /function/N/rollback?version=K`: version K's code and settings become a new version.
-    private func rollback(_ call: RouteCall) {
-        let name = call.parameter ?? ""
-        guard FunctionName.isValidID(name), let any = store.resolve(name) else {
-            return call.reply(HTTPResponse.jsonError(status: .notFound, message: "no function \(name.debugDescription)"))
-        }
-        let kept = store.versions(name: any.name)
-        guard let text = call.request.queryValue("version"), let number = Int(text) else {
-            return call.reply(HTTPResponse.jsonError(status: .badRequest, message: "missing or invalid ?version= (a version number: \(kept.map { String($0.version) }.joined(separator: ", ")))"))
-        }
-        guard let target = kept.first(where: { $0.version == number }) else {
-            return call.reply(HTTPResponse.jsonError(status: .notFound, message: "\(any.name) has no version \(number); kept: \(kept.map { String($0.version) }.joined(separator: ", "))"))
-        }
-        deployer.rollback(to: target) { [unowned self] result in
-            switch result {
-            case .success(let metadata):
-                self.log.info("rolled back", ["id": metadata.id, "from_version": number, "version": metadata.version])
-                call.reply(HTTPResponse.json(status: .created, ResponseBodies.FunctionSummary(metadata)))
-            case .failure(let failure):
-                call.reply(HTTPResponse.json(status: failure.status, HTTPResponse.ErrorBody(error: failure.message, details: failure.details)))
-            }
-        }
-    }
-
-    /// `PUT /secrets/NAME` (body = the value) and `DELETE /secrets/NAME`. The value is never
-    /// logged nor returned.
-    private func secret(_ call: RouteCall) {
-        let name = call.parameter ?? ""
-        guard SecretStore.isValidName(name) else {
-            return call.reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid secret name \(name.debugDescription): use 1-64 of A-Z a-z 0-9 _ -, starting with a letter or digit"))
-        }
-        do {
-            if call.request.method == .PUT {
-                guard call.request.body.count <= SecretStore.maxValueBytes else {
-                    return call.reply(HTTPResponse.jsonError(status: .payloadTooLarge, message: "a secret's value is at most \(SecretStore.maxValueBytes) bytes"))
-                }
-                try secrets.put(name, value: call.request.body)
-                log.info("secret stored", ["name": name])
-                call.reply(HTTPResponse.json(status: .ok, ResponseBodies.SecretStored(name: name)))
-            } else {
-                guard try secrets.delete(name) else {
-                    return call.reply(HTTPResponse.jsonError(status: .notFound, message: "no secret \(name.debugDescription)"))
-                }
-                log.info("secret deleted", ["name": name])
-                call.reply(HTTPResponse.json(status: .ok, ResponseBodies.SecretStored(name: name)))
-            }
-        } catch {
-            log.error("cannot change secret", ["name": name, "error": error])
-            call.reply(HTTPResponse.jsonError(status: .internalServerError, message: "cannot store the secret: \(error)"))
-        }
-    }
-
-    // MARK: deploy
-
-    private func deploy(_ request: HTTPRequest, name: String?, update: Bool, session: HTTPSession, reply: @escaping (HTTPResponse) -> Void) {
-        // An archive is read and checked whole (inflating up to the bundle limits) off the loop.
-        if let format = ArchiveFormat(detecting: request.body) {
-            let (body, limits) = (request.body, options.bundleLimits)
-            loop.runBlocking({ Result { try BundleArchive(format: format, bytes: body, limits: limits) } }, then: { [unowned self] read in
-                switch read {
-                case .success(let bundle): self.deploy(request, name: name, update: update, bundle: bundle, session: session, reply: reply)
-                case .failure(let error): reply(HTTPResponse.jsonError(status: .badRequest, message: "\(error)"))
-                }
-            })
-            return
-        }
-        deploy(request, name: name, update: update, bundle: nil, session: session, reply: reply)
-    }
-
-    private func deploy(_ request: HTTPRequest, name: String?, update: Bool, bundle: BundleArchive?, session: HTTPSession,
-                        reply: @escaping (HTTPResponse) -> Void) {
-        var deployRequest: Deployer.Request
-        do {
-            deployRequest = try DeployRequestParser(options: options, store: store, secrets: secrets).parse(request, name: name, update: update, bundle: bundle)
-        } catch {
-            return reply(error.response)
-        }
-        // A client that leaves stops its compile: nothing is stored.
-        let cancellation = DeployCancellation()
-        deployRequest.cancellation = cancellation
-        session.onClientGone = { cancellation.cancel() }
-        deployer.deploy(deployRequest) { [unowned self] result in
-            switch result {
-            case .success(let metadata):
-                self.metrics.deploys[metadata.language.rawValue, default: 0] += 1
-                self.log.info("deployed", ["id": metadata.id, "language": metadata.language.rawValue, "version": metadata.version])
-                reply(HTTPResponse.json(status: .created, ResponseBodies.FunctionSummary(metadata)))
-            case .failure(let failure):
-                reply(HTTPResponse.json(status: failure.status, HTTPResponse.ErrorBody(error: failure.message, details: failure.details)))
-            }
-        }
-    }
-
-    // MARK: invoke
-
-    private func invoke(_ call: RouteCall) {
-        let request = call.request
-        guard let fn = request.queryValue("fn"), !fn.isEmpty else {
-            return fail(call, .badRequest, "missing ?fn= (a function id or name)")
-        }
-        guard let metadata = invocable(call, fn) else { return }
-        let timeout = min(metadata.timeout ?? options.defaultTimeout, options.maxTimeout)
-        let memory = metadata.memory ?? options.defaultMemory
-        let requestID = call.requestID ?? requestIDs.id(for: nil)
-        switch InvocationRoutes.mode(request) {
-        case .invalid(let response): return call.reply(response)
-        case .async: return invocationRoutes.submit(call, metadata: metadata, timeout: timeout, memory: memory, requestID: requestID)
-        case .sync: break
-        }
-        let context = InvocationContext(requestID: requestID, contentType: request.headers.first(name: "content-type"))
-        runSync(call, metadata: metadata, context: context, answer: Self.invokeResponse)
-    }
-
-    /// `ANY /fn/NAME_OR_ID[/sub/path][?query]`: the function gets the HTTP request (method,
-    /// sub-path, query, headers without the caller's credentials) and answers with its own HTTP
-    /// response (`FunctionHTTPResponse`).
-    private func invokeRaw(_ call: RouteCall) {
-        let request = call.request
-        guard let target = FnRequest(path: request.path) else {
-            return fail(call, .badRequest, "invalid function name in \(request.path.debugDescription)")
-        }
-        guard let metadata = invocable(call, target.function) else { return }
-        // A browser's preflight for a public function with `&cors=`: the gateway answers it,
-        // as for /invoke; any other OPTIONS is the function's.
-        if request.method == .OPTIONS, request.headers.contains(name: "Access-Control-Request-Method"), metadata.cors != nil {
-            return preflight(call, metadata: metadata, methods: "GET, HEAD, POST, PUT, PATCH, DELETE", addOrigin: false)
-        }
-        // The query belongs to the function here; only the header could ask for async, and an
-        // async call's answer is not the function's HTTP response: refused rather than ignored.
-        if let flag = request.headers.first(name: "X-Invoke-Async"), ["true", "1", "yes"].contains(flag.lowercased()) {
-            return fail(call, .badRequest, "async invocations go through POST /invoke?fn=\(metadata.name)&async=true; /fn/ answers with the function's own response")
-        }
-        let requestID = call.requestID ?? requestIDs.id(for: nil)
-        let event = target.event(request, sourceIP: clientAddress(request, call.session))
-        let context = InvocationContext(requestID: requestID, contentType: request.headers.first(name: "content-type"), http: event)
-        runSync(call, metadata: metadata, context: context, answer: FunctionHTTPResponse.make)
-    }
-
-    /// The function a call names, when it is valid, known and the chain is up; otherwise the
-    /// refusal has been answered and nil is returned.
-    private func invocable(_ call: RouteCall, _ fn: String) -> FunctionMetadata? {
-        guard FunctionName.isValidID(fn) else {
-            fail(call, .badRequest, "invalid function id \(fn.debugDescription)")
-            return nil
-        }
-        // Resolved once: the router looked it up to check access.
-        guard let metadata = call.function ?? store.resolve(fn) else {
-            fail(call, .notFound, "function not found: \(fn)")
-            return nil
-        }
-        if let why = chain.failFastReason(now: EventLoop.now()) {
-            fail(call, .serviceUnavailable, "unavailable: \(why)")
-            return nil
-        }
-        return metadata
-    }
-
-    /// An invoke refused by the gateway: logged with its request id, answered as JSON.
-    private func fail(_ call: RouteCall, _ status: HTTPStatus, _ message: String) {
-        log.info("invoke refused", ["request_id": call.requestID ?? "-", "status": status.code, "error": message])
-        call.reply(HTTPResponse.jsonError(status: status, message: message))
-    }
-
-    /// Runs one synchronous invocation: metrics, the call history, the function's log, a log
-    /// line for a failure, and `answer`'s shape of the result (the envelope, or the function's
-    /// own HTTP response on /fn/).
-    private func runSync(_ call: RouteCall, metadata: FunctionMetadata, context: InvocationContext, answer: @escaping (ResultMessage) -> HTTPResponse) {
-        let session = call.session
-        let reply = call.reply
-        let timeout = min(metadata.timeout ?? options.defaultTimeout, options.maxTimeout)
-        let memory = metadata.memory ?? options.defaultMemory
-        let started = EventLoop.now()
-        let generation = session.generation
-        // Recorded in the call history (batched off the loop); its id goes back in a header.
-        let invocationID = invocations.options.recordSync ? invocations.nextID() : nil
-        let submittedAt = invocationID == nil ? 0 : Date().timeIntervalSince1970
-        let caller = call.principal?.id
-        let requestID = context.requestID
-        server.invoke(fn: metadata.id, payload: call.request.body, timeout: timeout, memory: memory, concurrency: metadata.concurrency,
-                      context: context) { [unowned self, session] result in
-            let seconds = EventLoop.now() - started
-            self.metrics.observeInvoke(outcome: result.ok ? "ok" : (result.code ?? .internal).rawValue, seconds: seconds)
-            if let invocationID {
-                self.invocations.recordSync(id: invocationID, metadata: metadata, caller: caller, result: result, submittedAt: submittedAt, duration: seconds,
-                                            requestID: requestID)
-            }
-            // Not for a function deleted meanwhile: its log went with it.
-            if result.log != nil, self.store.latest(name: metadata.name) != nil {
-                self.functionLogs.append(function: metadata.name, version: metadata.version, requestID: requestID, log: result.log)
-            }
-            if !result.ok {
-                self.log.info("invoke failed", ["request_id": requestID, "fn": metadata.id, "code": (result.code ?? .internal).rawValue,
-                                                "error": String((result.error ?? "-").prefix(300))])
-            }
-            // The client may have gone, or timed out and moved on: then there is no one to tell.
-            guard !session.isClosed, session.busy, session.generation == generation else { return }
-            var response = answer(result)
-            if let invocationID { response.headers.add(name: "X-Invocation-Id", value: invocationID) }
-            reply(response)
-        }
-    }
-
-    /// The spec's result message, `{"ok":true,"output":"..."}` (base64 with
-    /// `"encoding":"base64"` only when the output is not valid UTF-8: `PayloadEncoding`'s one
-    /// rule) or `{"ok":false,"error":"..."}`, written by the wire codec in its inline form.
-    private static func invokeResponse(_ result: ResultMessage) -> HTTPResponse {
-        guard result.ok else {
-            let code = result.code ?? .internal
-            return HTTPResponse.jsonError(status: HTTPStatus(code: code.httpStatus), message: result.error ?? "the function failed")
-        }
-        let answer = ResultMessage(ok: true, id: nil, output: result.output ?? [], error: nil, code: nil, bodyForm: .inline)
-        var body: [UInt8] = []
-        _ = WireMessage.result(answer).appendJSON(to: &body)
-        return HTTPResponse(status: .ok, body: body)
     }
 
     // MARK: helpers
@@ -777,8 +404,14 @@ final class Gateway {
         return response
     }
 
-    private static func flag(_ value: String?) -> Bool {
-        guard let value else { return false }
-        return ["1", "true", "yes"].contains(value.lowercased())
+    /// The name or id a `/function/N` route was given; nil when it is neither, and the 400 has
+    /// been answered.
+    func functionName(_ call: RouteCall) -> String? {
+        let name = call.parameter ?? ""
+        guard FunctionName.isValidID(name) else {
+            call.reply(HTTPResponse.jsonError(status: .badRequest, message: "invalid function name \(name.debugDescription)"))
+            return nil
+        }
+        return name
     }
 }
