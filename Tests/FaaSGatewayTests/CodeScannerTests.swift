@@ -6,8 +6,8 @@ import XCTest
 /// What the deploy counts as code in a Python or JavaScript source (comments and string literals
 /// blanked, newlines kept), so that handler names are only found in code.
 final class CodeScannerTests: XCTestCase {
-    private func python(_ text: String) -> String { HandlerDetection.pythonCode(text) }
-    private func javaScript(_ text: String) -> String { HandlerDetection.javaScriptCode(text) }
+    private func python(_ text: String) -> String { CodeScanner.code(text, .python) }
+    private func javaScript(_ text: String) -> String { CodeScanner.code(text, .javaScript) }
 
     private func find(_ source: String, _ language: Language) -> HandlerDetection.Finding {
         HandlerDetection.find(Array(source.utf8), language)
