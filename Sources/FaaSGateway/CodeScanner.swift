@@ -53,15 +53,17 @@ struct CodeScanner {
                 index += 2
                 continue
             }
-            if starts(literal.delimiter) { break }
+            if starts(literal.delimiter) {
+                index += literal.delimiter.count
+                break
+            }
+            // One left open on its line ends there, and the line break stays code's.
             if bytes[index] == newline {
                 if !literal.spansLines { break }
                 code.append(newline)
             }
             index += 1
         }
-        // Past the closing delimiter (or, for a line literal left open, the line's end).
-        index += literal.delimiter.count
         code.append(contentsOf: rules.literalStandIn)
     }
 

@@ -121,6 +121,17 @@ final class CodeScannerTests: XCTestCase {
         XCTAssertEqual(javaScript("x = \"abc\\"), "x =  ", "a backslash as the last byte")
     }
 
+    /// A one-line literal left open ends at the line's end and leaves the line break: a quote
+    /// in a regular expression (`/'/`, not told from a division) blanks the rest of its line
+    /// only, and a `function main` on the next line is still at column 0.
+    func testALiteralLeftOpenKeepsTheLineBreak() {
+        XCTAssertEqual(javaScript("x = /'/g;\nmain"), "x = / \nmain")
+        XCTAssertEqual(javaScript("x = \"a\n\"b\""), "x =  \n ")
+        XCTAssertEqual(python("x = 'a\ny"), "x = \"\"\ny")
+        let openWhisk = "const quote = /'/g;\nfunction main(params) {\n  return { payload: String(params.text).replace(quote, '') };\n}\n"
+        XCTAssertEqual(find(openWhisk, .js), .entry("main"))
+    }
+
     func testJavaScriptFindsNamesOnlyInCode() {
         let table: [(String, HandlerDetection.Finding)] = [
             ("", .program),
