@@ -108,6 +108,29 @@ final class CodeScannerTests: XCTestCase {
         XCTAssertEqual(javaScript("`it's \"main()\"`;"), " ;", "other quotes do not close it")
     }
 
+    /// What a template's `${...}` holds is code (a call there is a call) up to the brace that
+    /// matches it, and a template in it is a literal again; each piece of text leaves a space.
+    func testJavaScriptTemplateInterpolationIsCode() {
+        XCTAssertEqual(javaScript("`a ${b} c`"), " b ")
+        XCTAssertEqual(javaScript("`${a}${b}`"), " a b ")
+        XCTAssertEqual(javaScript("`a ${ {x: 1}.x } c`"), "  {x: 1}.x  ", "the code's own braces are counted")
+        XCTAssertEqual(javaScript("`a ${`exports.handler = ${f}`} c`"), "  f  ", "a nested template")
+        XCTAssertEqual(javaScript("`a ${'}'} c`;"), "   ;", "a brace in a string closes nothing")
+        XCTAssertEqual(javaScript("`a ${/* } */ b} c`;"), "   b ;", "nor one in a comment")
+        XCTAssertEqual(javaScript("`a \\${main()} c`"), " ", "an escaped ${ opens no code")
+        XCTAssertEqual(javaScript("`${\nmain()\n}`"), " \nmain()\n ")
+        XCTAssertEqual(javaScript("'${main()}' + \"${main()}\""), "  +  ", "only templates interpolate")
+        XCTAssertEqual(javaScript("`${main()"), " main() ", "left open at the end")
+        XCTAssertEqual(javaScript("`${`a"), "   ", "two left open at the end")
+        // A call in a template is a call: this file prints main's result, it is a program.
+        XCTAssertEqual(find("function main() {\n  return 1;\n}\nconsole.log(`${main()}`);\n", .js), .program)
+        // The text of a template nested in ${...} is no code.
+        XCTAssertEqual(find("const s = `${`exports.handler = f`}`;\nconsole.log(s);", .js), .program)
+        // Nesting as deep as the source allows is walked without recursion.
+        let deep = String(repeating: "`${", count: 200_000) + "exports.handler = f"
+        XCTAssertEqual(find(deep, .js), .entry("handler"))
+    }
+
     func testJavaScriptEscapes() {
         XCTAssertEqual(javaScript(#"'it\'s main()' + x"#), "  + x")
         XCTAssertEqual(javaScript(#""a\\" + main"#), "  + main", "an escaped backslash does not escape the quote")
