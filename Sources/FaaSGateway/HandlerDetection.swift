@@ -40,10 +40,10 @@ enum HandlerDetection {
         let text = String(decoding: source, as: UTF8.self)
         switch language {
         case .python:
-            let code = pythonCode(text)
+            let code = CodeScanner.code(text, .python)
             return pythonEntryPoints.contains { pythonDefines($0, code) }
         case .js:
-            let code = javaScriptCode(text)
+            let code = CodeScanner.code(text, .javaScript)
             return javaScriptExport(code) != nil || javaScriptDeclares("main", code)
         case .go:
             let code = WasmToolchain.stripCommentsAndStrings(text)
@@ -60,10 +60,10 @@ enum HandlerDetection {
         let text = String(decoding: source, as: UTF8.self)
         switch language {
         case .python:
-            let code = pythonCode(text)
+            let code = CodeScanner.code(text, .python)
             return pythonEntryPoints.first { pythonDefines($0, code) }
         case .js:
-            let code = javaScriptCode(text)
+            let code = CodeScanner.code(text, .javaScript)
             return javaScriptExport(code) ?? (javaScriptDeclares("main", code) ? "main" : nil)
         default:
             return nil
@@ -75,7 +75,7 @@ enum HandlerDetection {
         let text = String(decoding: source, as: UTF8.self)
         switch language {
         case .python:
-            let code = pythonCode(text)
+            let code = CodeScanner.code(text, .python)
             let lines = code.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             if let name = pythonEntryPoints.first(where: { pythonDefines($0, code) && !pythonCalls($0, lines) }) { return .entry(name) }
             // Complete definitions only: a source that does not parse runs, and says why.
@@ -83,7 +83,7 @@ enum HandlerDetection {
             if !functions.isEmpty, !pythonCanPrint(code) { return .noEntry(candidates: functions) }
             return .program
         case .js:
-            let code = javaScriptCode(text)
+            let code = CodeScanner.code(text, .javaScript)
             if let name = javaScriptExport(code) { return .entry(name) }
             if javaScriptDeclares("main", code), !javaScriptCalls("main", code) { return .entry("main") }
             let functions = matches(#"(?m)^(?:async\s+)?function\s*\*?\s*([A-Za-z_$][A-Za-z0-9_$]*)\s*\([^()]*\)\s*\{"#, in: code)
@@ -99,7 +99,7 @@ enum HandlerDetection {
     /// assignment, an import, or any mention for JS): for an explicit `&entrypoint=`.
     static func mentions(_ name: String, _ source: [UInt8], _ language: Language) -> Bool {
         let text = String(decoding: source, as: UTF8.self)
-        let code = language == .python ? pythonCode(text) : javaScriptCode(text)
+        let code = CodeScanner.code(text, language == .python ? .python : .javaScript)
         return code.range(of: #"(?<![A-Za-z0-9_$])"# + NSRegularExpression.escapedPattern(for: name) + #"(?![A-Za-z0-9_$])"#,
                           options: .regularExpression) != nil
     }
@@ -138,37 +138,6 @@ enum HandlerDetection {
             || code.range(of: #"(?m)^(?!def\b|class\b|async\b|import\b|from\b|return\b)[A-Za-z_][A-Za-z0-9_.]*[ \t]*\("#,
                           options: .regularExpression) != nil
             || code.range(of: #"(?m)^(?:if|for|while|with|try)\b"#, options: .regularExpression) != nil
-    }
-
-    /// Python source with comments and string literals blanked (newlines kept), so that a
-    /// `def handler` in a docstring is not code.
-    static func pythonCode(_ text: String) -> String {
-        let bytes = Array(text.utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count)
-        var i = 0
-        func at(_ index: Int) -> UInt8 { index < bytes.count ? bytes[index] : 0 }
-        while i < bytes.count {
-            let c = bytes[i]
-            if c == UInt8(ascii: "#") {
-                while i < bytes.count && bytes[i] != UInt8(ascii: "\n") { i += 1 }
-            } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
-                let triple = at(i + 1) == c && at(i + 2) == c
-                i += triple ? 3 : 1
-                while i < bytes.count {
-                    if bytes[i] == UInt8(ascii: "\\") { i += 2; continue }
-                    if triple ? (bytes[i] == c && at(i + 1) == c && at(i + 2) == c) : (bytes[i] == c || bytes[i] == UInt8(ascii: "\n")) { break }
-                    if bytes[i] == UInt8(ascii: "\n") { out.append(bytes[i]) }
-                    i += 1
-                }
-                i += triple ? 3 : 1
-                out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\"")])
-            } else {
-                out.append(c)
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     // MARK: JavaScript
@@ -220,41 +189,5 @@ enum HandlerDetection {
     static func isGoCommand(_ source: [UInt8]) -> Bool {
         let code = WasmToolchain.stripCommentsAndStrings(String(decoding: source, as: UTF8.self))
         return code.range(of: #"(?m)^\s*package\s+main\s*$"#, options: .regularExpression) != nil
-    }
-
-    /// JS source with comments and string and template literals blanked (newlines kept).
-    static func javaScriptCode(_ text: String) -> String {
-        let bytes = Array(text.utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count)
-        var i = 0
-        func at(_ index: Int) -> UInt8 { index < bytes.count ? bytes[index] : 0 }
-        while i < bytes.count {
-            let c = bytes[i]
-            if c == UInt8(ascii: "/") && at(i + 1) == UInt8(ascii: "/") {
-                while i < bytes.count && bytes[i] != UInt8(ascii: "\n") { i += 1 }
-            } else if c == UInt8(ascii: "/") && at(i + 1) == UInt8(ascii: "*") {
-                i += 2
-                while i < bytes.count && !(bytes[i] == UInt8(ascii: "*") && at(i + 1) == UInt8(ascii: "/")) {
-                    if bytes[i] == UInt8(ascii: "\n") { out.append(bytes[i]) }
-                    i += 1
-                }
-                i += 2
-                out.append(UInt8(ascii: " "))
-            } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") || c == UInt8(ascii: "`") {
-                // Plain strings end at the line's end; template literals may span lines.
-                i += 1
-                while i < bytes.count && bytes[i] != c && (c == UInt8(ascii: "`") || bytes[i] != UInt8(ascii: "\n")) {
-                    if bytes[i] == UInt8(ascii: "\\") { i += 1 } else if bytes[i] == UInt8(ascii: "\n") { out.append(bytes[i]) }
-                    i += 1
-                }
-                i += 1
-                out.append(UInt8(ascii: " "))
-            } else {
-                out.append(c)
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
