@@ -114,10 +114,10 @@ final class Deployer {
         try? FileManager.default.removeItem(atPath: workArea)
     }
 
-    /// 507 when the functions folder (staging included) holds more than the quota plus `adding`.
-    /// A walk of the folder: the final check runs on the blocking-work thread with the publish.
-    private static func overQuota(root: String, quota: Int, adding: Int) -> Failure? {
-        let used = StorageUsage.bytes(under: root)
+    /// 507 when the functions folder holds more than the quota plus `adding` (`StorageMeter`:
+    /// a recent walk plus what was published since). Runs on the blocking-work thread.
+    private static func overQuota(store: FunctionStore, quota: Int, adding: Int) -> Failure? {
+        let used = store.storage.used()
         guard used + adding > quota else { return nil }
         return Failure(status: HTTPStatus(code: 507), message: "the functions folder would hold \((used + adding) >> 20) MiB, "
                        + "over its \(quota >> 20) MiB quota (FAAS_MAX_STORAGE): delete functions or raise the quota")
@@ -169,7 +169,7 @@ final class Deployer {
         let (store, quota, language, body) = (self.store, options.maxStorage, request.language, request.source)
         let (bundle, entryFile, adding) = (request.bundle, request.entryFile, request.source.count * (request.bundle == nil ? 1 : 2))
         loop.runBlocking({ () -> Result<StagedFunction, Failure> in
-            if let failure = Self.overQuota(root: store.root, quota: quota, adding: adding) { return .failure(failure) }
+            if let failure = Self.overQuota(store: store, quota: quota, adding: adding) { return .failure(failure) }
             do {
                 if let bundle, let entryFile { return .success(try store.stage(language: language, bundle: bundle, entryFile: entryFile)) }
                 return .success(try store.stage(language: language, source: body))
@@ -213,8 +213,9 @@ final class Deployer {
                 let (quota, keep) = (self.options.maxStorage, self.options.maxVersions)
                 self.loop.runBlocking({ () -> Result<FunctionMetadata, any Error> in
                     do {
-                        // The quota again, now that the compiled module is in staging too.
-                        if let failure = Self.overQuota(root: store.root, quota: quota, adding: 0) {
+                        // The quota again, now that the compiled module is in staging too (the
+                        // meter's walk may predate it: the staged folder is counted here).
+                        if let failure = Self.overQuota(store: store, quota: quota, adding: StorageUsage.bytes(under: staged.directory)) {
                             store.discard(staged)
                             return .failure(failure)
                         }
@@ -293,7 +294,7 @@ final class Deployer {
         let (store, keep, quota) = (self.store, options.maxVersions, options.maxStorage)
         loop.runBlocking({ () -> Result<FunctionMetadata, any Error> in
             Result {
-                if let failure = Self.overQuota(root: store.root, quota: quota, adding: target.size) { throw failure }
+                if let failure = Self.overQuota(store: store, quota: quota, adding: target.size) { throw failure }
                 let staged = try store.stageCopy(of: target)
                 do {
                     let published = try store.publish(staged, name: target.name, entrypoint: target.entrypoint, mode: target.mode, wasm: target.wasm,

@@ -40,6 +40,8 @@ public final class FunctionStore: @unchecked Sendable {
     private var claims: [String: StagingClaim] = [:]
     private let claimsLock = NSLock()
     private let probe: StoreChangeProbe
+    /// Disk use for the storage quota: publishes add to it, deletes and prunes make it walk again.
+    public let storage: StorageMeter
 
     public init(root: String, cleanLeftovers: Bool = true) throws {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
@@ -48,6 +50,7 @@ public final class FunctionStore: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: "\(self.root)/\(folder)", withIntermediateDirectories: true)
         }
         probe = StoreChangeProbe(root: self.root, lockPath: "\(self.root)/.lock")
+        storage = StorageMeter(root: self.root)
         if cleanLeftovers { removeLeftovers() }
         reload()
     }
@@ -223,6 +226,7 @@ public final class FunctionStore: @unchecked Sendable {
                 try syscall("rename") { rename("\(root)/\(metadata.id)", trash) }
                 try? FileManager.default.removeItem(atPath: trash)
             }
+            storage.forget()
             withIndex {
                 for metadata in old { _ = byID.removeValue(forKey: metadata.id) }
                 byName[name] = Array(versions.suffix(keep))
@@ -289,7 +293,9 @@ public final class FunctionStore: @unchecked Sendable {
             try FunctionStore.writeDurably("\(staged.directory)/metadata.json", [UInt8](try encoder.encode(metadata)))
             if let wasm { try FunctionStore.syncFile("\(staged.directory)/\(wasm)") }
             try FunctionStore.syncFile(staged.directory)
+            let bytes = StorageUsage.bytes(under: staged.directory)
             try syscall("rename") { rename(staged.directory, "\(root)/\(id)") }
+            storage.added(bytes)
             releaseClaim(of: staged)
             try FunctionStore.syncFile(root)
             withIndex { index(metadata) }
@@ -314,6 +320,7 @@ public final class FunctionStore: @unchecked Sendable {
             }
             withIndex { _ = byName.removeValue(forKey: name) }
             try FunctionStore.syncFile(root)
+            storage.forget()
             try changed(lock)
             return versions
         }
