@@ -26,7 +26,7 @@ public final class StorageMeter: @unchecked Sendable {
     public func used(now: Double = EventLoop.now()) -> Int {
         lock.withLock {
             if let walked, now - walked.at < maxAge { return walked.bytes + addedSince }
-            let bytes = StorageUsage.bytes(under: root) - StorageUsage.bytes(under: "\(root)/.staging")
+            let bytes = StorageUsage.bytes(under: root, excluding: [".staging"])
             walks += 1
             walked = (bytes, now)
             addedSince = 0
