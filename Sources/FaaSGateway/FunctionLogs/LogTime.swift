@@ -1,22 +1,13 @@
 import Foundation
 import Glibc
+import FaaSSystem
 
-/// The times of function log lines: RFC 3339 in UTC with milliseconds
-/// (`2026-11-28T10:00:00.123Z`), one fixed width, so stored lines compare as text.
+/// The times of function log lines (`UTCTimestamp`: one fixed width, so stored lines compare
+/// as text), and the `&since=` a reader gives.
 enum LogTime {
-    static func now() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return format(seconds: Int(ts.tv_sec), milliseconds: Int(ts.tv_nsec / 1_000_000))
-    }
+    static func now() -> String { UTCTimestamp.now() }
 
-    static func format(seconds: Int, milliseconds: Int) -> String {
-        var time = tm()
-        var value = time_t(seconds)
-        gmtime_r(&value, &time)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(time.tm_year) + 1900, Int(time.tm_mon) + 1, Int(time.tm_mday),
-                      Int(time.tm_hour), Int(time.tm_min), Int(time.tm_sec), milliseconds)
-    }
+    static func format(seconds: Int, milliseconds: Int) -> String { UTCTimestamp.format(seconds: seconds, milliseconds: milliseconds) }
 
     /// `&since=`: an RFC 3339 time (`2026-11-28T10:00:00Z`, with fractional seconds or an
     /// offset), or Unix seconds; in the stored form, or nil when it is neither.

@@ -53,16 +53,7 @@ public struct Logger: Sendable {
     }
 
     private func write(_ level: Level, _ message: String, _ fields: KeyValuePairs<String, Any>) {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var time = tm()
-        var seconds = ts.tv_sec
-        gmtime_r(&seconds, &time)
-        // By hand: String(format:) goes through CoreFoundation and a locale, and cost a
-        // 404 flood a tenth of the gateway's time.
-        let stamp = "\(Self.digits(Int(time.tm_year) + 1900, 4))-\(Self.digits(Int(time.tm_mon) + 1, 2))-\(Self.digits(Int(time.tm_mday), 2))T"
-            + "\(Self.digits(Int(time.tm_hour), 2)):\(Self.digits(Int(time.tm_min), 2)):\(Self.digits(Int(time.tm_sec), 2))"
-            + ".\(Self.digits(Int(ts.tv_nsec / 1_000_000), 3))Z"
+        let stamp = UTCTimestamp.now()
         var line = "\(stamp) \(level.label) \(daemon)[\(getpid())] \(message)"
         for (key, value) in fields {
             line += " \(key)=\(Logger.quote("\(value)"))"
@@ -72,12 +63,6 @@ public struct Logger: Sendable {
         bytes.withUnsafeMutableBytes { raw in
             _ = Glibc.write(2, raw.baseAddress, raw.count)
         }
-    }
-
-    /// `value` in decimal, zero-padded to `width` digits.
-    private static func digits(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 
     private static func quote(_ value: String) -> String {
