@@ -24,21 +24,9 @@ final class SecretStore {
 
     func exists(_ name: String) -> Bool { Self.isValidName(name) && access("\(directory)/\(name)", F_OK) == 0 }
 
-    /// Replaces the value: a temporary file (0600 from its creation), fsynced, renamed over.
+    /// Replaces the value (`OwnerOnlyFile`: 0600 from its creation, fsynced, renamed over).
     func put(_ name: String, value: [UInt8]) throws {
-        let temporary = "\(directory)/.\(name).\(UUID().uuidString)"
-        let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
-        do {
-            try fd.closeAfter { fd in
-                try fd.writeAll(value)
-                try syscall("fsync") { fsync(fd.rawValue) }
-            }
-            try syscall("rename") { rename(temporary, "\(directory)/\(name)") }
-            try FunctionStore.syncFile(directory)
-        } catch {
-            unlink(temporary)
-            throw error
-        }
+        try OwnerOnlyFile.write("\(directory)/\(name)", value)
     }
 
     /// False when there was none.
