@@ -40,7 +40,7 @@ public final class FunctionStore: @unchecked Sendable {
     private var claims: [String: StagingClaim] = [:]
     private let claimsLock = NSLock()
     private let probe: StoreChangeProbe
-    /// Disk use for the storage quota: publishes add to it, deletes and prunes make it walk again.
+    /// Disk use for the storage quota: publishes add to it, prunes take from it, deletes make it walk again.
     public let storage: StorageMeter
 
     public init(root: String, cleanLeftovers: Bool = true) throws {
@@ -222,11 +222,12 @@ public final class FunctionStore: @unchecked Sendable {
             guard versions.count > keep else { return }
             let old = versions.prefix(versions.count - keep)
             for metadata in old {
+                // Measured, not left to a new walk: an update past the bound prunes every time.
+                storage.removed(StorageUsage.bytes(under: "\(root)/\(metadata.id)"))
                 let trash = "\(root)/.trash/\(UUID().uuidString)"
                 try syscall("rename") { rename("\(root)/\(metadata.id)", trash) }
                 try? FileManager.default.removeItem(atPath: trash)
             }
-            storage.forget()
             withIndex {
                 for metadata in old { _ = byID.removeValue(forKey: metadata.id) }
                 byName[name] = Array(versions.suffix(keep))

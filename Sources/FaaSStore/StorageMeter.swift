@@ -4,7 +4,8 @@ import FaaSSystem
 /// The functions folder's disk use as the storage quota sees it, without walking the whole
 /// tree for every deploy: with 10,000 functions stored a walk per deploy made deploys O(n)
 /// (5 a second). A walk is reused for `maxAge` seconds; what this process publishes meanwhile
-/// is added to it, and a delete makes the next check walk again (freed space counts at once).
+/// is added to it, what it prunes taken from it, and a delete makes the next check walk again
+/// (freed space counts at once).
 /// Other processes' writes (another gateway, logs, the invocation database) are seen at the
 /// next walk: the quota may be overshot by what they add within `maxAge`. `.staging` is left
 /// out: a deploy counts its own staged folder, and another's counts once it is published.
@@ -39,7 +40,12 @@ public final class StorageMeter: @unchecked Sendable {
         lock.withLock { addedSince += bytes }
     }
 
-    /// Space was freed (a delete, versions pruned): the next check walks.
+    /// This process freed `bytes` (old versions pruned).
+    public func removed(_ bytes: Int) {
+        lock.withLock { addedSince -= bytes }
+    }
+
+    /// Space was freed in a way not measured (a delete): the next check walks.
     public func forget() {
         lock.withLock { walked = nil }
     }
