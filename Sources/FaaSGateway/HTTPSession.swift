@@ -52,7 +52,8 @@ final class HTTPSession {
         self.gateway = gateway
         self.parser = HTTPRequestParser(limits: limits)
         connection.onData = { [unowned self] bytes in self.received(bytes) }
-        // A client may half-close after its request and still wait for the answer.
+        // A client that half-closes after its request still gets the answer written; work that
+        // only it wanted (a compile) is given up (`onClientGone`).
         connection.onEndOfInput = { [unowned self] in
             // A stream ends only when its client leaves: a client that stops sending has left.
             if self.streaming != nil { return self.connection.close(.local("client left the stream")) }

@@ -38,7 +38,7 @@ final class StoreChangeProbe: @unchecked Sendable {
         kept?.root.close()
     }
 
-    /// The counter, or nil when `.lock` cannot be read (treated as "changed").
+    /// The counter, or nil when `.lock` cannot be read (a lookup then compares 0).
     func generation() -> UInt64? {
         if let kept { return try? Self.generation(kept.lock) }
         return try? FileDescriptor.open(lockPath, O_RDONLY).closeAfter { try Self.generation($0) }

@@ -46,10 +46,9 @@ enum TarReader {
             default:
                 break
             }
-            var name = pending["path"] ?? longName ?? fullName(header)
+            let name = pending["path"] ?? longName ?? fullName(header)
             pending = [:]
             longName = nil
-            if name.isEmpty { name = "" }
             switch type {
             case UInt8(ascii: "1"), UInt8(ascii: "2"), UInt8(ascii: "K"):
                 throw BundleError.link(name)
