@@ -18,11 +18,12 @@ import FaaSProtocol
 ///   newcomer is not). Long or unknown calls never burst, so the rule above still holds for them.
 /// - Short calls may also queue at a worker: while no call of another function waits, a call
 ///   of a short function (the same test as bursting) that finds no free worker goes to a worker
-///   running a call of the same function, at most one behind it. The worker starts it the moment
-///   the first ends, without a round trip through this daemon: under load a pool of short calls
-///   never idles between two. The function's count of running calls does not change (its call
-///   there ends first), so its limit holds; a call of another function arriving meanwhile waits
-///   for the next worker that frees up, at most about two short calls.
+///   running a call of the same function that started less than `burstBelow` ago, at most
+///   `WorkerPool.queueDepth` behind it. The worker starts it the moment the one before ends,
+///   without a round trip through this daemon: under load a pool of short calls does not idle
+///   between two. The function's count of running calls does not change (its calls there end
+///   first), so its limit holds; a call of another function arriving meanwhile waits for the
+///   next worker that frees up, about three short calls.
 /// - Calls beyond that wait, one FIFO per function; a freed worker goes to the next function in
 ///   round robin that has calls waiting and is under its limit.
 /// - Waiting counts against the call's own time limit: a call never waits longer than its

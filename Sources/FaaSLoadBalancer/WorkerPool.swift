@@ -4,8 +4,8 @@
 ///
 /// A worker runs one job at a time. `pick` only hands out idle workers; `queueBehind` may give
 /// a busy one a second job, of the function it is running, which the worker starts as soon as
-/// the first ends (the server writes both to its pipe): no round trip through the load balancer
-/// between two short calls (see `Scheduler`). Never more than one job waits at a worker.
+/// the first ends (the server writes them all to its pipe): no round trip through the load
+/// balancer between two short calls (see `Scheduler`). At most `queueDepth` jobs wait at a worker.
 public struct WorkerPool {
     public struct Job: Equatable {
         /// The server's id for the job (0 when the caller has none, as in the unit tests).
@@ -16,8 +16,8 @@ public struct WorkerPool {
     public struct Worker: Equatable {
         public let id: Int
         public let pid: Int32
-        /// Jobs given and not yet reported done, the running one first: 0, 1, or 2 (a job
-        /// queued behind the running one).
+        /// Jobs given and not yet reported done, the running one first, then those queued
+        /// behind it (at most `queueDepth`).
         public var jobs: [Job] = []
         /// Dispatch counter value at the last pick (0: never picked).
         public var lastPicked: UInt64
@@ -31,6 +31,11 @@ public struct WorkerPool {
         /// The function of the running job (nil: idle), for the per-function limit.
         public var function: String? { jobs.first?.function }
     }
+
+    /// Jobs that may wait at a worker behind its running one. One is not enough to keep a
+    /// worker busy under load: the job after it is chosen only when the load balancer hears of
+    /// the first one's end, a round trip through the server the worker would spend asleep.
+    public static let queueDepth = 2
 
     public let strategy: Strategy
     /// Sorted by worker id: "first" for FIFO, the ring order for round robin.
@@ -50,14 +55,14 @@ public struct WorkerPool {
     public func running(_ function: String) -> Int { workers.reduce(0) { $0 + ($1.function == function ? 1 : 0) } }
     /// Whether some worker is free.
     public var hasIdle: Bool { workers.contains { $0.jobs.isEmpty } }
-    /// Whether some worker runs a job of `function`, started after `startedAfter`, with nothing
-    /// queued behind it.
+    /// Whether some worker runs a job of `function`, started after `startedAfter`, with room
+    /// for one more behind it.
     public func canQueueBehind(_ function: String, startedAfter: Double) -> Bool {
         workers.contains { Self.mayQueue(behind: $0, function, startedAfter) }
     }
 
     private static func mayQueue(behind worker: Worker, _ function: String, _ startedAfter: Double) -> Bool {
-        worker.jobs.count == 1 && worker.function == function && worker.startedAt > startedAfter
+        (1...queueDepth).contains(worker.jobs.count) && worker.function == function && worker.startedAt > startedAfter
     }
 
     /// Registers (or re-registers, after a restart) a worker. A new pid starts idle.
@@ -109,14 +114,15 @@ public struct WorkerPool {
     }
 
     /// Queues job `job` of `function` at a worker running a job of the same function, started
-    /// after `startedAfter`, with nothing queued behind it: of those, the one whose job started
-    /// first, the likeliest to end first. nil when there is none (`canQueueBehind` is false).
+    /// after `startedAfter`, with room behind it: of those, the one with the fewest jobs, then
+    /// the one whose job started first (the likeliest to end first). nil when there is none
+    /// (`canQueueBehind` is false).
     /// The function's count of running jobs does not change: its job there ends before this one
     /// starts.
     public mutating func queueBehind(for function: String, job: UInt64, startedAfter: Double) -> Worker? {
         var best: Int?
         for index in workers.indices where Self.mayQueue(behind: workers[index], function, startedAfter) {
-            if best.map({ workers[index].startedAt < workers[$0].startedAt }) ?? true { best = index }
+            if best.map({ (workers[index].jobs.count, workers[index].startedAt) < (workers[$0].jobs.count, workers[$0].startedAt) }) ?? true { best = index }
         }
         guard let best else { return nil }
         workers[best].jobs.append(Job(id: job, function: function))

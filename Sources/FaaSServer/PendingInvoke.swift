@@ -27,4 +27,7 @@ struct PendingInvoke {
     var requestID: String? = nil
     /// How the client sent its payload; its result goes back the same way.
     let bodyForm: BodyForm
+
+    /// What is left at `now` of the call's time limit, counted from when the server accepted it.
+    func timeLeft(now: Double) -> Double { (routing.timeout ?? timeout) - (now - since) }
 }

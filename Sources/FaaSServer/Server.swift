@@ -182,7 +182,7 @@ final class Server {
         for id in requeued {
             guard let invoke = pending[id], case .atBalancer = invoke.stage else { continue }
             var routing = invoke.routing
-            routing.timeout = max(0.001, invoke.timeout - (now - invoke.since))
+            routing.timeout = max(0.001, invoke.timeLeft(now: now))
             balancer.send(.invoke(routing))
         }
         requeued = []
@@ -192,8 +192,8 @@ final class Server {
     private func expireRequeued(now: Double) {
         requeued.removeAll { id in
             guard let invoke = pending[id] else { return true }
-            guard now - invoke.since >= invoke.timeout else { return false }
-            answer(id, .failure(id: nil, .timeout, "timed out after \(invoke.timeout) s waiting for a worker to replace the one that died"))
+            guard invoke.timeLeft(now: now) <= 0 else { return false }
+            answer(id, .failure(id: nil, .timeout, "timed out after \(invoke.routing.timeout ?? invoke.timeout) s waiting for a worker to replace the one that died"))
             return true
         }
     }

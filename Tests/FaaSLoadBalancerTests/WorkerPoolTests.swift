@@ -160,12 +160,14 @@ final class WorkerPoolTests: XCTestCase {
         _ = pool.pick(now: 0.2, for: "g", job: 3)
         XCTAssertFalse(pool.canQueueBehind("h", startedAfter: 0))
         XCTAssertEqual(pool.queueBehind(for: "f", job: 4, startedAfter: 0)?.id, 1, "f's job started first on worker 1")
-        XCTAssertEqual(pool.queueBehind(for: "f", job: 5, startedAfter: 0)?.id, 0)
-        XCTAssertNil(pool.queueBehind(for: "f", job: 6, startedAfter: 0), "one deep, and never behind g")
-        XCTAssertEqual(pool.workers[2].jobs.map(\.id), [3])
-        XCTAssertNil(pool.queueBehind(for: "g", job: 7, startedAfter: 0.3), "g's job started too long ago")
+        XCTAssertEqual(pool.queueBehind(for: "f", job: 5, startedAfter: 0)?.id, 0, "the one with fewer jobs")
+        XCTAssertEqual(pool.queueBehind(for: "f", job: 6, startedAfter: 0)?.id, 1)
+        XCTAssertEqual(pool.queueBehind(for: "f", job: 7, startedAfter: 0)?.id, 0)
+        XCTAssertNil(pool.queueBehind(for: "f", job: 8, startedAfter: 0), "two deep at most, and never behind g")
+        XCTAssertEqual(pool.workers.map { $0.jobs.map(\.id) }, [[1, 5, 7], [2, 4, 6], [3]])
+        XCTAssertNil(pool.queueBehind(for: "g", job: 9, startedAfter: 0.3), "g's job started too long ago")
         XCTAssertNil(pool.pick(now: 2), "a worker with a job queued is not idle")
-        XCTAssertEqual(pool.inFlight, 5)
+        XCTAssertEqual(pool.inFlight, 7)
     }
 
     func testDoneStartsTheQueuedJobAndAQueuedJobCanBeTakenBackUntimed() {
