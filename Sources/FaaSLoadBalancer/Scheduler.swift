@@ -23,7 +23,7 @@ import FaaSProtocol
 ///   without a round trip through this daemon: under load a pool of short calls does not idle
 ///   between two. The function's count of running calls does not change (its calls there end
 ///   first), so its limit holds; a call of another function arriving meanwhile waits for the
-///   next worker that frees up, about three short calls.
+///   next worker that frees up, about `queueDepth` + 1 short calls.
 /// - Calls beyond that wait, one FIFO per function; a freed worker goes to the next function in
 ///   round robin that has calls waiting and is under its limit.
 /// - Waiting counts against the call's own time limit: a call never waits longer than its

@@ -143,26 +143,27 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(scheduler.pool.running("hot"), 4)
     }
 
-    /// With every worker busy, a short function's calls queue at its own workers, two deep: a
+    /// With every worker busy, a short function's calls queue at its own workers, three deep: a
     /// worker starts the next the moment one ends, and the function's running count never grows.
-    func testShortCallsQueueBehindTheirOwnTwoDeep() {
+    func testShortCallsQueueBehindTheirOwnThreeDeep() {
+        XCTAssertEqual(WorkerPool.queueDepth, 3)
         var scheduler = scheduler(workers: 4)
         let now = warm(&scheduler, "hot", took: 0.001)
-        XCTAssertEqual(forwardedCount(&scheduler, "hot", ids: 1...14, now: now), 12, "four running, eight queued behind them")
+        XCTAssertEqual(forwardedCount(&scheduler, "hot", ids: 1...18, now: now), 16, "four running, twelve queued behind them")
         XCTAssertEqual(scheduler.queue.waiting("hot"), 2)
-        XCTAssertEqual(scheduler.pool.workers.map(\.inFlight), [3, 3, 3, 3])
+        XCTAssertEqual(scheduler.pool.workers.map(\.inFlight), [4, 4, 4, 4])
         XCTAssertEqual(scheduler.pool.running("hot"), 4)
-        // Worker 0 ends call 1: call 5, queued there, runs now; call 13 takes a place in line.
+        // Worker 0 ends call 1: call 5, queued there, runs now; call 17 takes a place in line.
         let first = scheduler.pool.workers[0]
-        XCTAssertEqual(first.jobs.map(\.id), [1, 5, 9])
+        XCTAssertEqual(first.jobs.map(\.id), [1, 5, 9, 13])
         scheduler.done(id: first.id, pid: first.pid, job: 1, now: now + 0.001)
-        XCTAssertEqual(scheduler.pool.workers[0].jobs.map(\.id), [5, 9])
-        XCTAssertEqual(scheduler.dispatch(now: now + 0.001).map(\.1.id), [13])
         XCTAssertEqual(scheduler.pool.workers[0].jobs.map(\.id), [5, 9, 13])
+        XCTAssertEqual(scheduler.dispatch(now: now + 0.001).map(\.1.id), [17])
+        XCTAssertEqual(scheduler.pool.workers[0].jobs.map(\.id), [5, 9, 13, 17])
         XCTAssertEqual(scheduler.pool.running("hot"), 4)
         // A queued call the server could not deliver is taken off without ending the running one.
-        scheduler.done(id: first.id, pid: first.pid, job: 13, now: now + 0.0015)
-        XCTAssertEqual(scheduler.pool.workers[0].jobs.map(\.id), [5, 9])
+        scheduler.done(id: first.id, pid: first.pid, job: 17, now: now + 0.0015)
+        XCTAssertEqual(scheduler.pool.workers[0].jobs.map(\.id), [5, 9, 13])
         XCTAssertEqual(scheduler.times["hot"]?.count, 5, "only call 1 was timed")
     }
 
@@ -182,25 +183,25 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(patient.pool.workers[0].inFlight, 1)
     }
 
-    /// A call of another function arriving while a short one fills every worker, three deep,
-    /// waits about three short calls: the two queued ahead of it at the first worker to drain.
+    /// A call of another function arriving while a short one fills every worker, four deep,
+    /// waits about four short calls: those queued ahead of it at the first worker to drain.
     func testABurstingFunctionGivesTheNextFreeWorkerToAnotherFunctionsCall() {
         var scheduler = scheduler(workers: 4)
         let now = warm(&scheduler, "hot", took: 0.001)
-        XCTAssertEqual(forwardedCount(&scheduler, "hot", ids: 1...13, now: now), 12)
+        XCTAssertEqual(forwardedCount(&scheduler, "hot", ids: 1...17, now: now), 16)
         guard case .queued = scheduler.submit(invoke(20, "other"), now: now) else { return XCTFail("no worker is idle") }
         let busy = scheduler.pool.workers[2]
-        XCTAssertEqual(busy.jobs.map(\.id), [3, 7, 11])
-        scheduler.done(id: busy.id, pid: busy.pid, job: 3, now: now + 0.001)
-        XCTAssertTrue(scheduler.dispatch(now: now + 0.001).isEmpty, "call 7 runs there; other waits, so hot's call 13 queues nowhere")
-        scheduler.done(id: busy.id, pid: busy.pid, job: 7, now: now + 0.002)
-        XCTAssertTrue(scheduler.dispatch(now: now + 0.002).isEmpty)
-        scheduler.done(id: busy.id, pid: busy.pid, job: 11, now: now + 0.003)
-        XCTAssertEqual(scheduler.dispatch(now: now + 0.003).map(\.1.id), [20], "the other function's call, not hot's call 13")
+        XCTAssertEqual(busy.jobs.map(\.id), [3, 7, 11, 15])
+        for (step, job) in [3, 7, 11].enumerated() {
+            scheduler.done(id: busy.id, pid: busy.pid, job: UInt64(job), now: now + 0.001 * Double(step + 1))
+            XCTAssertTrue(scheduler.dispatch(now: now + 0.001 * Double(step + 1)).isEmpty, "other waits, so hot's call 17 queues nowhere")
+        }
+        scheduler.done(id: busy.id, pid: busy.pid, job: 15, now: now + 0.004)
+        XCTAssertEqual(scheduler.dispatch(now: now + 0.004).map(\.1.id), [20], "the other function's call, not hot's call 17")
         // Nothing of another function waits any more: hot may queue at its workers again.
         let next = scheduler.pool.workers[0]
-        scheduler.done(id: next.id, pid: next.pid, job: 1, now: now + 0.004)
-        XCTAssertEqual(scheduler.dispatch(now: now + 0.004).map(\.1.id), [13])
+        scheduler.done(id: next.id, pid: next.pid, job: 1, now: now + 0.0045)
+        XCTAssertEqual(scheduler.dispatch(now: now + 0.0045).map(\.1.id), [17])
     }
 
     func testLongUnknownOrLimitedFunctionsNeverBurst() {
@@ -213,7 +214,7 @@ final class SchedulerTests: XCTestCase {
 
         var narrow = self.scheduler(workers: 4)
         let after = warm(&narrow, "narrow", took: 0.001, concurrency: 1)
-        XCTAssertEqual(forwardedCount(&narrow, "narrow", ids: 1...4, now: after, concurrency: 1), 3, "one running, two queued behind it")
+        XCTAssertEqual(forwardedCount(&narrow, "narrow", ids: 1...6, now: after, concurrency: 1), 4, "one running, three queued behind it")
         XCTAssertEqual(narrow.pool.running("narrow"), 1, "its own concurrency is a promise")
 
         var off = self.scheduler(workers: 4, burstBelow: 0)

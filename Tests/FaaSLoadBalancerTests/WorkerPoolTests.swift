@@ -163,11 +163,13 @@ final class WorkerPoolTests: XCTestCase {
         XCTAssertEqual(pool.queueBehind(for: "f", job: 5, startedAfter: 0)?.id, 0, "the one with fewer jobs")
         XCTAssertEqual(pool.queueBehind(for: "f", job: 6, startedAfter: 0)?.id, 1)
         XCTAssertEqual(pool.queueBehind(for: "f", job: 7, startedAfter: 0)?.id, 0)
-        XCTAssertNil(pool.queueBehind(for: "f", job: 8, startedAfter: 0), "two deep at most, and never behind g")
-        XCTAssertEqual(pool.workers.map { $0.jobs.map(\.id) }, [[1, 5, 7], [2, 4, 6], [3]])
-        XCTAssertNil(pool.queueBehind(for: "g", job: 9, startedAfter: 0.3), "g's job started too long ago")
+        XCTAssertEqual(pool.queueBehind(for: "f", job: 8, startedAfter: 0)?.id, 1)
+        XCTAssertEqual(pool.queueBehind(for: "f", job: 9, startedAfter: 0)?.id, 0)
+        XCTAssertNil(pool.queueBehind(for: "f", job: 10, startedAfter: 0), "three deep at most, and never behind g")
+        XCTAssertEqual(pool.workers.map { $0.jobs.map(\.id) }, [[1, 5, 7, 9], [2, 4, 6, 8], [3]])
+        XCTAssertNil(pool.queueBehind(for: "g", job: 11, startedAfter: 0.3), "g's job started too long ago")
         XCTAssertNil(pool.pick(now: 2), "a worker with a job queued is not idle")
-        XCTAssertEqual(pool.inFlight, 7)
+        XCTAssertEqual(pool.inFlight, 9)
     }
 
     func testDoneStartsTheQueuedJobAndAQueuedJobCanBeTakenBackUntimed() {
