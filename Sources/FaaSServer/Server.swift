@@ -148,7 +148,7 @@ final class Server {
         }
         // After the replacement below has registered: with a pool of one, the load balancer
         // would otherwise have no worker to give them.
-        defer { requeueWaiting(Array(waiting), from: status) }
+        defer { requeueWaiting(Array(waiting), failure: "the worker this call was queued at died before running it (\(status))") }
         guard !stopping else {
             if slots.allSatisfy({ !$0.isAlive }) { loop.stop() }
             return
@@ -160,12 +160,13 @@ final class Server {
         scheduleRespawn(slot, after: delay)
     }
 
-    /// Calls that were queued at a worker that died before starting them go back to the load
-    /// balancer, with what is left of their time limit: they never ran, so they are not lost.
-    private func requeueWaiting(_ ids: [UInt64], from status: ExitStatus) {
+    /// Calls that never ran (queued at a worker that died first, or forwarded to a worker
+    /// replaced meanwhile) go back to the load balancer, with what is left of their time limit.
+    /// `failure` answers them when that cannot be done (shutting down, no load balancer).
+    private func requeueWaiting(_ ids: [UInt64], failure: String) {
         for id in ids where pending[id] != nil {
             guard !stopping, balancer.isConnected, pending[id]?.payload != nil else {
-                answer(id, .failure(id: nil, .noWorker, "the worker this call was queued at died before running it (\(status))"))
+                answer(id, .failure(id: nil, .noWorker, failure))
                 continue
             }
             pending[id]?.stage = .atBalancer
@@ -362,8 +363,10 @@ final class Server {
         }
         let slot = slots.indices.contains(forward.workerID) ? slots[forward.workerID] : nil
         guard let slot, slot.pid == forward.pid, let channel = slot.channel else {
-            answer(id, .failure(id: nil, .noWorker, "the chosen worker restarted; try again"))
+            // The worker died after the load balancer chose it: the call never ran, so it goes
+            // back to the load balancer like the calls queued at that worker.
             balancer.send(.workerDone(WorkerDoneMessage(workerID: forward.workerID, pid: forward.pid, id: id)))
+            requeueWaiting([id], failure: "the chosen worker restarted before the call reached it; try again")
             return
         }
         var job = forward.job
