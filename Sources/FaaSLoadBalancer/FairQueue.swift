@@ -15,6 +15,8 @@ public struct FairQueue<Element> {
     public var isEmpty: Bool { count == 0 }
     /// Functions with calls waiting.
     public var functionsWaiting: Int { ring.count }
+    /// The function whose calls wait, when only one has any.
+    public var soleFunction: String? { ring.count == 1 ? ring[0] : nil }
     /// Calls of `key` waiting.
     public func waiting(_ key: String) -> Int { queues[key]?.count ?? 0 }
 

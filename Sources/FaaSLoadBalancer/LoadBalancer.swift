@@ -107,7 +107,7 @@ final class LoadBalancer {
             log.info("worker unregistered", ["worker_id": unregister.workerID, "pid": unregister.pid])
             if peer.scheduler.pool.isEmpty { failQueued(peer, .noWorker, "no worker is running") }
         case .workerDone(let done):
-            peer.scheduler.done(id: done.workerID, pid: done.pid, now: EventLoop.now())
+            peer.scheduler.done(id: done.workerID, pid: done.pid, job: done.id, now: EventLoop.now())
             dispatchQueued(peer)
         case .invoke(let invoke):
             route(invoke, from: peer)

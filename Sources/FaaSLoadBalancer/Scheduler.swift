@@ -16,6 +16,14 @@ import FaaSProtocol
 ///   wastes half the machine; a call of another function arriving meanwhile waits about one
 ///   such short call, then the freed worker goes to it (the burster is over its share, the
 ///   newcomer is not). Long or unknown calls never burst, so the rule above still holds for them.
+/// - Short calls may also queue at a worker: while no call of another function waits, a call
+///   of a short function (the same test as bursting) that finds no free worker goes to a worker
+///   running a call of the same function that started less than `burstBelow` ago, at most
+///   `WorkerPool.queueDepth` behind it. The worker starts it the moment the one before ends,
+///   without a round trip through this daemon: under load a pool of short calls does not idle
+///   between two. The function's count of running calls does not change (its calls there end
+///   first), so its limit holds; a call of another function arriving meanwhile waits for the
+///   next worker that frees up, about `queueDepth` + 1 short calls.
 /// - Calls beyond that wait, one FIFO per function; a freed worker goes to the next function in
 ///   round robin that has calls waiting and is under its limit.
 /// - Waiting counts against the call's own time limit: a call never waits longer than its
@@ -81,14 +89,28 @@ public struct Scheduler {
         return recent.average < burstBelow
     }
 
+    /// Whether a call of `function` may queue at a worker running one of its calls: its recent
+    /// calls are short (as for bursting), no call of another function waits, and one of its
+    /// calls has been running for less than that so far (not one that already turned out long).
+    private func mayQueueBehind(_ function: String, othersWaiting: Bool, now: Double) -> Bool {
+        guard burstBelow > 0, !othersWaiting, let recent = times[function], recent.count >= Self.burstHistory,
+              recent.average < burstBelow else { return false }
+        return pool.canQueueBehind(function, startedAfter: now - burstBelow)
+    }
+
     public mutating func submit(_ invoke: InvokeMessage, now: Double) -> Decision {
         if pool.isEmpty { return .refused(.noWorker, "no worker is available") }
         // Calls of the same function already waiting go first: its order is kept.
-        if queue.waiting(invoke.fn) == 0,
-           Self.mayRun(invoke.fn, concurrency: invoke.concurrency, othersWaiting: !queue.isEmpty, pool: pool, times: times,
-                       defaultShare: defaultShare, burstBelow: burstBelow),
-           let worker = pool.pick(now: now, for: invoke.fn) {
-            return .forward(worker, invoke.job)
+        if queue.waiting(invoke.fn) == 0 {
+            if Self.mayRun(invoke.fn, concurrency: invoke.concurrency, othersWaiting: !queue.isEmpty, pool: pool, times: times,
+                           defaultShare: defaultShare, burstBelow: burstBelow),
+               let worker = pool.pick(now: now, for: invoke.fn, job: invoke.id) {
+                return .forward(worker, invoke.job)
+            }
+            if mayQueueBehind(invoke.fn, othersWaiting: !queue.isEmpty, now: now),
+               let worker = pool.queueBehind(for: invoke.fn, job: invoke.id, startedAfter: now - burstBelow) {
+                return .forward(worker, invoke.job)
+            }
         }
         guard queue.append(Waiting(invoke: invoke, since: now), for: invoke.fn) else {
             return .refused(.overloaded, "overloaded: \(queue.capacity) invocations already waiting for a worker")
@@ -107,20 +129,32 @@ public struct Scheduler {
                 Self.mayRun(key, concurrency: waiting.invoke.concurrency, othersWaiting: othersWaiting, pool: pool, times: times,
                             defaultShare: share, burstBelow: burst)
             }) else { break }
-            guard let worker = self.pool.pick(now: now, for: next.key) else { break }
-            var job = next.element.invoke.job
-            if let timeout = job.timeout { job.timeout = max(0.001, timeout - (now - next.element.since)) }
-            out.append((worker, job))
+            guard let worker = self.pool.pick(now: now, for: next.key, job: next.element.invoke.id) else { break }
+            out.append((worker, Self.job(for: next.element, now: now)))
+        }
+        // No free worker for them: when a single function waits, its calls may queue behind its own.
+        while let function = queue.soleFunction, mayQueueBehind(function, othersWaiting: false, now: now),
+              let next = queue.popNext(where: { _, _ in true }),
+              let worker = pool.queueBehind(for: function, job: next.element.invoke.id, startedAfter: now - burstBelow) {
+            out.append((worker, Self.job(for: next.element, now: now)))
         }
         return out
+    }
+
+    /// The job for a call that waited: what is left of its time limit.
+    private static func job(for waiting: Waiting, now: Double) -> JobMessage {
+        var job = waiting.invoke.job
+        if let timeout = job.timeout { job.timeout = max(0.001, timeout - (now - waiting.since)) }
+        return job
     }
 
     public mutating func register(id: Int, pid: Int32) { pool.register(id: id, pid: pid) }
 
     public mutating func unregister(id: Int, pid: Int32) { pool.unregister(id: id, pid: pid) }
 
-    public mutating func done(id: Int, pid: Int32, now: Double) {
-        guard let (function, took) = pool.done(id: id, pid: pid, now: now), let function else { return }
+    /// Worker `id` is done with job `job` (nil: its running one).
+    public mutating func done(id: Int, pid: Int32, job: UInt64? = nil, now: Double) {
+        guard let (function, took) = pool.done(id: id, pid: pid, job: job, now: now), let function else { return }
         // Deleted functions leave entries behind: bounded, the way the worker's caches are.
         if times.count >= 100_000 && times[function] == nil { times.removeAll(keepingCapacity: true) }
         if var recent = times[function] {

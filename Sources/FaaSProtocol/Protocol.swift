@@ -17,7 +17,7 @@
 /// | `forward_to_worker` | load balancer -> server | `worker_id`, `pid`, `job` (without payload) |
 /// | `job` | server -> worker (stdin pipe) | `id`, `fn`, `payload_bytes` + attachment, `timeout`?, `memory`?, `ctx`? |
 /// | result `{"ok":...}` | worker -> server -> gateway; load balancer -> server | `ok`, `output_bytes` + attachment or `error`, `id`, `code`?, `output_type`?, `log`? |
-/// | `worker_done` | server -> load balancer | `worker_id`, `pid`, `id` (the worker is free again) |
+/// | `worker_done` | server -> load balancer | `worker_id`, `pid`, `id` (the job that ended, or one the server did not deliver) |
 /// | `ping` | gateway -> server -> load balancer | `id` |
 /// | `pong` | load balancer -> server -> gateway | `id`, `load_balancer`? (server -> gateway: `ok`, `unreachable` or `timeout`), `workers_busy`?, `workers_idle`?, `workers_starting`? |
 ///
@@ -45,7 +45,9 @@
 ///   invokes) pings the server, which pings the load balancer with a short deadline and says in
 ///   its `pong` whether that answered.
 /// - `worker_done` tells the load balancer a worker finished a job; `pid` guards against a
-///   message about a worker that has since been replaced by a new process in the same slot.
+///   message about a worker that has since been replaced by a new process in the same slot, and
+///   `id` names the job: a worker may have a second job queued behind the running one (short
+///   calls, `Scheduler`), which the server writes to its pipe at once.
 ///
 /// A line that is not valid JSON, not a known message, or too long, or an attachment larger
 /// than `maxAttachmentLength`, gets the peer disconnected (and logged): a stream that lost

@@ -14,8 +14,12 @@ struct PendingInvoke {
     /// When the server accepted it: how long it has waited for a worker, for scaling up.
     let since: Double
     var stage: Stage
+    /// What the load balancer was sent (no payload, no context): sent again if the call was
+    /// queued at a worker that died before starting it.
+    let routing: InvokeMessage
     /// Kept here while the load balancer picks a worker (it gets the invoke without it);
-    /// attached to the job, then dropped.
+    /// attached to the job, then dropped once the job runs (kept while it is queued behind
+    /// another at its worker, to be sent elsewhere if that worker dies first).
     var payload: [UInt8]?
     /// The request behind it: kept from the load balancer like the payload.
     var context: InvocationContext?
@@ -23,4 +27,7 @@ struct PendingInvoke {
     var requestID: String? = nil
     /// How the client sent its payload; its result goes back the same way.
     let bodyForm: BodyForm
+
+    /// What is left at `now` of the call's time limit, counted from when the server accepted it.
+    func timeLeft(now: Double) -> Double { (routing.timeout ?? timeout) - (now - since) }
 }

@@ -28,6 +28,8 @@ final class Server {
     private let balancer: ReconnectingChannel
     private var slots: [WorkerSlot]
     private var pending: [UInt64: PendingInvoke] = [:]
+    /// Calls taken back from a dead worker, waiting for a registered worker (`requeueWaiting`).
+    private var requeued: [UInt64] = []
     private var nextID: UInt64 = 1
     private var stopping = false
     /// Gateways' pings waiting for the load balancer's pong, by the id sent to it.
@@ -109,6 +111,7 @@ final class Server {
         guard slot.isAlive, !slot.registered, !slot.retired, slot.jobs.isEmpty else { return }
         slot.registered = balancer.send(.registerWorker(RegisterWorkerMessage(workerID: slot.id, pid: slot.pid)))
         slot.idleSince = EventLoop.now()
+        sendRequeued()
     }
 
     private func workerExited(_ slot: WorkerSlot, pid: pid_t, status: ExitStatus) {
@@ -134,14 +137,18 @@ final class Server {
         loop.runBlocking({ try? FileManager.default.removeItem(atPath: folder) }, then: { _ in })
         slot.channel = nil
         slot.timedJob = nil
-        for id in slot.jobs {
-            answer(id, .failure(id: nil, .internal, "the worker running this function died (\(status))"))
+        let waiting = slot.jobs.dropFirst()
+        if let running = slot.jobs.first {
+            answer(running, .failure(id: nil, .internal, "the worker running this function died (\(status))"))
         }
         slot.jobs = []
         if slot.registered {
             balancer.send(.unregisterWorker(UnregisterWorkerMessage(workerID: slot.id, pid: pid)))
             slot.registered = false
         }
+        // After the replacement below has registered: with a pool of one, the load balancer
+        // would otherwise have no worker to give them.
+        defer { requeueWaiting(Array(waiting), failure: "the worker this call was queued at died before running it (\(status))") }
         guard !stopping else {
             if slots.allSatisfy({ !$0.isAlive }) { loop.stop() }
             return
@@ -151,6 +158,45 @@ final class Server {
         slot.quickDeaths = uptime < 1 ? slot.quickDeaths + 1 : 0
         let delay = slot.quickDeaths == 0 ? 0 : min(0.05 * pow(2, Double(slot.quickDeaths)), 5)
         scheduleRespawn(slot, after: delay)
+    }
+
+    /// Calls that never ran (queued at a worker that died first, or forwarded to a worker
+    /// replaced meanwhile) go back to the load balancer, with what is left of their time limit.
+    /// `failure` answers them when that cannot be done (shutting down, no load balancer).
+    private func requeueWaiting(_ ids: [UInt64], failure: String) {
+        for id in ids where pending[id] != nil {
+            guard !stopping, balancer.isConnected, pending[id]?.payload != nil else {
+                answer(id, .failure(id: nil, .noWorker, failure))
+                continue
+            }
+            pending[id]?.stage = .atBalancer
+            requeued.append(id)
+        }
+        sendRequeued()
+    }
+
+    /// Sends the calls `requeueWaiting` took back once the load balancer has a worker to give
+    /// them: with a pool of one, only when the replacement has registered.
+    private func sendRequeued() {
+        guard !requeued.isEmpty, slots.contains(where: \.registered) else { return }
+        let now = EventLoop.now()
+        for id in requeued {
+            guard let invoke = pending[id], case .atBalancer = invoke.stage else { continue }
+            var routing = invoke.routing
+            routing.timeout = max(0.001, invoke.timeLeft(now: now))
+            balancer.send(.invoke(routing))
+        }
+        requeued = []
+    }
+
+    /// Requeued calls still waiting for a worker to register when their time limit is up.
+    private func expireRequeued(now: Double) {
+        requeued.removeAll { id in
+            guard let invoke = pending[id] else { return true }
+            guard invoke.timeLeft(now: now) <= 0 else { return false }
+            answer(id, .failure(id: nil, .timeout, "timed out after \(invoke.routing.timeout ?? invoke.timeout) s waiting for a worker to replace the one that died"))
+            return true
+        }
     }
 
     private func scheduleRespawn(_ slot: WorkerSlot, after delay: Double) {
@@ -172,6 +218,11 @@ final class Server {
             return
         }
         let id = slot.jobs.removeFirst()
+        // The job queued behind it runs now: its copies are no longer needed here.
+        if let next = slot.jobs.first {
+            pending[next]?.payload = nil
+            pending[next]?.context = nil
+        }
         if let resultID = result.id, resultID != id {
             log.warn("worker answered out of order; replacing it", ["worker_id": slot.id, "expected": id, "got": resultID])
             answer(id, .failure(id: nil, .internal, "the worker broke protocol and was replaced"))
@@ -218,6 +269,7 @@ final class Server {
     private func scheduleScaling() {
         loop.schedule(after: 0.1) { [unowned self] in
             guard !self.stopping else { return }
+            self.expireRequeued(now: EventLoop.now())
             self.scale()
             self.scheduleScaling()
         }
@@ -311,15 +363,20 @@ final class Server {
         }
         let slot = slots.indices.contains(forward.workerID) ? slots[forward.workerID] : nil
         guard let slot, slot.pid == forward.pid, let channel = slot.channel else {
-            answer(id, .failure(id: nil, .noWorker, "the chosen worker restarted; try again"))
+            // The worker died after the load balancer chose it: the call never ran, so it goes
+            // back to the load balancer like the calls queued at that worker.
             balancer.send(.workerDone(WorkerDoneMessage(workerID: forward.workerID, pid: forward.pid, id: id)))
+            requeueWaiting([id], failure: "the chosen worker restarted before the call reached it; try again")
             return
         }
         var job = forward.job
         job.payload = invoke.payload ?? []
         job.context = invoke.context
-        invoke.payload = nil
-        invoke.context = nil
+        // A job queued behind another keeps them until it runs (`requeueWaiting`).
+        if slot.jobs.isEmpty {
+            invoke.payload = nil
+            invoke.context = nil
+        }
         // The load balancer lowered the limit by the time the invoke waited for a worker.
         if let left = job.timeout { invoke.timeout = min(invoke.timeout, left) }
         invoke.stage = .atWorker(slot: slot.id)
@@ -383,13 +440,15 @@ final class Server {
         let id = nextID
         nextID += 1
         let timeout = invoke.timeout ?? options.defaultTimeout
-        pending[id] = PendingInvoke(client: client, clientID: clientID, timeout: timeout, since: EventLoop.now(), stage: .atBalancer,
-                                    payload: payload, context: invoke.context, requestID: invoke.context?.requestID, bodyForm: invoke.bodyForm)
+        let context = invoke.context
         // The load balancer gets what it chooses by, not the payload (kept in `pending`).
         invoke.id = id
         invoke.timeout = timeout
         invoke.payload = nil
         invoke.context = nil
+        pending[id] = PendingInvoke(client: client, clientID: clientID, timeout: timeout, since: EventLoop.now(), stage: .atBalancer,
+                                    routing: invoke, payload: payload, context: context, requestID: context?.requestID,
+                                    bodyForm: invoke.bodyForm)
         balancer.send(.invoke(invoke))
     }
 

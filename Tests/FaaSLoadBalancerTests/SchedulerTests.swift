@@ -136,30 +136,72 @@ final class SchedulerTests: XCTestCase {
     }
 
     func testShortCallsTakeTheWholePoolWhileNothingElseWaits() {
-        var scheduler = scheduler(workers: 4)
+        var scheduler = scheduler(workers: 4, burstBelow: 0.005)
         let now = warm(&scheduler, "hot", took: 0.001)
         XCTAssertEqual(scheduler.times["hot"]?.count, 4)
-        XCTAssertEqual(forwardedCount(&scheduler, "hot", ids: 1...6, now: now), 4, "past its share of 2: the whole pool")
-        XCTAssertEqual(scheduler.queue.waiting("hot"), 2)
-        // A freed worker goes on to the next hot call: nothing else waits.
-        let busy = scheduler.pool.workers[0]
-        scheduler.done(id: busy.id, pid: busy.pid, now: now + 0.001)
-        XCTAssertEqual(scheduler.dispatch(now: now + 0.001).map(\.1.id), [5])
+        XCTAssertEqual(forwardedCount(&scheduler, "hot", ids: 1...4, now: now), 4, "past its share of 2: the whole pool")
+        XCTAssertEqual(scheduler.pool.running("hot"), 4)
     }
 
+    /// With every worker busy, a short function's calls queue at its own workers, three deep: a
+    /// worker starts the next the moment one ends, and the function's running count never grows.
+    func testShortCallsQueueBehindTheirOwnThreeDeep() {
+        XCTAssertEqual(WorkerPool.queueDepth, 3)
+        var scheduler = scheduler(workers: 4)
+        let now = warm(&scheduler, "hot", took: 0.001)
+        XCTAssertEqual(forwardedCount(&scheduler, "hot", ids: 1...18, now: now), 16, "four running, twelve queued behind them")
+        XCTAssertEqual(scheduler.queue.waiting("hot"), 2)
+        XCTAssertEqual(scheduler.pool.workers.map(\.inFlight), [4, 4, 4, 4])
+        XCTAssertEqual(scheduler.pool.running("hot"), 4)
+        // Worker 0 ends call 1: call 5, queued there, runs now; call 17 takes a place in line.
+        let first = scheduler.pool.workers[0]
+        XCTAssertEqual(first.jobs.map(\.id), [1, 5, 9, 13])
+        scheduler.done(id: first.id, pid: first.pid, job: 1, now: now + 0.001)
+        XCTAssertEqual(scheduler.pool.workers[0].jobs.map(\.id), [5, 9, 13])
+        XCTAssertEqual(scheduler.dispatch(now: now + 0.001).map(\.1.id), [17])
+        XCTAssertEqual(scheduler.pool.workers[0].jobs.map(\.id), [5, 9, 13, 17])
+        XCTAssertEqual(scheduler.pool.running("hot"), 4)
+        // A queued call the server could not deliver is taken off without ending the running one.
+        scheduler.done(id: first.id, pid: first.pid, job: 17, now: now + 0.0015)
+        XCTAssertEqual(scheduler.pool.workers[0].jobs.map(\.id), [5, 9, 13])
+        XCTAssertEqual(scheduler.times["hot"]?.count, 5, "only call 1 was timed")
+    }
+
+    func testNoCallQueuesBehindWhileAnotherFunctionWaitsNorBehindALongRunningCall() {
+        var scheduler = scheduler(workers: 2)
+        let now = warm(&scheduler, "hot", took: 0.001)
+        XCTAssertEqual(forwardedCount(&scheduler, "hot", ids: 1...2, now: now), 2)
+        guard case .queued = scheduler.submit(invoke(3, "other"), now: now) else { return XCTFail("no worker is idle") }
+        guard case .queued = scheduler.submit(invoke(4, "hot"), now: now) else { return XCTFail("other waits: hot may not queue at a worker") }
+
+        var patient = self.scheduler(workers: 1)
+        let later = warm(&patient, "hot", took: 0.001)
+        XCTAssertEqual(forwardedCount(&patient, "hot", ids: 1...1, now: later), 1)
+        guard case .queued = patient.submit(invoke(2, "hot"), now: later + 1) else {
+            return XCTFail("the call running for a second is not short: nothing queues behind it")
+        }
+        XCTAssertEqual(patient.pool.workers[0].inFlight, 1)
+    }
+
+    /// A call of another function arriving while a short one fills every worker, four deep,
+    /// waits about four short calls: those queued ahead of it at the first worker to drain.
     func testABurstingFunctionGivesTheNextFreeWorkerToAnotherFunctionsCall() {
         var scheduler = scheduler(workers: 4)
         let now = warm(&scheduler, "hot", took: 0.001)
-        XCTAssertEqual(forwardedCount(&scheduler, "hot", ids: 1...6, now: now), 4)
-        guard case .queued = scheduler.submit(invoke(9, "other"), now: now) else { return XCTFail("no worker is idle") }
+        XCTAssertEqual(forwardedCount(&scheduler, "hot", ids: 1...17, now: now), 16)
+        guard case .queued = scheduler.submit(invoke(20, "other"), now: now) else { return XCTFail("no worker is idle") }
         let busy = scheduler.pool.workers[2]
-        scheduler.done(id: busy.id, pid: busy.pid, now: now + 0.001)
-        XCTAssertEqual(scheduler.dispatch(now: now + 0.001).map(\.1.id), [9], "the other function's call, not a third hot one")
-        // While it waits no more, hot is over its share with calls of another function running,
-        // but nothing of another function waits: hot may take freed workers again.
+        XCTAssertEqual(busy.jobs.map(\.id), [3, 7, 11, 15])
+        for (step, job) in [3, 7, 11].enumerated() {
+            scheduler.done(id: busy.id, pid: busy.pid, job: UInt64(job), now: now + 0.001 * Double(step + 1))
+            XCTAssertTrue(scheduler.dispatch(now: now + 0.001 * Double(step + 1)).isEmpty, "other waits, so hot's call 17 queues nowhere")
+        }
+        scheduler.done(id: busy.id, pid: busy.pid, job: 15, now: now + 0.004)
+        XCTAssertEqual(scheduler.dispatch(now: now + 0.004).map(\.1.id), [20], "the other function's call, not hot's call 17")
+        // Nothing of another function waits any more: hot may queue at its workers again.
         let next = scheduler.pool.workers[0]
-        scheduler.done(id: next.id, pid: next.pid, now: now + 0.002)
-        XCTAssertEqual(scheduler.dispatch(now: now + 0.002).map(\.1.id), [5])
+        scheduler.done(id: next.id, pid: next.pid, job: 1, now: now + 0.0045)
+        XCTAssertEqual(scheduler.dispatch(now: now + 0.0045).map(\.1.id), [17])
     }
 
     func testLongUnknownOrLimitedFunctionsNeverBurst() {
@@ -172,11 +214,12 @@ final class SchedulerTests: XCTestCase {
 
         var narrow = self.scheduler(workers: 4)
         let after = warm(&narrow, "narrow", took: 0.001, concurrency: 1)
-        XCTAssertEqual(forwardedCount(&narrow, "narrow", ids: 1...4, now: after, concurrency: 1), 1, "its own concurrency is a promise")
+        XCTAssertEqual(forwardedCount(&narrow, "narrow", ids: 1...6, now: after, concurrency: 1), 4, "one running, three queued behind it")
+        XCTAssertEqual(narrow.pool.running("narrow"), 1, "its own concurrency is a promise")
 
         var off = self.scheduler(workers: 4, burstBelow: 0)
         let then = warm(&off, "hot", took: 0.001)
-        XCTAssertEqual(forwardedCount(&off, "hot", ids: 1...4, now: then), 2, "--burst-below 0: shares are strict")
+        XCTAssertEqual(forwardedCount(&off, "hot", ids: 1...4, now: then), 2, "--burst-below 0: shares are strict, nothing queues at a worker")
     }
 
     func testAFunctionWhoseCallsTurnLongStopsBursting() {

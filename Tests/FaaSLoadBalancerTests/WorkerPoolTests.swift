@@ -151,6 +151,45 @@ final class WorkerPoolTests: XCTestCase {
         }
     }
 
+    // MARK: a second job queued behind the running one
+
+    func testQueueBehindPicksTheOldestRunningJobOfThatFunctionOneDeep() {
+        var pool = pool(.rr, workers: 3)
+        _ = pool.pick(now: 1, for: "f", job: 1)
+        _ = pool.pick(now: 0.5, for: "f", job: 2)
+        _ = pool.pick(now: 0.2, for: "g", job: 3)
+        XCTAssertFalse(pool.canQueueBehind("h", startedAfter: 0))
+        XCTAssertEqual(pool.queueBehind(for: "f", job: 4, startedAfter: 0)?.id, 1, "f's job started first on worker 1")
+        XCTAssertEqual(pool.queueBehind(for: "f", job: 5, startedAfter: 0)?.id, 0, "the one with fewer jobs")
+        XCTAssertEqual(pool.queueBehind(for: "f", job: 6, startedAfter: 0)?.id, 1)
+        XCTAssertEqual(pool.queueBehind(for: "f", job: 7, startedAfter: 0)?.id, 0)
+        XCTAssertEqual(pool.queueBehind(for: "f", job: 8, startedAfter: 0)?.id, 1)
+        XCTAssertEqual(pool.queueBehind(for: "f", job: 9, startedAfter: 0)?.id, 0)
+        XCTAssertNil(pool.queueBehind(for: "f", job: 10, startedAfter: 0), "three deep at most, and never behind g")
+        XCTAssertEqual(pool.workers.map { $0.jobs.map(\.id) }, [[1, 5, 7, 9], [2, 4, 6, 8], [3]])
+        XCTAssertNil(pool.queueBehind(for: "g", job: 11, startedAfter: 0.3), "g's job started too long ago")
+        XCTAssertNil(pool.pick(now: 2), "a worker with a job queued is not idle")
+        XCTAssertEqual(pool.inFlight, 9)
+    }
+
+    func testDoneStartsTheQueuedJobAndAQueuedJobCanBeTakenBackUntimed() {
+        var pool = pool(.rr, workers: 1)
+        _ = pool.pick(now: 0, for: "f", job: 1)
+        _ = pool.queueBehind(for: "f", job: 2, startedAfter: -1)
+        pool.done(id: 0, pid: pid(0), job: 9, now: 1)   // an unknown job
+        XCTAssertEqual(pool.workers[0].jobs.map(\.id), [1, 2])
+        let first = pool.done(id: 0, pid: pid(0), job: 1, now: 1)
+        XCTAssertEqual(first?.function, "f")
+        XCTAssertEqual(first?.took ?? 0, 1, accuracy: 1e-9)
+        XCTAssertEqual(pool.workers[0].jobs.map(\.id), [2])
+        XCTAssertEqual(pool.workers[0].startedAt, 1, "job 2 started when job 1 ended")
+        _ = pool.queueBehind(for: "f", job: 3, startedAfter: 0)
+        XCTAssertNil(pool.done(id: 0, pid: pid(0), job: 3, now: 1.5), "job 3 never ran: not timed")
+        XCTAssertEqual(pool.workers[0].jobs.map(\.id), [2])
+        XCTAssertEqual(pool.done(id: 0, pid: pid(0), job: 2, now: 3)?.took ?? 0, 2, accuracy: 1e-9)
+        XCTAssertTrue(pool.hasIdle)
+    }
+
     func testEmptyPoolGivesNil() {
         for strategy in Strategy.allCases {
             var pool = WorkerPool(strategy: strategy)

@@ -126,7 +126,7 @@ public enum CommonSettings {
     public static let queueTimeout = Setting("queue-timeout", env: "FAAS_QUEUE_TIMEOUT", default: "30", kind: .number(0.01...3600),
                                              help: "seconds an invoke may wait for a free worker")
     public static let burstBelow = Setting("burst-below", env: "FAAS_BURST_BELOW", default: "0.005", kind: .number(0...60),
-                                           help: "a function whose recent calls took under this many seconds on average may use workers beyond its default share while no other function's call waits; 0: never")
+                                           help: "a function whose recent calls took under this many seconds on average may use workers beyond its default share, and queue up to three calls behind each of its running ones, while no other function's call waits; 0: never")
     public static let functionConcurrency = Setting("function-concurrency", env: "FAAS_FUNCTION_CONCURRENCY", default: "0", kind: .integer(0...256),
                                                     help: "workers one function may use at once unless it was deployed with its own; 0: half the pool (never all of it)")
 
