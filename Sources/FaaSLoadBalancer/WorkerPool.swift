@@ -35,7 +35,7 @@ public struct WorkerPool {
     /// Jobs that may wait at a worker behind its running one. One is not enough to keep a
     /// worker busy under load: the job after it is chosen only when the load balancer hears of
     /// the first one's end, a round trip through the server the worker would spend asleep
-    /// (`scripts/bench`'s C hello on 4 workers, against none: one +30%, two +50%, three +60%).
+    /// (C hello on 4 workers under wrk, against none: one +30%, two +50%, three 5-15% more).
     public static let queueDepth = 3
 
     public let strategy: Strategy
