@@ -42,7 +42,7 @@ final class Deployer {
             guard let bundle, let entryFile else { return source }
             switch language {
             case .c, .cpp:
-                return bundle.filePaths.filter { BundleEntry.extensions(language).contains(($0 as NSString).pathExtension) }
+                return bundle.filePaths.filter { language.sourceExtensions.contains(($0 as NSString).pathExtension) }
                     .flatMap { (bundle.contents(of: $0) ?? []) + [10] }
             case .go:
                 return bundle.filePaths.filter { !$0.contains("/") && $0.hasSuffix(".go") && !$0.hasSuffix("_test.go") }
@@ -346,23 +346,14 @@ final class Deployer {
                 // The slot's user owns its folder and the build folder (go writes its cache there).
                 let uid = SandboxPolicy.compilerUID(slot: slot)
                 for folder in [workspace, build.buildDirectory] { try syscall("chown") { chown(folder, uid, uid) } }
-                policy.cgroup = try compilerCgroups?.create(name: "compile-\(slot)", limits: SandboxPolicy.compilerCgroupLimits)
-                policy.uid = uid
-                policy.seccompFile = seccompFile
-                policy.tmpfsSizeMiB = SandboxPolicy.compilerAddressSpaceMiB
+                try confine(&policy, slot: slot)
             }
             let environment = build.environment
             let sandboxed = try policy.command(program: build.arguments(go: options.go), environment: environment)
             spawn = SpawnRequest(executable: sandboxed.executable, arguments: sandboxed.arguments, environment: environment)
-        } catch let error as SandboxError {
-            cleanUp()
-            return finish(.failure(Failure(status: .serviceUnavailable, message: "cannot compile: \(error)")))
-        } catch let error as CgroupError {
-            cleanUp()
-            return finish(.failure(Failure(status: .serviceUnavailable, message: "cannot compile: \(error)")))
         } catch {
             cleanUp()
-            return finish(.failure(Failure(status: .serviceUnavailable, message: "the go toolchain is not available: \(error)")))
+            return finish(.failure(Self.cannotCompile(request.language, error)))
         }
         let started = EventLoop.now()
         do {
@@ -418,6 +409,26 @@ final class Deployer {
         }
     }
 
+    /// What every confined compiler run gets, clang, rustc or go: its slot's cgroup and user,
+    /// the seccomp filter and a bounded /tmp.
+    private func confine(_ policy: inout SandboxPolicy, slot: Int) throws {
+        policy.cgroup = try compilerCgroups?.create(name: "compile-\(slot)", limits: SandboxPolicy.compilerCgroupLimits)
+        policy.uid = SandboxPolicy.compilerUID(slot: slot)
+        policy.seccompFile = seccompFile
+        policy.tmpfsSizeMiB = SandboxPolicy.compilerAddressSpaceMiB
+    }
+
+    /// 503 for a compiler that cannot be started: its confinement failed (fails closed:
+    /// compilers never run unconfined unless FAAS_SANDBOX=none says so) or its toolchain is missing.
+    private static func cannotCompile(_ language: Language, _ error: Error) -> Failure {
+        switch error {
+        case is SandboxError, is CgroupError:
+            return Failure(status: .serviceUnavailable, message: "cannot compile: \(error)")
+        default:
+            return Failure(status: .serviceUnavailable, message: "the \(language.rawValue) toolchain is not available: \(error)")
+        }
+    }
+
     private func compile(_ request: Request, _ staged: StagedFunction, _ build: WasmInvocation.Mode, slot: Int,
                          _ finish: @escaping (Result<String?, Failure>) -> Void) {
         let sandboxed: (executable: String, arguments: [String])
@@ -427,7 +438,7 @@ final class Deployer {
         let bundled = staged.bundle != nil
         let treeRoot = confined ? workspace : staged.treePath
         let bundleSources = bundled ? Self.bundleSources(request) : []
-        let buildLanguage = bundleSources.contains { !["c"].contains(($0 as NSString).pathExtension) } && request.language == .c ? Language.cpp : request.language
+        let buildLanguage = request.language == .c && bundleSources.contains(where: Language.isCxxSource) ? Language.cpp : request.language
         let cleanUp = { if workspace != staged.directory { Self.reclaimAndRemove(workspace) } }
         let environment = ["PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"]
         do {
@@ -455,22 +466,10 @@ final class Deployer {
             var policy = SandboxPolicy.compiler(mode: options.sandbox, tools: options.sandboxTools,
                                                 toolchain: try options.toolchain.executables(language: buildLanguage),
                                                 sysroot: sysroot, staging: workspace, timeout: options.compileTimeout)
-            if confined {
-                policy.cgroup = try compilerCgroups?.create(name: "compile-\(slot)", limits: SandboxPolicy.compilerCgroupLimits)
-                policy.uid = SandboxPolicy.compilerUID(slot: slot)
-                policy.seccompFile = seccompFile
-                policy.tmpfsSizeMiB = SandboxPolicy.compilerAddressSpaceMiB
-            }
+            if confined { try confine(&policy, slot: slot) }
             sandboxed = try policy.command(program: [command.executable] + command.arguments, environment: environment)
-        } catch let error as SandboxError {
-            // Fails closed: compilers never run unconfined unless FAAS_SANDBOX=none says so.
-            finish(.failure(Failure(status: .serviceUnavailable, message: "cannot compile: \(error)")))
-            return
-        } catch let error as CgroupError {
-            finish(.failure(Failure(status: .serviceUnavailable, message: "cannot compile: \(error)")))
-            return
         } catch {
-            finish(.failure(Failure(status: .serviceUnavailable, message: "the \(request.language.rawValue) toolchain is not available: \(error)")))
+            finish(.failure(Self.cannotCompile(request.language, error)))
             return
         }
         let spawn = SpawnRequest(executable: sandboxed.executable, arguments: sandboxed.arguments, environment: environment)
@@ -577,7 +576,7 @@ final class Deployer {
     private static func bundleSources(_ request: Request) -> [String] {
         guard let bundle = request.bundle, let entryFile = request.entryFile else { return [] }
         guard request.language != .rust else { return [entryFile] }
-        return bundle.filePaths.filter { ["c", "cpp", "cc", "cxx"].contains(($0 as NSString).pathExtension) }
+        return bundle.filePaths.filter { Language.c.sourceExtensions.contains(($0 as NSString).pathExtension) }
     }
 
     private static func diagnostics(_ output: [UInt8], workspace: String) -> String {

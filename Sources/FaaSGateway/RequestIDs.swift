@@ -1,20 +1,13 @@
 /// Request ids (`X-Request-Id`): the caller's own when it sent a usable one, so one id follows a
-/// request through a proxy, the gateway and the function; otherwise `req_` + this process's
-/// random 12 hex + a counter (no syscall per request).
+/// request through a proxy, the gateway and the function; otherwise `req_…` from an
+/// `IDSequence`.
 struct RequestIDs {
-    private let prefix: String
-    private var counter: UInt64 = 0
-
-    init() {
-        var generator = SystemRandomNumberGenerator()
-        prefix = "req_" + String(generator.next() & 0xffff_ffff_ffff, radix: 16) + "_"
-    }
+    private var sequence = IDSequence(prefix: "req")
 
     /// The id for a request that carried `incoming` (nil: none).
     mutating func id(for incoming: String?) -> String {
         if let incoming, Self.isUsable(incoming) { return incoming }
-        counter += 1
-        return prefix + String(counter, radix: 16)
+        return sequence.next()
     }
 
     /// What a caller's id may be: it goes into headers, logs and the function's context, so

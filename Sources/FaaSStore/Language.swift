@@ -37,6 +37,26 @@ public enum Language: String, Codable, Sendable, CaseIterable {
         return names.dropLast().joined(separator: ", ") + " or " + names.last!
     }
 
+    /// The extensions of C++ sources. C and C++ bundles mix both kinds of file, each compiled as
+    /// its extension says.
+    public static let cxxExtensions = ["cpp", "cc", "cxx"]
+
+    public static func isCxxSource(_ path: String) -> Bool {
+        cxxExtensions.contains { path.hasSuffix(".\($0)") }
+    }
+
+    /// The extensions of the files a bundle of this language compiles or loads, the usual one first.
+    public var sourceExtensions: [String] {
+        switch self {
+        case .python: return ["py"]
+        case .js: return ["js", "cjs"]
+        case .c: return ["c"] + Self.cxxExtensions
+        case .cpp: return Self.cxxExtensions + ["c"]
+        case .rust: return ["rs"]
+        case .go: return ["go"]
+        }
+    }
+
     public var fileExtension: String {
         switch self {
         case .c: return "c"

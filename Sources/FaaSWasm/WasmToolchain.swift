@@ -107,7 +107,7 @@ public enum WasmToolchain {
         tools: Tools = Tools()
     ) throws -> (executable: String, arguments: [String]) {
         let source = sources.first ?? ""
-        let isCxx = { (path: String) in ["cpp", "cc", "cxx"].contains(where: { path.hasSuffix(".\($0)") }) }
+        let isCxx = Language.isCxxSource
         let mixed = language == .cpp && sources.contains { !isCxx($0) }
         let inputs = includes.flatMap { ["-I", $0] }
             + (mixed ? sources.flatMap { ["-x", isCxx($0) ? "c++" : "c", $0] } + ["-x", "none"] : sources)

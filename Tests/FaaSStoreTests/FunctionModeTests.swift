@@ -36,6 +36,17 @@ final class FunctionModeTests: XCTestCase {
         XCTAssertEqual(Language.parameterList, "c, rust (rs), js (javascript, node), python (py, python3), cpp (cc, c++, cxx) or go (golang)")
     }
 
+    /// One list of C++ extensions for bundle entry files, the compiled sources and `-x c++`.
+    func testSourceExtensions() {
+        XCTAssertEqual(Language.c.sourceExtensions, ["c", "cpp", "cc", "cxx"], "a C bundle may hold C++ files")
+        XCTAssertEqual(Language.cpp.sourceExtensions, ["cpp", "cc", "cxx", "c"], "a C++ bundle's usual file first")
+        XCTAssertEqual(Language.js.sourceExtensions, ["js", "cjs"])
+        XCTAssertTrue(Language.isCxxSource("src/util.cc"))
+        XCTAssertTrue(Language.isCxxSource("main.cxx"))
+        XCTAssertFalse(Language.isCxxSource("main.c"))
+        XCTAssertFalse(Language.isCxxSource("cc"), "an extension, not a name")
+    }
+
     /// metadata.json written before the enum (mode "command", "export", "handler") still loads;
     /// "script" loads as command; new files say "command".
     func testMetadataOnDiskStaysReadable() throws {

@@ -20,17 +20,6 @@ struct BundleEntry: Equatable {
         }
     }
 
-    /// The extensions a language's files have (the first is the one `path/file.NAME` adds).
-    static func extensions(_ language: Language) -> [String] {
-        switch language {
-        case .python: return ["py"]
-        case .js: return ["js", "cjs"]
-        case .c: return ["c", "cpp", "cc", "cxx"]
-        case .cpp: return ["cpp", "cc", "cxx", "c"]
-        case .rust: return ["rs"]
-        case .go: return ["go"]
-        }
-    }
 
     static func resolve(language: Language, files: [String], entrypoint: String?) throws(RequestRefusal) -> BundleEntry {
         let present = Set(files)
@@ -41,18 +30,18 @@ struct BundleEntry: Equatable {
                 throw RequestRefusal(.badRequest, "invalid entrypoint \(entrypoint.debugDescription): path/file.NAME, as Lambda's handler setting")
             }
             let stem = String(entrypoint[..<dot]), name = String(entrypoint[entrypoint.index(after: dot)...])
-            guard let file = extensions(language).map({ "\(stem).\($0)" }).first(where: present.contains) else {
-                throw RequestRefusal(.badRequest, "entrypoint \(entrypoint.debugDescription): the bundle has no \(stem).\(extensions(language)[0])")
+            guard let file = language.sourceExtensions.map({ "\(stem).\($0)" }).first(where: present.contains) else {
+                throw RequestRefusal(.badRequest, "entrypoint \(entrypoint.debugDescription): the bundle has no \(stem).\(language.sourceExtensions[0])")
             }
             return BundleEntry(file: file, name: name)
         }
         let name = entrypoint?.isEmpty == false ? entrypoint : nil
         if let file = conventionalFiles(language).first(where: present.contains) { return BundleEntry(file: file, name: name) }
-        let candidates = files.filter { path in !path.contains("/") && extensions(language).contains { path.hasSuffix(".\($0)") } }
+        let candidates = files.filter { path in !path.contains("/") && language.sourceExtensions.contains { path.hasSuffix(".\($0)") } }
         if candidates.count == 1 { return BundleEntry(file: candidates[0], name: name) }
         // C, C++ and Go build every source file: any one of them stands for the entry.
         if [.c, .cpp, .go].contains(language), let first = (candidates.isEmpty ? files.filter { path in
-            extensions(language).contains { path.hasSuffix(".\($0)") } && !path.hasPrefix("vendor/") } : candidates).sorted().first {
+            language.sourceExtensions.contains { path.hasSuffix(".\($0)") } && !path.hasPrefix("vendor/") } : candidates).sorted().first {
             return BundleEntry(file: first, name: name)
         }
         throw RequestRefusal(.badRequest, "the bundle has no entry file for \(language.rawValue): name one with &entrypoint=path/file.NAME "

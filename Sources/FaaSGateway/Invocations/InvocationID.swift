@@ -1,20 +1,8 @@
-import Foundation
-
-/// Invocation ids: `inv_` + this process's random 8 hex + a counter, unique across restarts
-/// without a syscall per id (the hot path of sync invokes makes one per call).
+/// Invocation ids: `inv_…` from an `IDSequence`.
 struct InvocationIDs {
-    private let prefix: String
-    private var counter: UInt64 = 0
+    private var sequence = IDSequence(prefix: "inv")
 
-    init() {
-        var generator = SystemRandomNumberGenerator()
-        prefix = "inv_" + String(format: "%012llx", generator.next() & 0xffff_ffff_ffff) + "_"
-    }
-
-    mutating func next() -> String {
-        counter += 1
-        return prefix + String(counter, radix: 16)
-    }
+    mutating func next() -> String { sequence.next() }
 
     /// What an id may look like in a URL (checked before a lookup).
     static func isValid(_ text: String) -> Bool {
