@@ -20,7 +20,6 @@ struct BundleEntry: Equatable {
         }
     }
 
-
     static func resolve(language: Language, files: [String], entrypoint: String?) throws(RequestRefusal) -> BundleEntry {
         let present = Set(files)
         if let entrypoint, entrypoint.contains("/") || entrypoint.contains(".") {
