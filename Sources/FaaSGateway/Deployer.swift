@@ -215,12 +215,14 @@ final class Deployer {
                     do {
                         // The quota again, now that the compiled module is in staging too (the
                         // meter's walk may predate it: the staged folder is counted here).
-                        if let failure = Self.overQuota(store: store, quota: quota, adding: StorageUsage.bytes(under: staged.directory)) {
+                        let stagedBytes = StorageUsage.bytes(under: staged.directory)
+                        if let failure = Self.overQuota(store: store, quota: quota, adding: stagedBytes) {
                             store.discard(staged)
                             return .failure(failure)
                         }
                         let published = try store.publish(staged, name: name, entrypoint: plan.entrypoint, mode: plan.mode, wasm: wasm,
-                                                          timeout: timeout, memory: memory, update: update, template: template) { metadata in
+                                                          timeout: timeout, memory: memory, update: update, template: template,
+                                                          stagedBytes: stagedBytes) { metadata in
                             access.apply(to: &metadata)
                             // What the request leaves out stays as the previous version had it.
                             if let concurrency { metadata.concurrency = concurrency }
@@ -576,7 +578,7 @@ final class Deployer {
     private static func bundleSources(_ request: Request) -> [String] {
         guard let bundle = request.bundle, let entryFile = request.entryFile else { return [] }
         guard request.language != .rust else { return [entryFile] }
-        return bundle.filePaths.filter { Language.c.sourceExtensions.contains(($0 as NSString).pathExtension) }
+        return bundle.filePaths.filter { request.language.sourceExtensions.contains(($0 as NSString).pathExtension) }
     }
 
     private static func diagnostics(_ output: [UInt8], workspace: String) -> String {

@@ -85,17 +85,14 @@ public struct Scheduler {
     private static func mayRun(_ function: String, concurrency: Int?, othersWaiting: Bool, pool: WorkerPool,
                                times: [String: CallTimes], defaultShare: Int, burstBelow: Double) -> Bool {
         if pool.running(function) < limit(requested: concurrency, defaultShare: defaultShare, pool: pool.workers.count) { return true }
-        guard concurrency == nil, burstBelow > 0, !othersWaiting, let recent = times[function], recent.count >= burstHistory else { return false }
-        return recent.average < burstBelow
+        return concurrency == nil && isShort(function, othersWaiting: othersWaiting, times: times, burstBelow: burstBelow)
     }
 
-    /// Whether a call of `function` may queue at a worker running one of its calls: its recent
-    /// calls are short (as for bursting), no call of another function waits, and one of its
-    /// calls has been running for less than that so far (not one that already turned out long).
-    private func mayQueueBehind(_ function: String, othersWaiting: Bool, now: Double) -> Bool {
-        guard burstBelow > 0, !othersWaiting, let recent = times[function], recent.count >= Self.burstHistory,
-              recent.average < burstBelow else { return false }
-        return pool.canQueueBehind(function, startedAfter: now - burstBelow)
+    /// The test for bursting and for queueing at a worker: no call of another function waits,
+    /// and `function`'s recent calls took under `burstBelow` on average (after a few calls).
+    private static func isShort(_ function: String, othersWaiting: Bool, times: [String: CallTimes], burstBelow: Double) -> Bool {
+        guard burstBelow > 0, !othersWaiting, let recent = times[function], recent.count >= burstHistory else { return false }
+        return recent.average < burstBelow
     }
 
     public mutating func submit(_ invoke: InvokeMessage, now: Double) -> Decision {
@@ -107,7 +104,9 @@ public struct Scheduler {
                let worker = pool.pick(now: now, for: invoke.fn, job: invoke.id) {
                 return .forward(worker, invoke.job)
             }
-            if mayQueueBehind(invoke.fn, othersWaiting: !queue.isEmpty, now: now),
+            // Only behind a call running for less than `burstBelow` so far, not one that
+            // already turned out long.
+            if Self.isShort(invoke.fn, othersWaiting: !queue.isEmpty, times: times, burstBelow: burstBelow),
                let worker = pool.queueBehind(for: invoke.fn, job: invoke.id, startedAfter: now - burstBelow) {
                 return .forward(worker, invoke.job)
             }
@@ -132,8 +131,10 @@ public struct Scheduler {
             guard let worker = self.pool.pick(now: now, for: next.key, job: next.element.invoke.id) else { break }
             out.append((worker, Self.job(for: next.element, now: now)))
         }
-        // No free worker for them: when a single function waits, its calls may queue behind its own.
-        while let function = queue.soleFunction, mayQueueBehind(function, othersWaiting: false, now: now),
+        // No free worker for them: when a single function waits, its calls may queue behind its
+        // own (a place is checked before the pop, so a popped call always gets one).
+        while let function = queue.soleFunction, Self.isShort(function, othersWaiting: false, times: times, burstBelow: burstBelow),
+              pool.canQueueBehind(function, startedAfter: now - burstBelow),
               let next = queue.popNext(where: { _, _ in true }),
               let worker = pool.queueBehind(for: function, job: next.element.invoke.id, startedAfter: now - burstBelow) {
             out.append((worker, Self.job(for: next.element, now: now)))

@@ -250,7 +250,7 @@ public final class FunctionStore: @unchecked Sendable {
     /// - Parameter update: true to add a new version of an existing name, false to create a name
     ///   (which must not exist yet).
     public func publish(_ staged: StagedFunction, name: String, entrypoint: String, mode: FunctionMode, wasm: String?,
-                        timeout: Double?, memory: Int?, update: Bool, template: FunctionMetadata? = nil,
+                        timeout: Double?, memory: Int?, update: Bool, template: FunctionMetadata? = nil, stagedBytes: Int? = nil,
                         configure: (inout FunctionMetadata) -> Void = { _ in }) throws -> FunctionMetadata {
         try withLock { lock in
             let metadata: FunctionMetadata = try withIndex {
@@ -294,7 +294,8 @@ public final class FunctionStore: @unchecked Sendable {
             try FunctionStore.writeDurably("\(staged.directory)/metadata.json", [UInt8](try encoder.encode(metadata)))
             if let wasm { try FunctionStore.syncFile("\(staged.directory)/\(wasm)") }
             try FunctionStore.syncFile(staged.directory)
-            let bytes = StorageUsage.bytes(under: staged.directory)
+            // The caller's measure (its quota check) when it has one: the folder is walked once.
+            let bytes = stagedBytes ?? StorageUsage.bytes(under: staged.directory)
             try syscall("rename") { rename(staged.directory, "\(root)/\(id)") }
             storage.added(bytes)
             releaseClaim(of: staged)

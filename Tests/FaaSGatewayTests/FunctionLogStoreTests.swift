@@ -1,3 +1,4 @@
+import FaaSSystem
 import Foundation
 import XCTest
 @testable import FaaSGateway
@@ -52,7 +53,7 @@ final class FunctionLogStoreTests: XCTestCase {
         XCTAssertEqual(LogTime.parse("0"), "1970-01-01T00:00:00.000Z")
         XCTAssertNil(LogTime.parse("yesterday"))
         XCTAssertNil(LogTime.parse("2026-13-40T10:00:00Z"))
-        XCTAssertEqual(LogTime.now().count, 24)
+        XCTAssertEqual(UTCTimestamp.now().count, 24)
     }
 
     func testAppendTailAndSince() throws {

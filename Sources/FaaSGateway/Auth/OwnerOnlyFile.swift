@@ -1,9 +1,10 @@
+import FaaSStore
 import FaaSSystem
 import Glibc
 
-/// Writes secrets' files (keys.json, admin.key, the function secrets): mode 0600 from the start, to a temporary file
-/// that is fsynced and renamed into place, then the folder fsynced, so a reader sees the whole
-/// old file or the whole new one, even after a crash.
+/// Writes secrets' files (keys.json, admin.key, the function secrets): mode 0600 from the
+/// start, to a temporary file that is fsynced and renamed into place, then the folder fsynced,
+/// so a reader sees the whole old file or the whole new one, even after a crash.
 enum OwnerOnlyFile {
     static func write(_ path: String, _ bytes: [UInt8]) throws {
         let slash = path.lastIndex(of: "/")
@@ -23,7 +24,6 @@ enum OwnerOnlyFile {
             unlink(temporary)
             throw error
         }
-        let directory = try FileDescriptor.open(folder.isEmpty ? "/" : folder, O_RDONLY | O_DIRECTORY)
-        try directory.closeAfter { fd in _ = try syscall("fsync") { fsync(fd.rawValue) } }
+        try FunctionStore.syncFile(folder.isEmpty ? "/" : folder)
     }
 }

@@ -36,7 +36,7 @@ final class FunctionLogs {
     func append(function name: String, version: Int, requestID: String, log text: String?) {
         guard var text, !text.isEmpty, !stopped else { return }
         text = FunctionLogEntries.bounded(text, maxBytes: maxPerCall)
-        let lines = FunctionLogEntries.encode(text, time: LogTime.now(), requestID: requestID, version: version)
+        let lines = FunctionLogEntries.encode(text, time: UTCTimestamp.now(), requestID: requestID, version: version)
         guard !lines.isEmpty else { return }
         pending[name, default: []].append(contentsOf: lines)
         if !flushScheduled {
